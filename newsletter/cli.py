@@ -1,0 +1,146 @@
+"""The command line: parse options, call one core function, print one summary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from newsletter import __version__
+from newsletter.errors import NewsletterError, Problem, count_summary
+
+ROOT_HELP = "The folder that holds newsletter.yaml (default: the current folder)."
+
+
+def _moment(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> date | datetime | None:
+    """Parse a date (2024-04-19) or an ISO 8601 time (2024-04-19T10:30, offset optional)."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        message = f"expected a date like 2024-04-19 or a time like 2024-04-19T10:30, got {text!r}"
+        raise click.BadParameter(message) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=".", help=ROOT_HELP
+)
+@click.version_option(__version__, prog_name="newsletter")
+@click.pass_context
+def cli(ctx: click.Context, root: Path) -> None:
+    """Turn one YAML file per news item into feeds, web pages and a weekly email.
+
+    \b
+    Example:
+      newsletter check
+      newsletter build --as-of 2024-04-30
+    """
+    ctx.obj = root
+
+
+@cli.command()
+@click.option(
+    "--strict", is_flag=True, help="Treat warnings (an image without credit, ...) as errors."
+)
+@click.pass_obj
+def check(root: Path, strict: bool) -> None:
+    """Validate newsletter.yaml and every item, reporting all problems at once.
+
+    \b
+    Example:
+      newsletter check --strict
+    """
+    from newsletter.build import check as check_project
+
+    with _reported():
+        catalog = check_project(root, strict=strict)
+    _print_problems(catalog.warnings)
+    click.echo(f"Checked {len(catalog.items)} items: " + count_summary(catalog.warnings) + ".")
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the site (default: out/ in the project).",
+)
+@click.option(
+    "--as-of",
+    callback=_moment,
+    metavar="DATE|TIME",
+    help="Publish items dated up to this moment (default: now); a date covers its whole day.",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_obj
+def build(root: Path, out_dir: Path | None, as_of: date | datetime | None, strict: bool) -> None:
+    """Build feeds, pages and digests into out/, replacing it only if all went well.
+
+    \b
+    Example:
+      newsletter build --as-of 2024-04-30 --out public
+    """
+    from newsletter.build import build as build_site
+
+    out_dir = out_dir or root / "out"
+    with _reported():
+        report = build_site(root, out_dir, as_of or datetime.now(UTC), strict=strict)
+    _print_problems(report.warnings)
+    click.echo(report.summary(out_dir))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of an item file, for editors' YAML support.
+
+    \b
+    Example:
+      newsletter schema > item.schema.json
+    """
+    from newsletter.model import item_json_schema
+
+    click.echo(json.dumps(item_json_schema(), indent=2, ensure_ascii=False))
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn the core's errors into located messages and exit status 1."""
+    try:
+        yield
+    except NewsletterError as exc:
+        _print_problems(exc.problems)
+        errors = [p for p in exc.problems if p.severity == "error"]
+        if len(exc.problems) > 1 or errors[0].path:
+            click.echo(count_summary(exc.problems) + ".", err=True)
+        raise SystemExit(1) from None
+    except OSError as exc:
+        click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        raise SystemExit(1) from None
+
+
+def _print_problems(problems: tuple[Problem, ...]) -> None:
+    for problem in problems:
+        text = str(problem)
+        click.echo(text if problem.path else f"Error: {text}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line."""
+    entry: Callable[..., Any] = cli
+    entry(args=argv, prog_name="newsletter")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

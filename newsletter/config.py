@@ -1,0 +1,211 @@
+"""The site configuration, newsletter.yaml, validated once into a frozen object."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from email.utils import parseaddr
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from newsletter.errors import NewsletterError, Problem
+from newsletter.validation import validate_document
+from newsletter.yamlfile import load_document
+
+CONFIG_FILE = "newsletter.yaml"
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+def _address(value: str) -> str:
+    if not _EMAIL.match(parseaddr(value)[1]):
+        raise ValueError(f"expected an email address such as news@example.org, got {value!r}")
+    return value
+
+
+def _web_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an absolute http(s) URL, got {value!r}")
+    return value
+
+
+Address = Annotated[str, AfterValidator(_address)]
+WebUrl = Annotated[str, AfterValidator(_web_url)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Author(_Section):
+    name: str = ""
+    """Name shown as the feeds' author; default: the site title."""
+    email: Address | None = None
+    """Contact address shown with the author; default: none."""
+
+
+class DigestSettings(_Section):
+    period: Literal["weekly", "monthly"] = "weekly"
+    """weekly (ISO weeks from Monday 00:00 local time) or monthly (calendar months)."""
+    upcoming_events_days: Annotated[int, Field(ge=0, le=366)] = 14
+    """Events announced by a period's end that start within this many days after it are
+    listed under "Upcoming events"."""
+    size_budget_kb: Annotated[int, Field(ge=10)] = 102
+    """Largest email.html in kilobytes; Gmail clips longer messages. A build warns at 90 %
+    and fails beyond it."""
+
+
+class FeedSettings(_Section):
+    entries: Annotated[int, Field(ge=1, le=10_000)] = 50
+    """How many of the newest items feed.atom, feed.rss, feed.json and each tag feed hold."""
+
+
+class Unsubscribe(_Section):
+    url: WebUrl | None = None
+    """Web page (https) where a reader unsubscribes; default: <base_url>unsubscribe."""
+    mailto: Address | None = None
+    """Address a reader can mail to unsubscribe; default: none."""
+
+
+class EmailSettings(_Section):
+    model_config = ConfigDict(populate_by_name=True)
+    sender: Address | None = Field(default=None, alias="from")
+    """The From header, e.g. "ICR News <news@example.org>"; default: the author's address."""
+    to: list[Address] = []
+    """Default recipients of `newsletter send` (one address or a list)."""
+    unsubscribe: Unsubscribe = Unsubscribe()
+    """How readers unsubscribe: {url, mailto}; both go into the List-Unsubscribe header."""
+    postal_address: str = ""
+    """Postal address shown in the footer of every email."""
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+class SmtpSettings(_Section):
+    host: str = "localhost"
+    """The SMTP server's host name."""
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    """The SMTP server's port (587 for starttls, 465 for ssl, 25 for none)."""
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    """starttls, ssl or none (only for a server on this machine)."""
+    username: str | None = None
+    """Login name; the password only ever comes from NEWSLETTER_SMTP_PASSWORD."""
+
+
+class Config(_Section):
+    """Everything newsletter.yaml can say; every field but title and base_url has a default."""
+
+    title: str = Field(min_length=1)
+    """The site's name, used as the feeds' title and the email's sender name."""
+    base_url: WebUrl
+    """Where out/ is published (https://...); every link in every output is absolute."""
+    description: str = ""
+    """One sentence about the site, used as the feeds' subtitle; default: the title."""
+    language: str = "en"
+    """Language of the items (BCP 47, e.g. en, nb); an item can override it with lang."""
+    timezone: str = "UTC"
+    """IANA time zone (e.g. Europe/Oslo) in which dates without an offset are read."""
+    author: Author = Author()
+    """The feeds' author: {name, email}."""
+    id_authority: str = ""
+    """Authority of the entries' tag: URIs (RFC 4151), e.g. example.org or example.org,2024;
+    default: the host of base_url. Never change it: readers identify entries by it."""
+    state_dir: str = ".newsletter"
+    """Folder, relative to the project, for the send log and the build cache."""
+    digest: DigestSettings = DigestSettings()
+    """The periodic digest: {period, upcoming_events_days, size_budget_kb}."""
+    feed: FeedSettings = FeedSettings()
+    """The feeds: {entries}."""
+    email: EmailSettings = EmailSettings()
+    """The email: {from, to, unsubscribe, postal_address}."""
+    smtp: SmtpSettings = SmtpSettings()
+    """How `newsletter send` reaches the mail server: {host, port, security, username}."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _folder_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query (?) or fragment (#)")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            close = difflib.get_close_matches(value, sorted(zoneinfo.available_timezones()), n=1)
+            hint = (
+                f"did you mean '{close[0]}'?" if close else "use an IANA name such as Europe/Oslo"
+            )
+            raise ValueError(f"unknown time zone {value!r}; {hint}") from None
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str) -> str:
+        if not _LANG.match(value):
+            raise ValueError(f"expected a language code such as en or nb, got {value!r}")
+        return value
+
+    @cached_property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """The configured time zone."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def host(self) -> str:
+        """The host name of base_url."""
+        return urlsplit(self.base_url).hostname or "localhost"
+
+    @property
+    def tag_prefix(self) -> str:
+        """The part of every tag: URI before the item id, e.g. tag:example.org,2024:."""
+        authority = self.id_authority or self.host
+        if "," not in authority:
+            authority += ",2024"
+        return f"tag:{authority}:"
+
+    @property
+    def subtitle(self) -> str:
+        """The description, or the title where there is none."""
+        return self.description or self.title
+
+    @property
+    def author_name(self) -> str:
+        """The author's name, or the title where none is set."""
+        return self.author.name or self.title
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate ROOT/newsletter.yaml."""
+    path = root / CONFIG_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NewsletterError(
+            [
+                Problem(
+                    CONFIG_FILE,
+                    0,
+                    "",
+                    f"not found in {root}; run newsletter where it is, or pass --root",
+                )
+            ]
+        ) from None
+    doc = load_document(CONFIG_FILE, data)
+    if not isinstance(doc.value, dict):
+        raise NewsletterError(
+            [Problem(CONFIG_FILE, 1, "", "expected a mapping of settings (name: value)")]
+        )
+    return validate_document(CONFIG_FILE, doc, Config)

@@ -1,0 +1,51 @@
+"""The project's own error type: located problems, collected and raised once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one place in one file."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        label = f"{self.field}: " if self.field else ""
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{label}{self.message}"
+
+
+class NewsletterError(Exception):
+    """Raised by the core with every problem it found; only the CLI prints it."""
+
+    def __init__(self, problems: Iterable[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("", 0, "", problems)]
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def count_summary(problems: Iterable[Problem]) -> str:
+    """Say how many errors and warnings there were, as one line."""
+    problems = list(problems)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    parts = [_plural(errors, "error")]
+    if warnings:
+        parts.append(_plural(warnings, "warning"))
+    return ", ".join(parts)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

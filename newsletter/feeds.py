@@ -1,0 +1,195 @@
+"""Atom 1.0, RSS 2.0 and JSON Feed 1.1 documents, for the whole site and each topic.
+
+feedgen is wrapped here and nowhere else. Every default of it that would break a
+reproducible build is set explicitly: the feed's updated time and lastBuildDate
+come from its entries, entries are appended in our order, the generator carries
+no version, and description() is never called (it would replace Atom content).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+
+from newsletter.config import Config
+from newsletter.items import Item
+from newsletter.slugs import slugify
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One feed's identity: where it lives and what it holds, newest first."""
+
+    path: str  # relative to out/, without extension: "feed" or "tags/lecture"
+    title: str
+    subtitle: str
+    key: str  # the part of the feed's tag: URI after the prefix
+    items: tuple[Item, ...]
+
+
+def channels_of(items: Sequence[Item], config: Config) -> list[Channel]:
+    """Return the site feed and one feed per tag and department, in path order."""
+    newest = tuple(items[: config.feed.entries])
+    channels = [Channel("feed", config.title, config.subtitle, "feed", newest)]
+    for slug, (label, members) in sorted(topics_of(items).items()):
+        title = f"{config.title}: {label}"
+        subtitle = f"{config.subtitle} ({label})"
+        picked = tuple(members[: config.feed.entries])
+        channels.append(Channel(f"tags/{slug}", title, subtitle, f"tags/{slug}", picked))
+    return channels
+
+
+def topics_of(items: Sequence[Item]) -> dict[str, tuple[str, list[Item]]]:
+    """Group items by the slug of each tag and department: {slug: (label, items)}."""
+    topics: dict[str, tuple[str, list[Item]]] = {}
+    for item in items:
+        labels = [*item.tags, *([item.department] if item.department else [])]
+        for label in dict.fromkeys(labels):
+            slug = slugify(label)
+            entry = topics.setdefault(slug, (label, []))
+            if not entry[1] or entry[1][-1] is not item:
+                entry[1].append(item)
+    return topics
+
+
+def render_feeds(
+    items: Sequence[Item], config: Config, content: Mapping[str, str]
+) -> dict[str, bytes]:
+    """Render every feed of *items* (newest first); *content* maps item id to its HTML."""
+    files: dict[str, bytes] = {}
+    for channel in channels_of(items, config):
+        files[f"{channel.path}.atom"] = _atom(channel, config, content)
+        files[f"{channel.path}.rss"] = _rss(channel, config, content)
+    files["feed.json"] = _json_feed(channels_of(items, config)[0], config, content)
+    return files
+
+
+def feed_updated(items: Sequence[Item]) -> datetime:
+    """The latest updated time of *items*: a feed's own updated time, never the clock."""
+    return max((item.updated for item in items), default=EPOCH)
+
+
+class _Language(BaseExtension):  # type: ignore[misc]
+    """Lets each entry carry its own xml:lang, which feedgen only writes on the feed."""
+
+
+class _EntryLanguage(BaseEntryExtension):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.lang: str | None = None
+
+    def extend_atom(self, entry: Any) -> Any:
+        if self.lang:
+            entry.set(XML_LANG, self.lang)
+        return entry
+
+
+def _generator(channel: Channel, config: Config, content: Mapping[str, str], kind: str) -> Any:
+    fg = FeedGenerator()
+    fg.register_extension("entrylang", _Language, _EntryLanguage, atom=True, rss=False)
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.id(config.tag_prefix + channel.key)
+    fg.title(channel.title)
+    fg.subtitle(channel.subtitle)
+    fg.description(channel.subtitle)
+    fg.language(config.language)
+    fg.author(
+        {
+            "name": config.author_name,
+            **({"email": config.author.email} if config.author.email else {}),
+        }
+    )
+    fg.link(href=config.base_url, rel="alternate", type="text/html")
+    fg.link(href=f"{config.base_url}{channel.path}.{kind}", rel="self", type=_TYPES[kind])
+    updated = feed_updated(channel.items)
+    fg.updated(updated)
+    fg.lastBuildDate(updated)
+    fg.generator("newsletter")
+    fg.docs(None)
+    for item in channel.items:
+        _add_entry(fg.add_entry(order="append"), item, config, content[item.id])
+    return fg
+
+
+_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
+
+
+def _add_entry(fe: FeedEntry, item: Item, config: Config, html: str) -> None:
+    fe.id(item.entry_id)
+    fe.guid(item.entry_id, permalink=False)
+    fe.title(item.title)
+    fe.link(href=item.url, rel="alternate", type="text/html")
+    if item.link:
+        fe.link(href=item.link, rel="related")
+    fe.published(item.published)
+    fe.updated(item.updated)
+    fe.pubDate(item.published)
+    fe.content(html, type="html")
+    fe.summary(item.summary, type="text")  # after content(): sets RSS description too
+    for name in item.authors:
+        fe.author({"name": name})
+        fe.dc.dc_creator(name)
+    for label in _labels(item):
+        fe.category(term=label, label=label, scheme=f"{config.base_url}tags/")
+    fe.entrylang.lang = item.lang
+
+
+def _labels(item: Item) -> list[str]:
+    return list(dict.fromkeys([*item.tags, *([item.department] if item.department else [])]))
+
+
+def _atom(channel: Channel, config: Config, content: Mapping[str, str]) -> bytes:
+    fg = _generator(channel, config, content, "atom")
+    data: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return data
+
+
+def _rss(channel: Channel, config: Config, content: Mapping[str, str]) -> bytes:
+    fg = _generator(channel, config, content, "rss")
+    data: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return data
+
+
+def _json_feed(channel: Channel, config: Config, content: Mapping[str, str]) -> bytes:
+    feed: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": channel.title,
+        "home_page_url": config.base_url,
+        "feed_url": f"{config.base_url}{channel.path}.json",
+        "description": channel.subtitle,
+        "language": config.language,
+        "authors": [{"name": config.author_name}],
+        "items": [_json_item(item, content[item.id]) for item in channel.items],
+    }
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _json_item(item: Item, html: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": item.entry_id,
+        "url": item.url,
+        "title": item.title,
+        "content_html": html,
+        "summary": item.summary,
+        "date_published": item.published.isoformat(),
+        "date_modified": item.updated.isoformat(),
+        "language": item.lang,
+    }
+    if item.link:
+        entry["external_url"] = item.link
+    if item.image:
+        entry["image"] = item.image.src
+    if item.authors:
+        entry["authors"] = [{"name": name} for name in item.authors]
+    if labels := _labels(item):
+        entry["tags"] = labels
+    return entry

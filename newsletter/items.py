@@ -1,0 +1,233 @@
+"""Load every items/*.yaml into frozen Items, collecting every problem at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
+
+from newsletter.config import Config
+from newsletter.errors import NewsletterError, Problem, Severity
+from newsletter.markup import render_markdown
+from newsletter.model import ID_PATTERN, EventFields, ItemFields
+from newsletter.validation import validate_document
+from newsletter.yamlfile import Document, load_document
+
+ITEMS_DIR = "items"
+SUMMARY_LIMIT = 300
+
+
+class _Report(Protocol):
+    def __call__(self, field: str, message: str, severity: Severity = "error") -> None: ...
+
+
+@dataclass(frozen=True)
+class Image:
+    """A picture with an absolute src."""
+
+    src: str
+    alt: str
+    credit: str | None
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True)
+class Event:
+    """When and where something happens; all_day when only dates were given."""
+
+    start: datetime
+    end: datetime | None
+    all_day: bool
+    location: str | None
+    host: str | None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One news item, validated, with times made aware and its body rendered."""
+
+    id: str
+    source: str
+    title: str
+    kicker: str | None
+    published: datetime
+    updated: datetime
+    summary: str
+    body_html: str
+    authors: tuple[str, ...]
+    department: str | None
+    tags: tuple[str, ...]
+    image: Image | None
+    link: str | None
+    event: Event | None
+    lang: str
+    draft: bool
+    url: str
+    entry_id: str
+
+    @property
+    def sort_key(self) -> tuple[datetime, str]:
+        """Order items oldest first, ties broken by id; reverse it for newest first."""
+        return (self.published, self.id)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every item, sorted newest first, and the warnings found while reading them."""
+
+    items: tuple[Item, ...]
+    warnings: tuple[Problem, ...]
+
+
+def load_items(root: Path, config: Config, *, strict: bool = False) -> Catalog:
+    """Read and validate every item under ROOT/items; raise all problems at once."""
+    items: list[Item] = []
+    problems: list[Problem] = []
+    for path, label in _item_files(root, problems):
+        try:
+            item, found = _load_item(path.read_bytes(), label, path.stem, config)
+        except NewsletterError as exc:
+            problems.extend(exc.problems)
+            continue
+        items.append(item)
+        problems.extend(found)
+    problems.extend(_duplicate_ids(items))
+    problems.sort(key=lambda p: (p.path, p.line, p.field))
+    if strict:
+        problems = [Problem(p.path, p.line, p.field, p.message) for p in problems]
+    if any(p.severity == "error" for p in problems):
+        raise NewsletterError(problems)
+    items.sort(key=lambda item: item.sort_key, reverse=True)
+    return Catalog(tuple(items), tuple(problems))
+
+
+def _item_files(root: Path, problems: list[Problem]) -> Iterator[tuple[Path, str]]:
+    folder = root / ITEMS_DIR
+    if not folder.is_dir():
+        problems.append(Problem(ITEMS_DIR, 0, "", "folder not found; create it for the items"))
+        return
+    for path in sorted(folder.rglob("*")):
+        label = path.relative_to(root).as_posix()
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        if path.suffix in (".yaml", ".yml"):
+            yield path, label
+        else:
+            message = "not an item (items end in .yaml); move it out of items/"
+            problems.append(Problem(label, 0, "", message, "warning"))
+
+
+def _load_item(data: bytes, label: str, stem: str, config: Config) -> tuple[Item, list[Problem]]:
+    doc = load_document(label, data)
+    if not isinstance(doc.value, dict):
+        kind = "a list" if isinstance(doc.value, list) else "a single value"
+        message = f"expected a mapping of fields (title: ..., date: ...), got {kind}"
+        raise NewsletterError([Problem(label, 1, "", message)])
+    fields = validate_document(label, doc, ItemFields)
+    return _resolve(fields, doc, label, stem, config)
+
+
+def _resolve(
+    fields: ItemFields, doc: Document, label: str, stem: str, config: Config
+) -> tuple[Item, list[Problem]]:
+    problems: list[Problem] = []
+
+    def problem(field: str, message: str, severity: Severity = "error") -> None:
+        path = tuple(field.split("."))
+        problems.append(Problem(label, doc.line_of(path), field, message, severity))
+
+    item_id = fields.id or stem
+    if fields.id is None and not ID_PATTERN.match(stem):
+        problem("id", f"the file name {stem!r} cannot be an id; rename the file or set id")
+    tz = config.tz
+    published = _aware(fields.date, tz, "date", problem)
+    updated = _aware(fields.updated, tz, "updated", problem) if fields.updated else published
+    if updated < published:
+        problem("updated", f"is before date ({_show(published)}); it should be the same or later")
+    rendered = render_markdown(fields.body, config.base_url)
+    body_line = doc.line_of(("body",)) + (1 if "\n" in fields.body else 0)
+    for offset, url in rendered.bad_links:
+        message = f"link {url!r} is not http(s) or mailto"
+        problems.append(Problem(label, body_line + offset, "body", message))
+    summary = " ".join((fields.summary or rendered.first_paragraph).split())
+    if not summary:
+        problem("body", "an item needs a body or a summary")
+    elif len(summary) > SUMMARY_LIMIT:
+        where = "summary" if fields.summary else "body"
+        limit = f"summary is {len(summary)} characters; keep it under {SUMMARY_LIMIT}"
+        problem(where, f"{limit} (write a shorter summary)", "warning")
+    image = None
+    if fields.image:
+        if not fields.image.credit:
+            problem("image.credit", "the image has no credit; say who made it", "warning")
+        image = Image(
+            src=urljoin(config.base_url, fields.image.src),
+            alt=fields.image.alt,
+            credit=fields.image.credit or None,
+            width=fields.image.width,
+            height=fields.image.height,
+        )
+    event = _event(fields.event, tz, problem) if fields.event else None
+    item = Item(
+        id=item_id,
+        source=label,
+        title=fields.title,
+        kicker=fields.kicker or None,
+        published=published,
+        updated=updated,
+        summary=summary,
+        body_html=rendered.html,
+        authors=tuple(fields.authors),
+        department=fields.department or None,
+        tags=tuple(fields.tags),
+        image=image,
+        link=fields.link,
+        event=event,
+        lang=fields.lang or config.language,
+        draft=fields.draft,
+        url=f"{config.base_url}news/{item_id}.html",
+        entry_id=f"{config.tag_prefix}{item_id}",
+    )
+    return item, problems
+
+
+def _event(fields: EventFields, tz: ZoneInfo, problem: _Report) -> Event:
+    start = _aware(fields.start, tz, "event.start", problem)
+    end = _aware(fields.end, tz, "event.end", problem) if fields.end is not None else None
+    all_day = not isinstance(fields.start, datetime)
+    if end is not None and end <= start and not (all_day and end == start):
+        problem("event.end", f"ends before it starts ({_show(start)}); got {_show(end)}")
+    return Event(start, end, all_day, fields.location or None, fields.host or None)
+
+
+def _aware(value: date | datetime, tz: ZoneInfo, field: str, problem: _Report) -> datetime:
+    """Place a naive date or time in *tz*; a time the clocks skip is a problem."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    if value.tzinfo is not None:
+        return value
+    aware = value.replace(tzinfo=tz)
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+        problem(field, f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it)")
+    return aware
+
+
+def _show(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _duplicate_ids(items: list[Item]) -> Iterator[Problem]:
+    first: dict[str, Item] = {}
+    for item in items:
+        key = item.id.lower()
+        if key in first:
+            other = first[key]
+            message = f"{item.id!r} is also the id of {other.source}; give one of them another id"
+            yield Problem(item.source, 1, "id", message)
+        else:
+            first[key] = item

@@ -1,0 +1,71 @@
+"""Write a whole site at once: into a temporary folder, then swapped in for out/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from newsletter.errors import NewsletterError
+
+
+def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Join the files of several stages, refusing any path that two of them write."""
+    merged: dict[str, bytes] = {}
+    for part in parts:
+        for path, data in part.items():
+            if path in merged:
+                raise NewsletterError(f"{path}: two outputs would be written to the same path")
+            merged[path] = data
+    return merged
+
+
+def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> tuple[int, int]:
+    """Replace OUT_DIR with exactly *files*; return (files written, files unchanged).
+
+    Nothing is touched until every file is in place in a sibling folder, so a failed
+    or interrupted build leaves the previous out/ as it was. A file whose bytes did
+    not change is hard-linked from the previous out/, keeping its time stamp.
+    """
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a published site is not
+    written = unchanged = 0
+    try:
+        for relative, data in sorted(files.items()):
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if _link_if_same(out_dir / relative, target, data):
+                unchanged += 1
+            else:
+                target.write_bytes(data)
+                written += 1
+        _swap(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return written, unchanged
+
+
+def _link_if_same(previous: Path, target: Path, data: bytes) -> bool:
+    try:
+        if previous.stat().st_size != len(data) or previous.read_bytes() != data:
+            return False
+        os.link(previous, target)
+    except OSError:
+        return False
+    return True
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    if not out_dir.exists():
+        staging.rename(out_dir)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    old.rmdir()
+    out_dir.rename(old)
+    staging.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)

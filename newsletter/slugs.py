@@ -1,0 +1,26 @@
+"""ASCII slugs for file names and URLs: æ→ae, ø→o, å→a, accents dropped."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPECIAL = str.maketrans(
+    {
+        "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "å": "a", "Å": "a",
+        "ß": "ss", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "þ": "th", "Þ": "th",
+        "œ": "oe", "Œ": "oe",
+        # Apostrophes and lone accents join the letters around them: "Kong\u00b4s" becomes "kongs".
+        "'": "", "\u2019": "", "\u00b4": "", "`": "", "\u02bc": "",
+    }
+)  # fmt: skip
+_OTHER = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """Return *text* as lower-case ASCII words joined by '-'."""
+    text = text.translate(_SPECIAL)
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    ascii_text = ascii_text.translate(_SPECIAL).encode("ascii", "ignore").decode()
+    return _OTHER.sub("-", ascii_text).strip("-")

@@ -1,0 +1,103 @@
+"""The Jinja2 environment: a project's templates/ first, the package's defaults second.
+
+A project template overrides the built-in one of the same name, and can extend it
+with ``{% extends "default:page.html" %}``. Undefined variables fail loudly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from newsletter.errors import NewsletterError, Problem
+
+TEMPLATES_DIR = "templates"
+_BUILT_IN = Path(__file__).parent / TEMPLATES_DIR
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def make_environment(root: Path) -> jinja2.Environment:
+    """Return the environment that renders every page and email of the project at ROOT."""
+    defaults = jinja2.PackageLoader("newsletter", "templates")
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.PrefixLoader({"default": defaults}, delimiter=":"),
+            jinja2.FileSystemLoader(root / TEMPLATES_DIR),
+            defaults,
+        ]
+    )
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["clock"] = clock
+    return env
+
+
+def render(env: jinja2.Environment, name: str, **context: Any) -> str:
+    """Render template *name*, turning Jinja's errors into located problems."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        label = _label(exc.filename, exc.name or name)
+        raise NewsletterError(
+            [Problem(label, exc.lineno, "", exc.message or "syntax error")]
+        ) from None
+    except jinja2.TemplateError as exc:
+        line, label = _template_line(exc, name)
+        raise NewsletterError([Problem(label, line, "", str(exc))]) from None
+
+
+def long_date(moment: datetime) -> str:
+    """Format a date the same way under every locale: Friday 19 April 2024."""
+    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def clock(moment: datetime) -> str:
+    """Format a time of day as 10:30."""
+    return f"{moment:%H:%M}"
+
+
+def _label(filename: str | None, name: str) -> str:
+    name = name.removeprefix("default:")
+    if filename and Path(filename).is_relative_to(_BUILT_IN):
+        return f"built-in template {name}"
+    return f"{TEMPLATES_DIR}/{name}"
+
+
+def _template_line(exc: Exception, name: str) -> tuple[int, str]:
+    """Find the template frame in the traceback, for a runtime error's line."""
+    tb = exc.__traceback__
+    found = (0, f"{TEMPLATES_DIR}/{name}")
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None and code.co_filename == template.filename:
+            found = (
+                template.get_corresponding_lineno(tb.tb_lineno),
+                _label(template.filename, template.name),
+            )
+        tb = tb.tb_next
+    return found

@@ -1,0 +1,180 @@
+"""Read one YAML file safely into plain values, keeping the line of every field.
+
+Only the YAML 1.2 core schema is understood: mappings, lists, strings, integers,
+floats, ``true``/``false`` and ``null``. Dates stay text for the model to parse
+(so ``2024-13-45`` becomes a located error, not a crash), ``no`` stays the
+Norwegian language code rather than becoming ``False``, and anchors, aliases and
+tags are refused before anything is built, so neither an alias bomb nor a
+``!!python/...`` tag can do harm. Events come from libyaml's C parser for speed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from newsletter.errors import NewsletterError, Problem
+
+Path = tuple[str | int, ...]
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+# Characters XML 1.0 forbids, plus DEL and the C1 controls that no feed should carry.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file's plain value and the line of each field, keyed by its path."""
+
+    value: Any
+    lines: dict[Path, int]
+
+    def line_of(self, path: Path) -> int:
+        """Return the line of the deepest part of *path* that exists in the file."""
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+def load_document(label: str, data: bytes) -> Document:
+    """Parse *data*, the bytes of the file called *label*, or raise located problems."""
+    text = _decode(label, data)
+    try:
+        return _Builder(label).build(yaml.parse(text, Loader=_LOADER))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        message = exc.problem or exc.context or "invalid YAML"
+        raise NewsletterError([Problem(label, line, "", f"YAML syntax error: {message}")]) from None
+    except yaml.YAMLError as exc:
+        raise NewsletterError([Problem(label, 1, "", f"YAML syntax error: {exc}")]) from None
+
+
+def illegal_character(text: str) -> str | None:
+    """Return the first character of *text* that an XML feed cannot carry, if any."""
+    found = _ILLEGAL.search(text)
+    return found.group() if found else None
+
+
+def _decode(label: str, data: bytes) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        raise NewsletterError(
+            [Problem(label, line, "", f"not UTF-8 (byte 0x{byte}); save the file as UTF-8")]
+        ) from None
+    found = _ILLEGAL.search(text)
+    if found and found.group() not in "\t\n\r":
+        line = text.count("\n", 0, found.start()) + 1
+        raise NewsletterError([Problem(label, line, "", _illegal_message(found.group()))])
+    return text
+
+
+def _illegal_message(char: str) -> str:
+    return f"control character U+{ord(char):04X} is not allowed; delete it"
+
+
+class _Builder:
+    """Turn a stream of parser events into plain values, recording lines."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.lines: dict[Path, int] = {}
+        self.problems: list[Problem] = []
+
+    def build(self, events: Any) -> Document:
+        stream = iter(events)
+        values = []
+        for event in stream:
+            if isinstance(event, yaml.DocumentStartEvent):
+                values.append(self._node(next(stream), stream, (), 1))
+        if not values or values == [None]:
+            raise NewsletterError([Problem(self.label, 1, "", "the file is empty")])
+        if len(values) > 1:
+            raise NewsletterError(
+                [Problem(self.label, 1, "", "holds several YAML documents (---); keep one")]
+            )
+        if self.problems:
+            raise NewsletterError(self.problems)
+        return Document(values[0], self.lines)
+
+    def _refuse(self, event: Any, message: str) -> NewsletterError:
+        return NewsletterError([Problem(self.label, _line(event), "", message)])
+
+    def _node(self, event: Any, stream: Any, path: Path, line: int) -> Any:
+        if isinstance(event, yaml.AliasEvent):
+            raise self._refuse(event, f"YAML aliases (*{event.anchor}) are not allowed")
+        if event.anchor is not None:
+            raise self._refuse(event, f"YAML anchors (&{event.anchor}) are not allowed")
+        if event.tag is not None and event.tag != "!":
+            tag = event.tag.replace("tag:yaml.org,2002:", "!!")
+            raise self._refuse(event, f"YAML tags ({tag}) are not allowed")
+        self.lines[path] = line
+        if isinstance(event, yaml.ScalarEvent):
+            found = _ILLEGAL.search(event.value)
+            if found and found.group() not in "\t\n\r":
+                self.problems.append(
+                    Problem(self.label, line, dotted(path), _illegal_message(found.group()))
+                )
+            return _scalar(event)
+        if isinstance(event, yaml.SequenceStartEvent):
+            return self._sequence(stream, path)
+        return self._mapping(stream, path)
+
+    def _sequence(self, stream: Any, path: Path) -> list[Any]:
+        items: list[Any] = []
+        for event in stream:
+            if isinstance(event, yaml.SequenceEndEvent):
+                return items
+            items.append(self._node(event, stream, (*path, len(items)), _line(event)))
+        return items
+
+    def _mapping(self, stream: Any, path: Path) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        for event in stream:
+            if isinstance(event, yaml.MappingEndEvent):
+                return mapping
+            if not isinstance(event, yaml.ScalarEvent) or event.anchor or event.tag:
+                raise self._refuse(event, "a field name must be plain text")
+            key, line = str(_scalar(event)), _line(event)
+            if key in mapping:
+                raise self._refuse(event, f"{dotted((*path, key))}: appears twice")
+            mapping[key] = self._node(next(stream), stream, (*path, key), line)
+        return mapping
+
+
+def _line(event: Any) -> int:
+    mark = event.start_mark
+    return int(mark.line) + 1 if mark else 1
+
+
+def _scalar(event: Any) -> Any:
+    value: str = event.value
+    if not event.implicit[0]:  # quoted or block scalar: always text
+        return value
+    if _NULL.match(value):
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    return value
+
+
+def dotted(path: Path) -> str:
+    """Write a field path the way a writer sees it: ``event.start``, ``tags[2]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
