@@ -191,7 +191,7 @@ def _resolve(
         lang=fields.lang or config.language,
         draft=fields.draft,
         url=f"{config.base_url}news/{item_id}.html",
-        entry_id=f"{config.tag_prefix}{item_id}",
+        entry_id=f"{config.tag_prefix}news/{item_id}",
     )
     return item, problems
 

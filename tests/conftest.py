@@ -1,0 +1,54 @@
+"""Shared fixtures: the sample project, golden files, and real external components."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+REPO = TESTS.parent
+SITE = TESTS / "site"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="Rewrite the golden files from real output."
+    )
+
+
+def require(component: str, found: bool) -> None:
+    """Skip a test whose component is missing, but fail under CI, where all must run."""
+    if found:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{component} is required under CI=true but is not available")
+    pytest.skip(f"{component} is not available")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the small sample project in tests/site."""
+    root = tmp_path / "project"
+    shutil.copytree(SITE, root)
+    return root
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Compare text with tests/golden/NAME, or rewrite it under --update-golden."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, actual: bytes | str) -> None:
+        data = actual.encode() if isinstance(actual, str) else actual
+        path = TESTS / "golden" / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return
+        assert path.exists(), f"no golden file {path}; run pytest --update-golden and review it"
+        assert data.decode() == path.read_text(encoding="utf-8"), f"{name} differs from golden"
+
+    return check
