@@ -114,6 +114,38 @@ def schema() -> None:
     click.echo(json.dumps(item_json_schema(), indent=2, ensure_ascii=False))
 
 
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """Parse a date such as 2024-04-19."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected a date like 2024-04-19, got {value!r}") from None
+
+
+@cli.command()
+@click.argument("title")
+@click.option(
+    "--date", "day", callback=_day, metavar="DATE", help="Publication date (default: today)."
+)
+@click.option("--tag", "tags", multiple=True, help="A topic of the item; repeat for more.")
+@click.option("--event", is_flag=True, help="Add an event block (start, end, location, host).")
+@click.pass_obj
+def new(root: Path, title: str, day: date | None, tags: tuple[str, ...], event: bool) -> None:
+    """Start a news item: write items/<date>-<slug>.yaml and print its path.
+
+    \b
+    Example:
+      newsletter new "Guest lecture: Dr. Blasco" --date 2024-04-10 --tag lecture --event
+    """
+    from newsletter.scaffold import scaffold_item
+
+    with _reported():
+        path = scaffold_item(root, title, day or datetime.now(UTC), tags, event=event)
+    click.echo(path)
+
+
 @contextmanager
 def _reported() -> Iterator[None]:
     """Turn the core's errors into located messages and exit status 1."""
