@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 from feedgen.entry import FeedEntry
@@ -108,8 +109,9 @@ def _generator(channel: Channel, config: Config, content: Mapping[str, str], kin
             **({"email": config.author.email} if config.author.email else {}),
         }
     )
-    fg.link(href=config.base_url, rel="alternate", type="text/html")
+    # RSS takes its channel link from the last link given: the alternate one.
     fg.link(href=f"{config.base_url}{channel.path}.{kind}", rel="self", type=_TYPES[kind])
+    fg.link(href=config.base_url, rel="alternate", type="text/html")
     updated = feed_updated(channel.items)
     fg.updated(updated)
     fg.lastBuildDate(updated)
@@ -133,8 +135,11 @@ def _add_entry(fe: FeedEntry, item: Item, config: Config, html: str) -> None:
     fe.published(item.published)
     fe.updated(item.updated)
     fe.pubDate(item.published)
+    # The order matters: description() also sets the Atom content, which content()
+    # then replaces; summary() keeps the RSS description, whose text is HTML in RSS.
+    fe.description(escape(item.summary, quote=False))
     fe.content(html, type="html")
-    fe.summary(item.summary, type="text")  # after content(): sets RSS description too
+    fe.summary(item.summary, type="text")
     for name in item.authors:
         fe.author({"name": name})
         fe.dc.dc_creator(name)

@@ -157,10 +157,13 @@ def _resolve(
     summary = " ".join((fields.summary or rendered.first_paragraph).split())
     if not summary:
         problem("body", "an item needs a body or a summary")
+    elif len(summary) > SUMMARY_LIMIT and fields.summary:
+        problem(
+            "summary", f"is {len(summary)} characters; keep it under {SUMMARY_LIMIT}", "warning"
+        )
     elif len(summary) > SUMMARY_LIMIT:
-        where = "summary" if fields.summary else "body"
-        limit = f"summary is {len(summary)} characters; keep it under {SUMMARY_LIMIT}"
-        problem(where, f"{limit} (write a shorter summary)", "warning")
+        message = f"its first paragraph, the default summary, is {len(summary)} characters"
+        problem("body", f"{message}; add a summary under {SUMMARY_LIMIT}", "warning")
     image = None
     if fields.image:
         if not fields.image.credit:

@@ -59,13 +59,18 @@ def _problem(label: str, doc: Document, model: type[BaseModel], error: ErrorDeta
         if isinstance(error["input"], str | int | float) and len(str(error["input"])) < 40:
             got += f" ({error['input']!r})"
         return Problem(label, doc.line_of(loc), field, f"expected {_EXPECTED[kind]}, got {got}")
+    if kind == "literal_error":
+        expected = str(error.get("ctx", {}).get("expected", "")).replace("' or '", "', '")
+        return Problem(
+            label, doc.line_of(loc), field, f"expected one of {expected}, got {error['input']!r}"
+        )
     message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     return Problem(label, doc.line_of(loc), field, message)
 
 
 def _is_union_tag(part: str | int) -> bool:
     # pydantic names the branch of a union in the location, e.g. "function-before[...]"
-    return isinstance(part, str) and ("[" in part or part in {"date", "datetime"})
+    return isinstance(part, str) and "[" in part
 
 
 def _unknown(model: type[BaseModel], loc: tuple[str | int, ...]) -> str:

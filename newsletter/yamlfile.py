@@ -52,6 +52,8 @@ def load_document(label: str, data: bytes) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         message = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context and exc.context_mark and exc.context_mark is not mark:
+            message += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         raise NewsletterError([Problem(label, line, "", f"YAML syntax error: {message}")]) from None
     except yaml.YAMLError as exc:
         raise NewsletterError([Problem(label, 1, "", f"YAML syntax error: {exc}")]) from None
