@@ -10,6 +10,7 @@ from pathlib import Path
 from newsletter.config import Config, load_config
 from newsletter.errors import NewsletterError, Problem
 from newsletter.feeds import render_feeds
+from newsletter.ics import render_calendar
 from newsletter.items import Catalog, Item, load_items
 from newsletter.output import merge_outputs, write_outputs
 from newsletter.pages import render_entry_content, render_pages
@@ -56,6 +57,7 @@ def render_site(root: Path, config: Config, published: Sequence[Item]) -> dict[s
     return merge_outputs(
         render_feeds(published, config, content),
         render_pages(published, config, env, content),
+        render_calendar(published, config),
     )
 
 

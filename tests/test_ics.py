@@ -1,0 +1,132 @@
+"""out/events.ics: every published event, parsed back with icalendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from newsletter.build import build
+
+OSLO = ZoneInfo("Europe/Oslo")
+URL = "https://news.example.org/test/news/"
+
+DST_NIGHT = """\
+title: "Night shift: a very long title about telomeres, æøå, and the clocks that change"
+date: 2024-03-20
+summary: Observing cells through the night the clocks go forward.
+event:
+  start: 2024-03-31T01:30
+  end: 2024-03-31T03:30
+  location: Lab 3
+"""
+
+ALL_DAY = """\
+title: Open days
+date: 2024-03-25T12:00+00:00
+updated: 2024-03-26T09:15
+body: Come and see the labs.
+event:
+  start: 2024-04-22
+  end: 2024-04-23
+  host: The institute
+"""
+
+LATER = """\
+title: Scheduled seminar
+date: 2024-06-01
+body: Not yet published.
+event: {start: 2024-06-10T10:00}
+"""
+
+
+def built_calendar(project: Path) -> bytes:
+    items = project / "items"
+    (items / "dst-night.yaml").write_text(DST_NIGHT, encoding="utf-8")
+    (items / "open-days.yaml").write_text(ALL_DAY, encoding="utf-8")
+    (items / "later.yaml").write_text(LATER, encoding="utf-8")
+    build(project, project / "out", date(2024, 4, 30))
+    return (project / "out" / "events.ics").read_bytes()
+
+
+def test_every_published_event_parses_back(project: Path) -> None:
+    calendar = icalendar.Calendar.from_ical(built_calendar(project))
+    events = calendar.walk("VEVENT")
+    assert [str(e["uid"]) for e in events] == [
+        "dst-night@example.org",
+        "lecture@example.org",
+        "open-days@example.org",
+    ]
+    night, lecture, open_days = events
+    assert night.start == datetime(2024, 3, 31, 1, 30, tzinfo=OSLO)
+    assert night.start.astimezone(UTC) == datetime(2024, 3, 31, 0, 30, tzinfo=UTC)
+    assert night.end.astimezone(UTC) == datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
+    assert night.end.astimezone(UTC) - night.start.astimezone(UTC) == timedelta(hours=1)
+    assert str(night["dtstart"].params["TZID"]) == "Europe/Oslo"
+    assert str(night["summary"]) == (
+        "Night shift: a very long title about telomeres, æøå, and the clocks that change"
+    )
+    assert str(night["location"]) == "Lab 3"
+    assert str(night["description"]) == (
+        f"Observing cells through the night the clocks go forward.\n\n{URL}dst-night.html"
+    )
+    assert str(night["url"]) == f"{URL}dst-night.html"
+    assert night["dtstamp"].dt == datetime(2024, 3, 19, 23, 0, tzinfo=UTC)
+    assert lecture.start == datetime(2024, 4, 19, 10, 30, tzinfo=OSLO)
+    assert str(lecture["description"]) == (
+        f"Targeting cellular immortality in cancer.\n\nHost: Kjetil Taskén\n\n{URL}lecture.html"
+    )
+    assert (open_days.start, open_days.end) == (date(2024, 4, 22), date(2024, 4, 24))
+    assert open_days["dtstart"].params["VALUE"] == "DATE"
+    assert open_days["dtstamp"].dt == datetime(2024, 3, 26, 8, 15, tzinfo=UTC)
+    assert "LOCATION" not in open_days
+
+
+def test_calendar_is_folded_crlf_with_a_short_time_zone(project: Path) -> None:
+    data = built_calendar(project)
+    lines = data.split(b"\r\n")
+    assert lines[-1] == b""
+    assert all(b"\n" not in line and len(line) <= 75 for line in lines)
+    assert b"\r\n DTSTART" not in data  # a folded line continues a value, not a property
+    calendar = icalendar.Calendar.from_ical(data)
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert str(zone["tzid"]) == "Europe/Oslo"
+    assert sorted(sub["dtstart"].dt for sub in zone.subcomponents) == [
+        datetime(2024, 1, 1, 0, 0),
+        datetime(2024, 3, 31, 3, 0),
+        datetime(2024, 10, 27, 3, 0),
+    ]
+    assert calendar.get_missing_tzids() == set()
+
+
+def test_calendar_is_byte_identical_across_builds(project: Path) -> None:
+    first = built_calendar(project)
+    build(project, project / "out", date(2024, 4, 30))
+    assert (project / "out" / "events.ics").read_bytes() == first
+
+
+def test_an_event_page_links_to_the_calendar(project: Path) -> None:
+    build(project, project / "out", date(2024, 4, 30))
+    link = (
+        '<p class="calendar"><a href="https://news.example.org/test/events.ics"'
+        ' type="text/calendar">All events in your calendar (iCalendar)</a></p>'
+    )
+    assert link in (project / "out" / "news" / "lecture.html").read_text(encoding="utf-8")
+    assert link not in (project / "out" / "news" / "older.html").read_text(encoding="utf-8")
+
+
+def test_a_site_without_events_has_an_empty_calendar(project: Path) -> None:
+    (project / "items" / "lecture.yaml").unlink()
+    build(project, project / "out", date(2024, 4, 30))
+    assert (project / "out" / "events.ics").read_bytes() == (
+        b"BEGIN:VCALENDAR\r\n"
+        b"VERSION:2.0\r\n"
+        b"PRODID:-//news.example.org//newsletter//EN\r\n"
+        b"CALSCALE:GREGORIAN\r\n"
+        b"METHOD:PUBLISH\r\n"
+        b"X-WR-CALNAME:Test Institute \xe2\x80\x94 News\r\n"
+        b"X-WR-TIMEZONE:Europe/Oslo\r\n"
+        b"END:VCALENDAR\r\n"
+    )
