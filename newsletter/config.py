@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import zoneinfo
-from email.utils import parseaddr
+from email.utils import formataddr, parseaddr
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -76,7 +76,8 @@ class Unsubscribe(_Section):
 class EmailSettings(_Section):
     model_config = ConfigDict(populate_by_name=True)
     sender: Address | None = Field(default=None, alias="from")
-    """The From header, e.g. "ICR News <news@example.org>"; default: the author's address."""
+    """The From header, e.g. "ICR News <news@example.org>"; default: the title with the
+    author's address (or newsletter@ the host of base_url)."""
     to: list[Address] = []
     """Default recipients of `newsletter send` (one address or a list)."""
     unsubscribe: Unsubscribe = Unsubscribe()
@@ -182,6 +183,18 @@ class Config(_Section):
         return self.description or self.title
 
     @property
+    def sender(self) -> str:
+        """The From address of the email: email.from, else the author's address."""
+        if self.email.sender:
+            return self.email.sender
+        return formataddr((self.title, self.author.email or f"newsletter@{self.host}"))
+
+    @property
+    def unsubscribe_url(self) -> str:
+        """Where readers unsubscribe: email.unsubscribe.url, else <base_url>unsubscribe."""
+        return self.email.unsubscribe.url or f"{self.base_url}unsubscribe"
+
+    @property
     def author_name(self) -> str:
         """The author's name, or the title where none is set."""
         return self.author.name or self.title
@@ -209,3 +222,26 @@ def load_config(root: Path) -> Config:
             [Problem(CONFIG_FILE, 1, "", "expected a mapping of settings (name: value)")]
         )
     return validate_document(CONFIG_FILE, doc, Config)
+
+
+def describe_settings(model: type[BaseModel] = Config, prefix: str = "") -> list[str]:
+    """Return one Markdown table row per setting: key, default, meaning."""
+    rows = []
+    for name, info in model.model_fields.items():
+        key = prefix + (info.alias or name)
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows.extend(describe_settings(annotation, key + "."))
+            continue
+        default = "required" if info.is_required() else f"`{_yaml_value(info.default)}`"
+        text = " ".join((info.description or "").split())
+        rows.append(f"| `{key}` | {default} | {text} |")
+    return rows
+
+
+def _yaml_value(value: object) -> str:
+    if value is None:
+        return "null"
+    if value == "":
+        return '""'
+    return str(value).lower() if isinstance(value, bool) else str(value)

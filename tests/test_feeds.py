@@ -13,6 +13,7 @@ from lxml import etree, html
 from newsletter.build import build
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+DEPARTMENT = "department-of-molecular-cell-biology"
 SYMBOLS = 'Fish & chips < tea > "coffee" — æ ø å 🔬'
 
 
@@ -61,7 +62,9 @@ def test_entries_carry_their_own_language(out: Path) -> None:
 
 def test_content_urls_are_absolute_and_raw_html_is_escaped(out: Path) -> None:
     tree = etree.parse(str(out / "feed.atom"))
-    lecture = next(e for e in tree.iter(f"{ATOM}entry") if e.findtext(f"{ATOM}id").endswith("lecture"))
+    lecture = next(
+        e for e in tree.iter(f"{ATOM}entry") if e.findtext(f"{ATOM}id").endswith("lecture")
+    )
     content = html.fragment_fromstring(lecture.findtext(f"{ATOM}content"), create_parent="div")
     urls = [el.get("href") or el.get("src") for el in content.iter("a", "img")]
     assert urls == [
@@ -127,8 +130,14 @@ def test_topic_feeds_cover_tags_and_departments(out: Path) -> None:
     names = sorted(p.name for p in (out / "tags").iterdir())
     assert names == [
         f"{slug}.{ext}"
-        for slug in ["aeoa-co", "awards", "department-of-molecular-cell-biology", "lecture", "telomeres"]
+        for slug in [
+            "aeoa-co",
+            "awards",
+            "department-of-molecular-cell-biology",
+            "lecture",
+            "telomeres",
+        ]
         for ext in ["atom", "rss"]
     ]
-    department = feedparser.parse(str(out / "tags" / "department-of-molecular-cell-biology.atom"))
+    department = feedparser.parse(str(out / "tags" / f"{DEPARTMENT}.atom"))
     assert [e.title for e in department.entries] == [SYMBOLS, "Ny forskning på Radiumhospitalet"]

@@ -1,0 +1,109 @@
+"""The build as a whole: reproducible to the byte, and never half-written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from newsletter.build import build
+from newsletter.errors import NewsletterError
+from newsletter.output import write_outputs
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def build_in_subprocess(root: Path, out: Path, env: dict[str, str]) -> None:
+    command = [sys.executable, "-m", "newsletter", "--root", str(root), "build", "--out", str(out)]
+    subprocess.run([*command, "--as-of", "2024-04-30"], check=True, env={**os.environ, **env},
+                   capture_output=True)  # fmt: skip
+
+
+def test_builds_are_byte_identical_across_zones_locales_and_file_order(
+    project: Path, tmp_path: Path
+) -> None:
+    build_in_subprocess(project, tmp_path / "a", {"TZ": "Pacific/Kiritimati", "LC_ALL": "C"})
+    reordered = tmp_path / "reordered"
+    reordered.mkdir()
+    shutil.copy(project / "newsletter.yaml", reordered)
+    (reordered / "items").mkdir()
+    for item in sorted((project / "items").iterdir(), reverse=True):
+        shutil.copy(item, reordered / "items" / item.name)
+    env = {"TZ": "America/Los_Angeles", "LC_ALL": "nb_NO.UTF-8", "LANG": "nb_NO.UTF-8"}
+    build_in_subprocess(reordered, tmp_path / "b", env)
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+    assert len(snapshot(tmp_path / "a")) > 10
+
+
+def test_failed_build_leaves_previous_out_as_it_was(project: Path) -> None:
+    out = project / "out"
+    build(project, out, date(2024, 4, 30))
+    before = snapshot(out)
+    (project / "items" / "broken.yaml").write_text("title: [unclosed\n", "utf-8")
+    with pytest.raises(NewsletterError):
+        build(project, out, date(2024, 5, 30))
+    assert snapshot(out) == before
+    assert sorted(p.name for p in project.iterdir()) == ["items", "newsletter.yaml", "out"]
+
+
+def test_failure_while_writing_leaves_out_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_outputs(out, {"index.html": b"old"})
+    with pytest.raises(OSError):
+        write_outputs(out, {"a": b"file", "a/b": b"under a file"})
+    assert snapshot(out) == {"index.html": b"old"}
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+class Interrupted(Mapping[str, bytes]):
+    """Files whose writing is interrupted halfway, as by Ctrl-C."""
+
+    def __init__(self) -> None:
+        self.files = {f"page{i}.html": b"new" for i in range(10)}
+
+    def __getitem__(self, key: str) -> bytes:
+        return self.files[key]
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __iter__(self) -> Iterator[str]:
+        for index, key in enumerate(self.files):
+            if index == 5:
+                raise KeyboardInterrupt
+            yield key
+
+
+def test_interrupted_write_leaves_out_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_outputs(out, {"index.html": b"old"})
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs(out, Interrupted())
+    assert snapshot(out) == {"index.html": b"old"}
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_unchanged_files_are_not_rewritten(project: Path) -> None:
+    out = project / "out"
+    first = build(project, out, date(2024, 4, 30))
+    inode = (out / "feed.atom").stat().st_ino
+    second = build(project, out, date(2024, 4, 30))
+    assert (second.written, second.unchanged) == (0, first.written)
+    assert (out / "feed.atom").stat().st_ino == inode
+
+
+def test_out_cannot_replace_the_project(project: Path) -> None:
+    for unsafe in [project, project / "items", project.parent]:
+        with pytest.raises(NewsletterError, match="would replace the project itself"):
+            build(project, unsafe, date(2024, 4, 30))
+    assert (project / "items" / "lecture.yaml").exists()

@@ -1,0 +1,91 @@
+"""The command line: help everywhere, exact messages, the right exit status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), prog_name="newsletter")
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))  # type: ignore[attr-defined]
+def test_every_command_and_option_has_help_with_an_example(name: str) -> None:
+    command = cli.commands[name]  # type: ignore[attr-defined]
+    exit_code, output = invoke(name, "--help")
+    assert exit_code == 0
+    assert "Example" in output, f"{name} --help shows no example"
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"{name} {param.opts[0]} has no help"
+
+
+def test_top_level_help_lists_commands() -> None:
+    exit_code, output = invoke("--help")
+    assert exit_code == 0
+    assert "check" in output and "build" in output and "--root" in output
+
+
+def test_check_passes_on_the_sample_project(project: Path) -> None:
+    assert invoke("--root", str(project), "check") == (0, "Checked 6 items: 0 errors.\n")
+
+
+def test_check_prints_warnings_and_passes(project: Path) -> None:
+    item = project / "items" / "lecture.yaml"
+    item.write_text(item.read_text("utf-8").replace('  credit: "Photo: CNIO"\n', ""), "utf-8")
+    assert invoke("--root", str(project), "check") == (
+        0,
+        "items/lecture.yaml:12: warning: image.credit: the image has no credit; say who made it\n"
+        "Checked 6 items: 0 errors, 1 warning.\n",
+    )
+    assert invoke("--root", str(project), "check", "--strict") == (
+        1,
+        "items/lecture.yaml:12: image.credit: the image has no credit; say who made it\n1 error.\n",
+    )
+
+
+def test_build_summary(project: Path) -> None:
+    out = project / "public"
+    exit_code, output = invoke(
+        "--root", str(project), "build", "--out", str(out), "--as-of", "2024-04-30"
+    )
+    assert exit_code == 0
+    assert output.startswith(f"Built {out}: 4 items published (2 drafts or scheduled), ")
+    assert (out / "feed.atom").exists()
+
+
+def test_bad_as_of_is_a_usage_error(project: Path) -> None:
+    exit_code, output = invoke("--root", str(project), "build", "--as-of", "next week")
+    assert exit_code == 2
+    assert "Invalid value for '--as-of': expected a date like 2024-04-19" in output
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    exit_code, output = invoke("check", "--strikt")
+    assert exit_code == 2
+    assert output.endswith("Error: No such option '--strikt'. Did you mean '--strict'?\n")
+
+
+def test_missing_configuration(tmp_path: Path) -> None:
+    assert invoke("--root", str(tmp_path), "check") == (
+        1,
+        f"newsletter.yaml: not found in {tmp_path}; run newsletter where it is, or pass --root\n"
+        "1 error.\n",
+    )
+
+
+def test_schema_is_json_schema_of_an_item() -> None:
+    exit_code, output = invoke("schema")
+    schema = json.loads(output)
+    assert exit_code == 0
+    assert schema["required"] == ["title", "date"]
+    assert schema["additionalProperties"] is False
+    assert "event" in schema["properties"]

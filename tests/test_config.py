@@ -1,0 +1,39 @@
+"""Configuration: every setting documented, defaults sound, bad values located."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsletter.config import Config, describe_settings, load_config
+
+DOCS = Path(__file__).parent.parent / "docs" / "configuration.md"
+
+
+def test_every_setting_is_documented_on_the_configuration_page() -> None:
+    rows = describe_settings()
+    assert all(row.count("|") == 4 and not row.endswith("|  |") for row in rows)
+    table = DOCS.read_text("utf-8").split("|---|---|---|\n")[1]
+    assert table == "\n".join(rows) + "\n", "regenerate docs/configuration.md from the model"
+
+
+def test_only_title_and_base_url_are_required(tmp_path: Path) -> None:
+    (tmp_path / "newsletter.yaml").write_text("title: T\nbase_url: https://example.org/news\n")
+    config = load_config(tmp_path)
+    assert config.base_url == "https://example.org/news/"
+    assert config.tag_prefix == "tag:example.org,2024:"
+    assert config.sender == "T <newsletter@example.org>"
+    assert config.unsubscribe_url == "https://example.org/news/unsubscribe"
+    assert (config.timezone, config.language, config.feed.entries) == ("UTC", "en", 50)
+    assert config.digest.period == "weekly"
+
+
+def test_id_authority_may_carry_its_own_date(tmp_path: Path) -> None:
+    text = "title: T\nbase_url: https://example.org/\nid_authority: icr.example.no,2019-05\n"
+    (tmp_path / "newsletter.yaml").write_text(text)
+    assert load_config(tmp_path).tag_prefix == "tag:icr.example.no,2019-05:"
+
+
+def test_the_institute_configuration_is_valid() -> None:
+    config = load_config(Path(__file__).parent.parent)
+    assert isinstance(config, Config)
+    assert config.timezone == "Europe/Oslo"
