@@ -1,0 +1,372 @@
+"""Benchmark newsletter on a synthetic archive, side by side with Hugo where it is installed.
+
+Run from the repository with its virtual environment:
+
+    .venv/bin/python bench/run.py [--items 10000] [--runs 3] [--work bench/work] [--json FILE]
+
+It writes a synthetic project (and the same items as a Hugo site) into the work folder,
+times each command as a separate process of the installed ``newsletter`` script, and
+prints a Markdown table of medians, ratios to Hugo's cold build, and the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from synthetic import AS_OF, END, SyntheticItem, edit_item, generate_project, write_hugo_site
+
+BENCH = Path(__file__).resolve().parent
+NEWSLETTER = Path(sys.executable).parent / "newsletter"
+MIB = 1024 * 1024
+BASE_URL = "https://news.example.org/icr/"
+MEMORY_TARGET_MIB = 300
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One run of a command: wall time and memory high-water marks."""
+
+    seconds: float
+    max_rss: int | None
+    """The largest resident set of the process or any child it waited for, in bytes."""
+    tree_rss: int | None = None
+    """The largest sampled total resident set of the process and all its descendants."""
+
+
+@dataclass
+class Measure:
+    """The runs of one measured command, and what the benchmark expects of it."""
+
+    name: str
+    samples: list[Sample] = field(default_factory=list)
+    hugo_ratio_target: float | None = None
+    note: str = ""
+
+    @property
+    def median(self) -> float | None:
+        """The median wall time in seconds, if the command ran."""
+        return statistics.median(s.seconds for s in self.samples) if self.samples else None
+
+
+class CommandFailed(RuntimeError):
+    """A measured command exited with an error."""
+
+
+def run_measured(args: Sequence[str | Path], cwd: Path, *, watch_tree: bool = False) -> Sample:
+    """Run ARGS in CWD as a child process; time it and take its own memory high-water mark."""
+    with tempfile.TemporaryFile() as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        sampler = _TreeSampler(proc.pid) if watch_tree else None
+        if hasattr(os, "wait4"):
+            # wait4 returns this child's own rusage, unmixed with earlier children's.
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            max_rss: int | None = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+        else:  # pragma: no cover - platforms without wait4
+            proc.wait()
+            seconds = time.perf_counter() - start
+            max_rss = None
+        tree_rss = sampler.stop() if sampler else None
+        if proc.returncode != 0:
+            log.seek(0)
+            output = log.read().decode(errors="replace")[-2000:]
+            command = " ".join(str(a) for a in args)
+            raise CommandFailed(f"{command} (in {cwd}) exited with {proc.returncode}:\n{output}")
+    return Sample(seconds, max_rss, tree_rss)
+
+
+class _TreeSampler:
+    """Sample the summed resident memory of a process and its descendants (Linux /proc)."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self.supported = Path(f"/proc/{pid}/task").is_dir()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        if self.supported:
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(self.interval):
+            self.peak = max(self.peak, _tree_rss(self.pid))
+
+    def stop(self) -> int | None:
+        """Stop sampling; return the peak, or None where /proc cannot tell."""
+        self._done.set()
+        if not self.supported:
+            return None
+        self._thread.join()
+        return self.peak or None
+
+
+def _tree_rss(pid: int) -> int:
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            tasks = list(Path(f"/proc/{current}/task").iterdir())
+            children = [Path(task, "children").read_text().split() for task in tasks]
+        except OSError:  # the process ended while we looked
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+        pending.extend(int(child) for group in children for child in group)
+    return total
+
+
+def measure_newsletter(project: Path, items: list[SyntheticItem], runs: int) -> list[Measure]:
+    """Time cold builds, rebuilds, one-item edits, a digest and check on PROJECT."""
+    build: list[str | Path] = [NEWSLETTER, "build", "--as-of", AS_OF]
+    cold = Measure("cold full build", hugo_ratio_target=2.0)
+    for _ in range(runs):
+        shutil.rmtree(project / "out", ignore_errors=True)
+        shutil.rmtree(project / ".newsletter", ignore_errors=True)
+        cold.samples.append(run_measured(build, project, watch_tree=True))
+    unchanged = Measure("rebuild, nothing changed", hugo_ratio_target=0.15)
+    for _ in range(runs):
+        unchanged.samples.append(run_measured(build, project, watch_tree=True))
+    edited = Measure("rebuild after one edited item", hugo_ratio_target=0.25)
+    for number, path in enumerate(_items_to_edit(project, items, runs), start=1):
+        edit_item(path, number)
+        edited.samples.append(run_measured(build, project, watch_tree=True))
+    return [cold, unchanged, edited, _measure_digest(project, runs), _measure_check(project, runs)]
+
+
+def _items_to_edit(project: Path, items: list[SyntheticItem], runs: int) -> list[Path]:
+    """Pick a different published item per run, spread from the newest back in time."""
+    published = [item for item in reversed(items) if not item.draft]
+    step = max(1, len(published) // (runs + 1))
+    chosen = [published[(i * step) % len(published)] for i in range(runs)]
+    return [project / "items" / f"{item.name}.yaml" for item in chosen]
+
+
+def _measure_digest(project: Path, runs: int) -> Measure:
+    period = digest_period()
+    digest = Measure(f"digest of one week ({period})")
+    usage = _help(["digest"], project)
+    if usage is None:
+        digest.note = "n/a (command not available)"
+        return digest
+    command: list[str | Path] = [NEWSLETTER, "digest", period]
+    if "--as-of" in usage:
+        command += ["--as-of", AS_OF]
+    for _ in range(runs):
+        digest.samples.append(run_measured(command, project))
+    return digest
+
+
+def _measure_check(project: Path, runs: int) -> Measure:
+    check = Measure("check of every item", hugo_ratio_target=0.5)
+    for _ in range(runs):
+        check.samples.append(run_measured([NEWSLETTER, "check"], project))
+    return check
+
+
+def digest_period() -> str:
+    """The ISO week, a few weeks before the newest item, whose digest is timed."""
+    year, week, _ = (END - timedelta(weeks=6)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _help(command: list[str], cwd: Path) -> str | None:
+    """Return the --help text of a newsletter command, or None if there is no such command."""
+    result = subprocess.run(
+        [NEWSLETTER, *command, "--help"], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    return result.stdout if result.returncode == 0 else None
+
+
+def measure_hugo(site: Path, runs: int) -> Measure | None:
+    """Time Hugo's cold build of SITE, or return None where hugo is not installed."""
+    hugo = shutil.which("hugo")
+    if hugo is None:
+        return None
+    cold = Measure("hugo cold build")
+    for _ in range(runs):
+        for generated in ("public", "resources", ".hugo_build.lock"):
+            path = site / generated
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(True)
+        cold.samples.append(run_measured([hugo, "--quiet"], site, watch_tree=True))
+    return cold
+
+
+def _version(args: Sequence[str | Path]) -> str:
+    try:
+        result = subprocess.run(args, capture_output=True, text=True, check=False)
+    except OSError:
+        return "not available"
+    return result.stdout.strip().splitlines()[0] if result.stdout.strip() else "unknown"
+
+
+def machine_info(items: int, runs: int) -> dict[str, str | int]:
+    """Describe what the figures were measured on."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "items": items,
+        "runs": runs,
+        "cores": usable or 0,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "newsletter": _version([NEWSLETTER, "--version"]),
+        "hugo": _version(["hugo", "version"]).split(" BuildDate")[0]
+        if shutil.which("hugo")
+        else "not installed",
+    }
+
+
+def peak_memory(sample: Sample) -> int | None:
+    """The larger of a build's own high-water mark and its sampled process-tree total."""
+    known = [v for v in (sample.max_rss, sample.tree_rss) if v is not None]
+    return max(known) if known else None
+
+
+def render_table(measures: list[Measure], hugo: Measure | None) -> str:
+    """Return the results as a Markdown table with ratios to Hugo's cold build and verdicts."""
+    hugo_time = hugo.median if hugo else None
+    rows = [
+        "| measure | newsletter | hugo | ratio | target | result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for measure in measures:
+        rows.append(_time_row(measure, hugo_time))
+    builds = [s for m in measures[:3] for s in m.samples]
+    ours = max((peak_memory(s) or 0 for s in builds), default=0)
+    theirs = max((peak_memory(s) or 0 for s in hugo.samples), default=0) if hugo else 0
+    verdict = "PASS" if ours and ours <= MEMORY_TARGET_MIB * MIB else "MISS" if ours else "—"
+    rows.append(
+        f"| peak memory of a build | {_mib(ours)} | {_mib(theirs)} | "
+        f"{_ratio(ours, theirs)} | ≤ {MEMORY_TARGET_MIB} MiB | {verdict} |"
+    )
+    return "\n".join(rows)
+
+
+def _time_row(measure: Measure, hugo_time: float | None) -> str:
+    ours = measure.median
+    if ours is None:
+        return f"| {measure.name} | {measure.note or 'n/a'} |  |  |  |  |"
+    hugo_cell = f"{hugo_time:.2f} s" if hugo_time and measure.hugo_ratio_target else ""
+    target = measure.hugo_ratio_target
+    ratio = ours / hugo_time if hugo_time else None
+    if target is None:
+        target_cell, verdict = "—", "—"
+    elif ratio is None:
+        target_cell, verdict = f"≤ {target:g} {TIMES} hugo", "n/a (no hugo)"
+    else:
+        target_cell, verdict = f"≤ {target:g} {TIMES} hugo", "PASS" if ratio <= target else "MISS"
+    ratio_cell = f"{ratio:.2f} {TIMES}" if ratio is not None else ""
+    cells = [measure.name, f"{ours:.2f} s", hugo_cell, ratio_cell, target_cell, verdict]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _mib(value: int) -> str:
+    return f"{value / MIB:.0f} MiB" if value else ""
+
+
+def _ratio(ours: int, theirs: int) -> str:
+    return f"{ours / theirs:.2f} {TIMES}" if ours and theirs else ""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(
+        description="Benchmark newsletter on a synthetic archive, against Hugo if installed.",
+        epilog="Example: .venv/bin/python bench/run.py --items 500 --runs 1",
+    )
+    parser.add_argument("--items", type=int, default=10_000, help="synthetic items (10000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measure; median (3)")
+    parser.add_argument(
+        "--work", type=Path, default=BENCH / "work", help="scratch folder (bench/work)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic items (1)")
+    parser.add_argument("--json", type=Path, help="also save the figures as JSON to this file")
+    args = parser.parse_args(argv)
+    if args.items < 1 or args.runs < 1:
+        parser.error("--items and --runs must be at least 1")
+    return args
+
+
+def _step(message: str) -> Callable[[], None]:
+    """Say on stderr what is happening; the returned function adds how long it took."""
+    print(message, end="", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    return lambda: print(f" {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate, measure, print."""
+    args = parse_args(argv)
+    if not NEWSLETTER.exists():
+        sys.exit(f"error: {NEWSLETTER} not found; run pip install -e . in this environment")
+    project, site = args.work / "project", args.work / "hugo"
+    done = _step(f"Writing {args.items} synthetic items to {args.work} ...")
+    items = generate_project(project, args.items, args.seed)
+    if shutil.which("hugo"):
+        write_hugo_site(site, items, BASE_URL)
+    done()
+    done = _step("Measuring newsletter ...")
+    try:
+        measures = measure_newsletter(project, items, args.runs)
+    except CommandFailed as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return 1
+    done()
+    hugo = None
+    if shutil.which("hugo"):
+        done = _step("Measuring hugo ...")
+        hugo = measure_hugo(site, args.runs)
+        done()
+    info = machine_info(args.items, args.runs)
+    print(_report(info, measures, hugo))
+    if args.json:
+        _save_json(args.json, info, measures, hugo)
+    return 0
+
+
+def _report(info: dict[str, str | int], measures: list[Measure], hugo: Measure | None) -> str:
+    lines = [
+        f"newsletter benchmark: {info['items']} items, median of {info['runs']} runs, "
+        f"{info['cores']} cores, Python {info['python']}",
+        f"{info['newsletter']}; hugo: {info['hugo']}; {info['platform']}",
+        "",
+        render_table(measures, hugo),
+    ]
+    if hugo is None:
+        lines += ["", "hugo is not installed: no Hugo column (Debian: apt-get install hugo)."]
+    return "\n".join(lines)
+
+
+def _save_json(
+    path: Path, info: dict[str, str | int], measures: list[Measure], hugo: Measure | None
+) -> None:
+    figures = {
+        "machine": info,
+        "measures": [asdict(m) | {"median_seconds": m.median} for m in measures],
+        "hugo": asdict(hugo) | {"median_seconds": hugo.median} if hugo else None,
+        "as_of": AS_OF,
+        "generated_on": date.today().isoformat(),
+    }
+    path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The benchmark's synthetic project: always valid, always the same bytes."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+BENCH = Path(__file__).parent.parent / "bench"
+NEWSLETTER = Path(sys.executable).parent / "newsletter"
+
+
+def _synthetic() -> ModuleType:
+    # bench/ is a folder of scripts, not a package; load its generator by path.
+    spec = importlib.util.spec_from_file_location("synthetic", BENCH / "synthetic.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["synthetic"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_synthetic_items_pass_a_strict_check(tmp_path: Path) -> None:
+    synthetic = _synthetic()
+    synthetic.generate_project(tmp_path, 30)
+    synthetic.edit_item(sorted((tmp_path / "items").iterdir())[-1], 1)
+    result = subprocess.run(
+        [NEWSLETTER, "check", "--strict"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "30 items" in result.stdout
+
+
+def test_generation_is_deterministic(tmp_path: Path) -> None:
+    synthetic = _synthetic()
+    for name in ("a", "b"):
+        synthetic.generate_project(tmp_path / name, 30)
+        synthetic.write_hugo_site(tmp_path / name / "hugo", synthetic.make_items(30), "https://x/")
+    first, second = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert len(first) == 1 + 30 + 30 + len(synthetic.HUGO_FILES)
+    assert first == second
+
+
+def test_synthetic_items_have_what_the_benchmark_promises() -> None:
+    items = _synthetic().make_items(400)
+    text = "".join(item.title + item.body + "".join(item.tags) for item in items)
+    assert {item.published.year for item in items} == set(range(2015, 2025))
+    assert all(letter in text for letter in "æøå")
+    assert 0.05 < sum(item.event is not None for item in items) / len(items) < 0.2
+    assert all(marker in text for marker in ("## ", "\n- ", "*", "]("))
+    assert any(item.image for item in items)
