@@ -23,7 +23,8 @@ class Problem:
         where = f"{self.path}:{self.line}" if self.line else self.path
         label = f"{self.field}: " if self.field else ""
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {prefix}{label}{self.message}"
+        text = f"{prefix}{label}{self.message}"
+        return f"{where}: {text}" if where else text
 
 
 class NewsletterError(Exception):
