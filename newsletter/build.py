@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from newsletter.config import Config, load_config
+from newsletter.digests import check_email_sizes, group_into_digests, render_digests
 from newsletter.errors import NewsletterError, Problem
 from newsletter.feeds import render_feeds
 from newsletter.ics import render_calendar
@@ -43,21 +44,28 @@ def build(
     """Build the project at ROOT into OUT_DIR as it stands at AS_OF."""
     config = load_config(root)
     catalog = load_items(root, config, strict=strict)
-    published = select_published(catalog.items, resolve_as_of(as_of, config))
-    files = render_site(root, config, published)
+    moment = resolve_as_of(as_of, config)
+    published = select_published(catalog.items, moment)
+    files = render_site(root, config, published, moment)
+    warnings = catalog.warnings + check_email_sizes(files, config)
     _refuse_unsafe_out(root, out_dir)
     written, unchanged = write_outputs(out_dir, files)
-    return BuildReport(len(catalog.items), len(published), written, unchanged, catalog.warnings)
+    return BuildReport(len(catalog.items), len(published), written, unchanged, warnings)
 
 
-def render_site(root: Path, config: Config, published: Sequence[Item]) -> dict[str, bytes]:
+def render_site(
+    root: Path, config: Config, published: Sequence[Item], as_of: datetime
+) -> dict[str, bytes]:
     """Render every output of the site as {path relative to out/: bytes}."""
     env = make_environment(root)
+    digests = group_into_digests(published, config, as_of)
+    env.globals["latest_digest"] = digests[-1] if digests else None
     content = render_entry_content(published, config, env)
     return merge_outputs(
         render_feeds(published, config, content),
         render_pages(published, config, env, content),
         render_calendar(published, config),
+        render_digests(digests, config, env),
     )
 
 

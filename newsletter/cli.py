@@ -102,6 +102,45 @@ def build(root: Path, out_dir: Path | None, as_of: date | datetime | None, stric
 
 
 @cli.command()
+@click.argument("period", default="latest")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write into DIR/digests/PERIOD/ (default: out/ in the project).",
+)
+@click.option(
+    "--as-of",
+    callback=_moment,
+    metavar="DATE|TIME",
+    help="What is published by this moment (default: now); also the reference for latest.",
+)
+@click.pass_obj
+def digest(root: Path, period: str, out_dir: Path | None, as_of: date | datetime | None) -> None:
+    """Write the digest of PERIOD: its web page, email.html, email.txt and email.eml.
+
+    PERIOD is a week (2024-W16), a month (2024-04) on a monthly site, or latest,
+    the last complete period (the default). Only that digest's folder is replaced.
+
+    \b
+    Example:
+      newsletter digest 2024-W16 --as-of 2024-04-30
+    """
+    from newsletter.digests import write_digest_folder
+    from newsletter.periods import BadPeriod
+
+    out_dir = out_dir or root / "out"
+    with _reported():
+        try:
+            written = write_digest_folder(root, out_dir, period, as_of or datetime.now(UTC))
+        except BadPeriod as exc:
+            raise click.BadParameter(str(exc), param_hint="PERIOD") from None
+    _print_problems(written.warnings)
+    click.echo(written.summary())
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of an item file, for editors' YAML support.
 

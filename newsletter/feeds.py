@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -22,6 +22,9 @@ from feedgen.feed import FeedGenerator
 from newsletter.config import Config
 from newsletter.items import Item
 from newsletter.slugs import slugify
+
+if TYPE_CHECKING:
+    from newsletter.digests import Digest
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -198,3 +201,28 @@ def _json_item(item: Item, html: str) -> dict[str, Any]:
     if labels := _labels(item):
         entry["tags"] = labels
     return entry
+
+
+def render_digest_feed(digests: Sequence[Digest], config: Config) -> bytes:
+    """Render digests/digests.atom: one entry per digest, newest first, dated its period's end."""
+    fg = FeedGenerator()
+    fg.id(f"{config.tag_prefix}digests")
+    fg.title(f"{config.title}: digests")
+    fg.subtitle(config.subtitle)
+    fg.language(config.language)
+    fg.author({"name": config.author_name})
+    fg.link(href=f"{config.base_url}digests/digests.atom", rel="self", type=_TYPES["atom"])
+    fg.link(href=f"{config.base_url}digests/index.html", rel="alternate", type="text/html")
+    fg.updated(max((d.period.end for d in digests), default=EPOCH))
+    fg.generator("newsletter")
+    for digest in digests:
+        fe = fg.add_entry(order="append")
+        fe.id(digest.entry_id)
+        fe.title(f"{digest.period.title} ({digest.period.span})")
+        fe.link(href=digest.url, rel="alternate", type="text/html")
+        fe.published(digest.period.end)
+        fe.updated(digest.period.end)
+        titles = [item.title for item in (digest.items or digest.events)]
+        fe.summary("; ".join(titles), type="text")
+    data: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return data

@@ -1,0 +1,174 @@
+"""Digests: the items of one period, plus the events coming up after it.
+
+A digest shows what was known at its period's end: items dated later never enter
+it, so adding items never changes the email of a period that is over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import jinja2
+
+from newsletter.archive import render_archive, render_web_version
+from newsletter.config import Config, load_config
+from newsletter.emails import render_email
+from newsletter.errors import NewsletterError, Problem
+from newsletter.items import Item, load_items
+from newsletter.output import merge_outputs, write_outputs
+from newsletter.periods import Period, parse_period, periods_from
+from newsletter.templates import make_environment
+
+DIGESTS_DIR = "digests"
+KB = 1000  # Gmail clips at about 102 kB; counting 1000 bytes a kB errs on the safe side
+WARN_SHARE = 0.9
+_UNITS = {"weekly": "week", "monthly": "month"}
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One issue of the newsletter: a period's items, newest first, and upcoming events."""
+
+    period: Period
+    items: tuple[Item, ...]
+    events: tuple[Item, ...]  # by start time; announced by the period's end
+    complete: bool  # False for a preview of a period not yet over
+    folder: str  # relative to out/: digests/2024-W16/
+    url: str  # the web version
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class WrittenDigest:
+    """What write_digest_folder did, for the command's summary."""
+
+    digest: Digest
+    folder: Path
+    email_size: int
+    warnings: tuple[Problem, ...]
+
+    def summary(self) -> str:
+        """Say what was written in one line."""
+        digest, period = self.digest, self.digest.period
+        counts = _count(len(digest.items), "item")
+        if digest.events:
+            counts += ", " + _count(len(digest.events), "upcoming event")
+        preview = "" if digest.complete else f" (preview: the {_UNITS[period.kind]} is not over)"
+        return (
+            f"Wrote {self.folder}: {period.title} ({period.span}){preview}, {counts}; "
+            f"email.html {self.email_size / KB:.1f} kB."
+        )
+
+
+def digest_of(
+    period: Period, published: Sequence[Item], config: Config, as_of: datetime
+) -> Digest | None:
+    """Collect the digest of *period* from *published* items; None when it says nothing."""
+    known = [item for item in published if item.published < period.end]
+    items = sorted((i for i in known if period.contains(i.published)), key=lambda i: i.sort_key)
+    horizon = period.end + timedelta(days=config.digest.upcoming_events_days)
+    events = sorted(
+        (i for i in known if i.event and period.end <= i.event.start < horizon),
+        key=lambda i: (i.event.start if i.event else i.published, i.id),
+    )
+    if not items and not events:
+        return None
+    folder = f"{DIGESTS_DIR}/{period.key}/"
+    return Digest(
+        period=period,
+        items=tuple(reversed(items)),
+        events=tuple(events),
+        complete=period.end <= as_of,
+        folder=folder,
+        url=f"{config.base_url}{folder}index.html",
+        entry_id=f"{config.tag_prefix}{DIGESTS_DIR}/{period.key}",
+    )
+
+
+def group_into_digests(published: Sequence[Item], config: Config, as_of: datetime) -> list[Digest]:
+    """Return the digest of every period complete at *as_of* that has something to say."""
+    if not published:
+        return []
+    first = min(item.published for item in published)
+    found = (
+        digest_of(period, published, config, as_of)
+        for period in periods_from(first, as_of, config.digest.period, config.tz)
+    )
+    return [digest for digest in found if digest is not None]
+
+
+def render_digests(
+    digests: Sequence[Digest], config: Config, env: jinja2.Environment
+) -> dict[str, bytes]:
+    """Render every digest's folder, digests/index.html and digests/digests.atom."""
+    folders = [_prefixed(d.folder, render_digest(d, config, env)) for d in digests]
+    return merge_outputs(*folders, render_archive(digests, config, env))
+
+
+def render_digest(digest: Digest, config: Config, env: jinja2.Environment) -> dict[str, bytes]:
+    """Render one digest's folder: index.html, email.html, email.txt, email.eml."""
+    return merge_outputs(
+        {"index.html": render_web_version(digest, config, env)},
+        render_email(digest, config, env),
+    )
+
+
+def check_email_sizes(files: Mapping[str, bytes], config: Config) -> tuple[Problem, ...]:
+    """Fail when an email.html is over digest.size_budget_kb; warn beyond 90 % of it."""
+    budget = config.digest.size_budget_kb * KB
+    errors, warnings = [], []
+    for path, data in sorted(files.items()):
+        if not (path.endswith("email.html") and len(data) > budget * WARN_SHARE):
+            continue
+        size = f"{len(data) / KB:.1f} kB"
+        limit = f"digest.size_budget_kb ({config.digest.size_budget_kb} kB)"
+        if len(data) > budget:
+            message = f"is {size}, over {limit}; Gmail clips it. Split the period's items"
+            errors.append(Problem(path, 0, "", message))
+        else:
+            message = f"is {size}, over 90 % of {limit}; Gmail clips beyond it"
+            warnings.append(Problem(path, 0, "", message, "warning"))
+    if errors:
+        raise NewsletterError(errors + warnings)
+    return tuple(warnings)
+
+
+def write_digest(root: Path, out_dir: Path, period: str, as_of: datetime | date) -> Path:
+    """Write the digest of PERIOD (2024-W16, 2024-04, latest) into OUT_DIR/digests/PERIOD/.
+
+    Only that folder is replaced, atomically; the rest of OUT_DIR stays as it was.
+    Return the folder, which holds index.html, email.html, email.txt and email.eml.
+    """
+    return write_digest_folder(root, out_dir, period, as_of).folder
+
+
+def write_digest_folder(
+    root: Path, out_dir: Path, period: str, as_of: datetime | date
+) -> WrittenDigest:
+    """Do what write_digest does, and say what was written."""
+    from newsletter.build import resolve_as_of, select_published  # build imports this module
+
+    config = load_config(root)
+    moment = resolve_as_of(as_of, config)
+    chosen = parse_period(period, config.digest.period, config.tz, moment)
+    published = select_published(load_items(root, config).items, moment)
+    digest = digest_of(chosen, published, config, moment)
+    if digest is None:
+        message = f"no digest: nothing was published in {chosen.title} and no event is coming up"
+        raise NewsletterError([Problem(f"{DIGESTS_DIR}/{chosen.key}", 0, "", message)])
+    files = render_digest(digest, config, make_environment(root))
+    warnings = check_email_sizes(_prefixed(digest.folder, files), config)
+    folder = out_dir / DIGESTS_DIR / chosen.key
+    write_outputs(folder, files)
+    return WrittenDigest(digest, folder, len(files["email.html"]), warnings)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _prefixed(folder: str, files: Mapping[str, bytes]) -> dict[str, bytes]:
+    return {folder + name: data for name, data in files.items()}

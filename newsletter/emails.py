@@ -1,0 +1,231 @@
+"""The digest as an email: email.html (CSS inlined), email.txt, and the MIME email.eml.
+
+premailer is imported inside the function that uses it: it is slow to import, and
+`newsletter check` or `--help` should not pay for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import textwrap
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from email.utils import format_datetime, parseaddr
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import jinja2
+
+from newsletter.config import Config
+from newsletter.errors import NewsletterError, Problem
+from newsletter.items import Event, Item
+from newsletter.slugs import slugify
+from newsletter.templates import clock, long_date, render
+
+if TYPE_CHECKING:
+    from newsletter.digests import Digest
+
+COLUMN = 560  # the 600 px column less its padding: the widest an image is shown
+TEXT_WIDTH = 78
+PREHEADER_LIMIT = 140
+_DOCTYPE = re.compile(rb"^\s*<!doctype[^>]*>\s*", re.IGNORECASE)
+# .eml files are stored with \n; smtplib turns them into \r\n when sending.
+_POLICY = default_policy.clone(linesep="\n", max_line_length=78)
+
+
+def render_email(digest: Digest, config: Config, env: jinja2.Environment) -> dict[str, bytes]:
+    """Return {email.html, email.txt, email.eml} of *digest*."""
+    html = inline_css(render(env, "email.html", **email_context(digest, config)))
+    text = email_text(digest, config)
+    return {
+        "email.html": html.encode(),
+        "email.txt": text.encode(),
+        "email.eml": email_message(digest, config, text, html),
+    }
+
+
+def email_context(digest: Digest, config: Config) -> dict[str, Any]:
+    """The variables email.html is rendered with."""
+    return {
+        "digest": digest,
+        "config": config,
+        "subject": subject(digest, config),
+        "preheader": preheader(digest),
+        "frequency": "monthly" if digest.period.kind == "monthly" else "weekly",
+        "unsubscribe_url": unsubscribe_url(config),
+        "image_sizes": {i.id: image_size(i) for i in digest.items if i.image},
+        "event_times": {i.id: event_when(i.event, config) for i in digest.events if i.event},
+    }
+
+
+def inline_css(html: str) -> str:
+    """Inline the stylesheet with premailer, working around what premailer 3.10 breaks.
+
+    It drops a lower-case doctype (we put it back), strips !important from the rules
+    it leaves in <style> unless told not to (the @media overrides need it), would
+    rewrite #anchors into absolute URLs if given base_url (we give none: every URL
+    is absolute already), and copies CSS sizes into width/height attributes. It
+    never fetches anything with allow_network=False.
+    """
+    import logging
+
+    from premailer import Premailer
+
+    inliner = Premailer(
+        html,
+        allow_network=False,
+        strip_important=False,
+        keep_style_tags=False,
+        disable_validation=True,
+        # It would turn the CSS width:100% and height:auto of images into attributes,
+        # replacing the pixel sizes Outlook needs.
+        disable_basic_attributes=["width", "height"],
+        cssutils_logging_level=logging.CRITICAL,
+    )
+    inlined: str = inliner.transform()
+    body = _DOCTYPE.sub(b"", inlined.encode()).decode()
+    return "<!DOCTYPE html>\n" + body
+
+
+def subject(digest: Digest, config: Config) -> str:
+    """The email's subject: the site's title and the period."""
+    return f"{config.title}: {digest.period.title}"
+
+
+def preheader(digest: Digest) -> str:
+    """The preview line mail clients show after the subject: the titles, shortened."""
+    titles = [item.title for item in digest.items] or [item.title for item in digest.events]
+    text = " · ".join(titles)
+    return text if len(text) <= PREHEADER_LIMIT else text[: PREHEADER_LIMIT - 1].rstrip() + "…"
+
+
+def unsubscribe_url(config: Config) -> str:
+    """Where readers unsubscribe: email.unsubscribe.url, or <base_url>unsubscribe."""
+    return config.email.unsubscribe.url or f"{config.base_url}unsubscribe"
+
+
+def image_size(item: Item) -> tuple[int, int]:
+    """The width and height an item's image is shown at in the 600 px column.
+
+    Without a known size the image is assumed to be 3:2; its height:auto style keeps
+    the real proportions wherever CSS works.
+    """
+    image = item.image
+    width = min(image.width or COLUMN, COLUMN) if image else COLUMN
+    if image and image.width and image.height:
+        return width, round(image.height * width / image.width)
+    return width, round(width * 2 / 3)
+
+
+def event_when(event: Event, config: Config) -> str:
+    """Say when an event is, in local time, e.g. Friday 19 April 2024, 10:30 to 11:30."""
+    start = event.start.astimezone(config.tz)
+    end = event.end.astimezone(config.tz) if event.end else None
+    text = long_date(start)
+    if not event.all_day:
+        text += f", {clock(start)}"
+    if end and end.date() != start.date() and not (event.all_day and end == start):
+        text += f" \u2013 {long_date(end)}"
+        return text + (f", {clock(end)}" if not event.all_day else "")
+    return text + (f"\u2013{clock(end)}" if end and not event.all_day else "")
+
+
+def email_text(digest: Digest, config: Config) -> str:
+    """Write the plain-text email from the items: wrapped at 78 columns, links whole."""
+    lines = [config.title, f"{digest.period.title}, {digest.period.span}", ""]
+    lines += [*_para(f"View it in your browser: {digest.url}"), ""]
+    if digest.items:
+        lines += _heading("News")
+    for item in digest.items:
+        if item.kicker:
+            lines += _para(item.kicker.upper())
+        lines += _para(item.title)
+        where = f" · {item.department}" if item.department else ""
+        lines += [*_para(long_date(item.published.astimezone(config.tz)) + where), ""]
+        lines += [*_para(item.summary), ""]
+        lines += [*_para(f"Read more: {item.url}"), "", ""]
+    if digest.events:
+        lines += _heading("Upcoming events")
+    for item in digest.events:
+        event = item.event
+        assert event is not None  # digest.events holds only items with an event
+        lines += _para(event_when(event, config)) + _para(item.title)
+        lines += _para(f"Where: {event.location}") if event.location else []
+        lines += _para(f"Host: {event.host}") if event.host else []
+        lines += [*_para(item.url), ""]
+    if digest.events:
+        lines += [*_para(f"Add all events to your calendar: {config.base_url}events.ics"), ""]
+    lines += ["-- ", *_footer_text(digest, config)]
+    return "\n".join(lines) + "\n"
+
+
+def _footer_text(digest: Digest, config: Config) -> list[str]:
+    frequency = "monthly" if digest.period.kind == "monthly" else "weekly"
+    why = f"You receive this {frequency} digest of {config.title} because you are"
+    lines = _para(f"{why} subscribed to its mailing list.")
+    lines += _para(f"Unsubscribe: {unsubscribe_url(config)}")
+    lines += _para(f"Past digests: {config.base_url}digests/index.html")
+    return lines + (_para(config.email.postal_address) if config.email.postal_address else [])
+
+
+def _heading(text: str) -> list[str]:
+    return [text.upper(), "=" * len(text), ""]
+
+
+def _para(text: str) -> list[str]:
+    """Wrap *text* at 78 columns without breaking a word or a link."""
+    return textwrap.wrap(text, TEXT_WIDTH, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def email_message(digest: Digest, config: Config, text: str, html: str) -> bytes:
+    """Build the multipart/alternative message: text, then HTML, both quoted-printable.
+
+    Every header derives from the period and the configuration, and the MIME
+    boundary from the content, so the same digest always gives the same bytes.
+    """
+    message = EmailMessage(policy=_POLICY)
+    message["Subject"] = subject(digest, config)
+    message["From"] = _sender(config)
+    message["To"] = ", ".join(config.email.to) or "undisclosed-recipients:;"
+    message["Date"] = format_datetime(digest.period.end)
+    message["Message-ID"] = _message_id(digest, config)
+    message["List-Id"] = _list_id(config)
+    message["List-Unsubscribe"] = _list_unsubscribe(config)
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for part in message.iter_parts():
+        del part["MIME-Version"]  # add_alternative() repeats it in the part; once is enough
+    seed = hashlib.sha256(text.encode() + html.encode()).hexdigest()
+    message.set_boundary(f"=_digest_{seed[:32]}")  # '=_' never occurs in quoted-printable
+    return message.as_bytes()
+
+
+def _sender(config: Config) -> str | Address:
+    if config.email.sender:
+        return config.email.sender
+    if config.author.email:
+        user, _, domain = parseaddr(config.author.email)[1].partition("@")
+        return Address(config.title, user, domain)
+    message = "the digest needs a sender, e.g. from: News <news@example.org>"
+    raise NewsletterError([Problem("newsletter.yaml", 1, "email.from", message)])
+
+
+def _message_id(digest: Digest, config: Config) -> str:
+    site = hashlib.sha256(config.base_url.encode()).hexdigest()[:10]
+    return f"<digest.{digest.period.key}.{site}@{config.host}>"
+
+
+def _list_id(config: Config) -> str:
+    label = slugify(urlsplit(config.base_url).path.strip("/").replace("/", "-")) or "news"
+    return f"{config.title} <{label}.{config.host}>"
+
+
+def _list_unsubscribe(config: Config) -> str:
+    links = [f"<{unsubscribe_url(config)}>"]
+    if config.email.unsubscribe.mailto:
+        address = parseaddr(config.email.unsubscribe.mailto)[1]
+        links.append(f"<mailto:{address}?subject=unsubscribe>")
+    return ", ".join(links)
