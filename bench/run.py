@@ -19,15 +19,15 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from synthetic import AS_OF, END, SyntheticItem, edit_item, generate_project, write_hugo_site
+from hugo import write_hugo_site
+from measure import CommandFailed, Sample, run_measured
+from synthetic import AS_OF, END, SyntheticItem, edit_item, generate_project
 
 BENCH = Path(__file__).resolve().parent
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
@@ -35,17 +35,6 @@ MIB = 1024 * 1024
 BASE_URL = "https://news.example.org/icr/"
 MEMORY_TARGET_MIB = 300
 TIMES = "\N{MULTIPLICATION SIGN}"
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One run of a command: wall time and memory high-water marks."""
-
-    seconds: float
-    max_rss: int | None
-    """The largest resident set of the process or any child it waited for, in bytes."""
-    tree_rss: int | None = None
-    """The largest sampled total resident set of the process and all its descendants."""
 
 
 @dataclass
@@ -56,6 +45,7 @@ class Measure:
     samples: list[Sample] = field(default_factory=list)
     hugo_ratio_target: float | None = None
     note: str = ""
+    is_build: bool = False
 
     @property
     def median(self) -> float | None:
@@ -63,89 +53,18 @@ class Measure:
         return statistics.median(s.seconds for s in self.samples) if self.samples else None
 
 
-class CommandFailed(RuntimeError):
-    """A measured command exited with an error."""
-
-
-def run_measured(args: Sequence[str | Path], cwd: Path, *, watch_tree: bool = False) -> Sample:
-    """Run ARGS in CWD as a child process; time it and take its own memory high-water mark."""
-    with tempfile.TemporaryFile() as log:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-        sampler = _TreeSampler(proc.pid) if watch_tree else None
-        if hasattr(os, "wait4"):
-            # wait4 returns this child's own rusage, unmixed with earlier children's.
-            _, status, usage = os.wait4(proc.pid, 0)
-            seconds = time.perf_counter() - start
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            max_rss: int | None = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-        else:  # pragma: no cover - platforms without wait4
-            proc.wait()
-            seconds = time.perf_counter() - start
-            max_rss = None
-        tree_rss = sampler.stop() if sampler else None
-        if proc.returncode != 0:
-            log.seek(0)
-            output = log.read().decode(errors="replace")[-2000:]
-            command = " ".join(str(a) for a in args)
-            raise CommandFailed(f"{command} (in {cwd}) exited with {proc.returncode}:\n{output}")
-    return Sample(seconds, max_rss, tree_rss)
-
-
-class _TreeSampler:
-    """Sample the summed resident memory of a process and its descendants (Linux /proc)."""
-
-    def __init__(self, pid: int, interval: float = 0.05) -> None:
-        self.pid, self.interval, self.peak = pid, interval, 0
-        self.supported = Path(f"/proc/{pid}/task").is_dir()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        if self.supported:
-            self._thread.start()
-
-    def _run(self) -> None:
-        while not self._done.wait(self.interval):
-            self.peak = max(self.peak, _tree_rss(self.pid))
-
-    def stop(self) -> int | None:
-        """Stop sampling; return the peak, or None where /proc cannot tell."""
-        self._done.set()
-        if not self.supported:
-            return None
-        self._thread.join()
-        return self.peak or None
-
-
-def _tree_rss(pid: int) -> int:
-    total = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            tasks = list(Path(f"/proc/{current}/task").iterdir())
-            children = [Path(task, "children").read_text().split() for task in tasks]
-        except OSError:  # the process ended while we looked
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) * 1024
-        pending.extend(int(child) for group in children for child in group)
-    return total
-
-
 def measure_newsletter(project: Path, items: list[SyntheticItem], runs: int) -> list[Measure]:
     """Time cold builds, rebuilds, one-item edits, a digest and check on PROJECT."""
     build: list[str | Path] = [NEWSLETTER, "build", "--as-of", AS_OF]
-    cold = Measure("cold full build", hugo_ratio_target=2.0)
+    cold = Measure("cold full build", is_build=True, hugo_ratio_target=2.0)
     for _ in range(runs):
         shutil.rmtree(project / "out", ignore_errors=True)
         shutil.rmtree(project / ".newsletter", ignore_errors=True)
         cold.samples.append(run_measured(build, project, watch_tree=True))
-    unchanged = Measure("rebuild, nothing changed", hugo_ratio_target=0.15)
+    unchanged = Measure("rebuild, nothing changed", is_build=True, hugo_ratio_target=0.15)
     for _ in range(runs):
         unchanged.samples.append(run_measured(build, project, watch_tree=True))
-    edited = Measure("rebuild after one edited item", hugo_ratio_target=0.25)
+    edited = Measure("rebuild after one edited item", is_build=True, hugo_ratio_target=0.25)
     for number, path in enumerate(_items_to_edit(project, items, runs), start=1):
         edit_item(path, number)
         edited.samples.append(run_measured(build, project, watch_tree=True))
@@ -243,38 +162,39 @@ def peak_memory(sample: Sample) -> int | None:
 def render_table(measures: list[Measure], hugo: Measure | None) -> str:
     """Return the results as a Markdown table with ratios to Hugo's cold build and verdicts."""
     hugo_time = hugo.median if hugo else None
-    rows = [
-        "| measure | newsletter | hugo | ratio | target | result |",
-        "|---|---|---|---|---|---|",
-    ]
+    rows = [_row("measure", "newsletter", "hugo", "ratio", "target", "result"), _row(*["---"] * 6)]
     for measure in measures:
         rows.append(_time_row(measure, hugo_time))
-    builds = [s for m in measures[:3] for s in m.samples]
+    builds = [s for m in measures if m.is_build for s in m.samples]
     ours = max((peak_memory(s) or 0 for s in builds), default=0)
     theirs = max((peak_memory(s) or 0 for s in hugo.samples), default=0) if hugo else 0
     verdict = "PASS" if ours and ours <= MEMORY_TARGET_MIB * MIB else "MISS" if ours else "—"
+    goal = f"≤ {MEMORY_TARGET_MIB} MiB"
     rows.append(
-        f"| peak memory of a build | {_mib(ours)} | {_mib(theirs)} | "
-        f"{_ratio(ours, theirs)} | ≤ {MEMORY_TARGET_MIB} MiB | {verdict} |"
+        _row(
+            "peak memory of a build", _mib(ours), _mib(theirs), _ratio(ours, theirs), goal, verdict
+        )
     )
     return "\n".join(rows)
 
 
 def _time_row(measure: Measure, hugo_time: float | None) -> str:
-    ours = measure.median
+    ours, target = measure.median, measure.hugo_ratio_target
     if ours is None:
-        return f"| {measure.name} | {measure.note or 'n/a'} |  |  |  |  |"
-    hugo_cell = f"{hugo_time:.2f} s" if hugo_time and measure.hugo_ratio_target else ""
-    target = measure.hugo_ratio_target
-    ratio = ours / hugo_time if hugo_time else None
+        return _row(measure.name, measure.note or "n/a", "", "", "", "")
     if target is None:
-        target_cell, verdict = "—", "—"
-    elif ratio is None:
-        target_cell, verdict = f"≤ {target:g} {TIMES} hugo", "n/a (no hugo)"
-    else:
-        target_cell, verdict = f"≤ {target:g} {TIMES} hugo", "PASS" if ratio <= target else "MISS"
-    ratio_cell = f"{ratio:.2f} {TIMES}" if ratio is not None else ""
-    cells = [measure.name, f"{ours:.2f} s", hugo_cell, ratio_cell, target_cell, verdict]
+        return _row(measure.name, f"{ours:.2f} s", "", "", "—", "—")
+    goal = f"≤ {target:g} {TIMES} hugo"
+    if not hugo_time:
+        return _row(measure.name, f"{ours:.2f} s", "", "", goal, "n/a (no hugo)")
+    ratio = ours / hugo_time
+    verdict = "PASS" if ratio <= target else "MISS"
+    return _row(
+        measure.name, f"{ours:.2f} s", f"{hugo_time:.2f} s", f"{ratio:.2f} {TIMES}", goal, verdict
+    )
+
+
+def _row(*cells: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
@@ -350,8 +270,15 @@ def _report(info: dict[str, str | int], measures: list[Measure], hugo: Measure |
         "",
         render_table(measures, hugo),
     ]
+    lines += [
+        "",
+        "Times are medians; ratios divide by Hugo's cold build. Peak memory is the larger of",
+        "a build's own high-water mark and the sampled total of its process tree.",
+    ]
     if hugo is None:
-        lines += ["", "hugo is not installed: no Hugo column (Debian: apt-get install hugo)."]
+        lines.append(
+            "hugo is not installed, so there is no Hugo column (Debian: apt-get install hugo)."
+        )
     return "\n".join(lines)
 
 

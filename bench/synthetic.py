@@ -3,8 +3,7 @@
 The same seed and count always give the same bytes: every choice comes from one seeded
 ``random.Random``, nothing reads the clock, and no set or dict order depends on hashing.
 The items are written as a person would write them (plain scalars where YAML allows,
-the Markdown body as a literal block at the end), and the same items can be written as
-a Hugo site for comparison.
+the Markdown body as a literal block at the end).
 """
 
 from __future__ import annotations
@@ -164,7 +163,7 @@ def item_yaml(item: SyntheticItem) -> str:
     lines = [f"title: {_scalar(item.title)}"]
     if item.kicker:
         lines.append(f"kicker: {_scalar(item.kicker)}")
-    lines.append(f"date: {_when(item.published)}")
+    lines.append(f"date: {when(item.published)}")
     if item.summary:
         lines.append(f"summary: {_scalar(item.summary)}")
     if item.authors:
@@ -188,88 +187,6 @@ def item_yaml(item: SyntheticItem) -> str:
     lines.append("body: |")
     lines.extend(f"  {line}" if line else "" for line in item.body.split("\n"))
     return "\n".join(lines) + "\n"
-
-
-def write_hugo_site(site: Path, items: list[SyntheticItem], base_url: str) -> None:
-    """Write the same items as a Hugo site: pages, the home feed and tag feeds."""
-    shutil.rmtree(site, ignore_errors=True)
-    content = site / "content" / "news"
-    content.mkdir(parents=True)
-    for relative, text in HUGO_FILES.items():
-        path = site / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text.replace("BASE_URL", base_url), encoding="utf-8")
-    for item in items:
-        (content / f"{item.name}.md").write_text(_hugo_page(item), encoding="utf-8")
-
-
-HUGO_FILES = {
-    # Only what newsletter builds too: a page per item, the home page and feed, and a
-    # feed per tag and per department; no section, taxonomy list, sitemap or 404 pages.
-    "hugo.toml": """\
-baseURL = "BASE_URL"
-title = "Institute for Cancer Research — News"
-languageCode = "en"
-timeZone = "Europe/Oslo"
-uglyURLs = true
-disableKinds = ["section", "taxonomy", "sitemap", "robotsTXT", "404"]
-ignoreErrors = ["error-disable-taxonomy"]
-rssLimit = 50
-[services.rss]
-limit = 50
-[taxonomies]
-tag = "tags"
-department = "departments"
-[outputs]
-home = ["HTML", "RSS"]
-page = ["HTML"]
-term = ["RSS"]
-""",
-    "layouts/_default/baseof.html": """\
-<!DOCTYPE html>
-<html lang="{{ .Site.LanguageCode }}">
-<head><meta charset="utf-8"><title>{{ .Title }} | {{ .Site.Title }}</title>
-{{ with .OutputFormats.Get "rss" }}<link rel="alternate" type="application/rss+xml" \
-href="{{ .Permalink }}">{{ end }}</head>
-<body>{{ block "main" . }}{{ end }}</body>
-</html>
-""",
-    "layouts/_default/single.html": """\
-{{ define "main" }}<article>
-{{ with .Params.kicker }}<p class="kicker">{{ . }}</p>{{ end }}
-<h1>{{ .Title }}</h1>
-<time datetime="{{ .Date.Format "2006-01-02T15:04:05-07:00" }}">\
-{{ .Date.Format "2 January 2006" }}</time>
-{{ with .Params.image }}<figure><img src="{{ .src | absURL }}" alt="{{ .alt }}" \
-width="{{ .width }}" height="{{ .height }}"><figcaption>{{ .credit }}</figcaption></figure>\
-{{ end }}
-{{ .Content }}
-<ul>{{ range .GetTerms "tags" }}<li><a href="{{ .Permalink }}">{{ .LinkTitle }}</a></li>\
-{{ end }}</ul>
-</article>{{ end }}
-""",
-    "layouts/_default/list.html": """\
-{{ define "main" }}<h1>{{ .Site.Title }}</h1>
-<ul>{{ range first 50 .Pages.ByDate.Reverse }}
-<li><a href="{{ .Permalink }}">{{ .Title }}</a> {{ .Summary }}</li>{{ end }}</ul>
-{{ end }}
-""",
-}
-
-
-def _hugo_page(item: SyntheticItem) -> str:
-    front = {
-        "title": item.title,
-        "date": _when(item.published) + (":00" if isinstance(item.published, datetime) else ""),
-        "tags": list(item.tags),
-        "departments": [item.department] if item.department else [],
-        "summary": item.summary or item.body.split("\n\n", 1)[0],
-        "kicker": item.kicker,
-        "image": item.image,
-        "draft": item.draft,
-    }
-    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()]
-    return "---\n" + "\n".join(lines) + "\n---\n" + item.body + "\n"
 
 
 def _item(rng: random.Random, day: date, used: dict[str, int]) -> SyntheticItem:
@@ -327,8 +244,8 @@ def _event(rng: random.Random, day: date, host: str) -> dict[str, str]:
     start += timedelta(minutes=rng.choice([0, 15, 30]))
     end = start + timedelta(minutes=rng.choice([45, 60, 90, 120, 180]))
     return {
-        "start": _when(start),
-        "end": _when(end),
+        "start": when(start),
+        "end": when(end),
         "location": rng.choice(PLACES),
         "host": host,
     }
@@ -414,7 +331,8 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
-def _when(moment: date | datetime) -> str:
+def when(moment: date | datetime) -> str:
+    """Write a date or a local time as an item file does: 2024-04-10 or 2024-04-10T10:30."""
     if isinstance(moment, datetime):
         return moment.strftime("%Y-%m-%dT%H:%M")
     return moment.isoformat()

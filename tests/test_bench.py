@@ -12,12 +12,12 @@ BENCH = Path(__file__).parent.parent / "bench"
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
 
 
-def _synthetic() -> ModuleType:
-    # bench/ is a folder of scripts, not a package; load its generator by path.
-    spec = importlib.util.spec_from_file_location("synthetic", BENCH / "synthetic.py")
+def _load(name: str) -> ModuleType:
+    # bench/ is a folder of scripts, not a package; load its modules by path.
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules["synthetic"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -27,7 +27,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def test_synthetic_items_pass_a_strict_check(tmp_path: Path) -> None:
-    synthetic = _synthetic()
+    synthetic = _load("synthetic")
     synthetic.generate_project(tmp_path, 30)
     synthetic.edit_item(sorted((tmp_path / "items").iterdir())[-1], 1)
     result = subprocess.run(
@@ -38,17 +38,17 @@ def test_synthetic_items_pass_a_strict_check(tmp_path: Path) -> None:
 
 
 def test_generation_is_deterministic(tmp_path: Path) -> None:
-    synthetic = _synthetic()
+    synthetic, hugo = _load("synthetic"), _load("hugo")
     for name in ("a", "b"):
-        synthetic.generate_project(tmp_path / name, 30)
-        synthetic.write_hugo_site(tmp_path / name / "hugo", synthetic.make_items(30), "https://x/")
+        items = synthetic.generate_project(tmp_path / name, 30)
+        hugo.write_hugo_site(tmp_path / name / "hugo", items, "https://news.example.org/")
     first, second = _files(tmp_path / "a"), _files(tmp_path / "b")
-    assert len(first) == 1 + 30 + 30 + len(synthetic.HUGO_FILES)
+    assert len(first) == 1 + 30 + 30 + len(hugo.HUGO_FILES)
     assert first == second
 
 
 def test_synthetic_items_have_what_the_benchmark_promises() -> None:
-    items = _synthetic().make_items(400)
+    items = _load("synthetic").make_items(400)
     text = "".join(item.title + item.body + "".join(item.tags) for item in items)
     assert {item.published.year for item in items} == set(range(2015, 2025))
     assert all(letter in text for letter in "æøå")
