@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -183,6 +184,50 @@ def new(root: Path, title: str, day: date | None, tags: tuple[str, ...], event: 
     with _reported():
         path = scaffold_item(root, title, day or datetime.now(UTC), tags, event=event)
     click.echo(path)
+
+
+@cli.command()
+@click.argument("period")
+@click.option("--to", "recipients", multiple=True, help="A recipient (default: email.to).")
+@click.option("--dry-run", is_flag=True, help="List who would get it; send nothing.")
+@click.option("--force", is_flag=True, help="Send again to recipients who already got it.")
+@click.option(
+    "--as-of", callback=_moment, metavar="DATE|TIME", help="Build the digest as of (default: now)."
+)
+@click.pass_obj
+def send(
+    root: Path,
+    period: str,
+    recipients: tuple[str, ...],
+    dry_run: bool,
+    force: bool,
+    as_of: date | datetime | None,
+) -> None:
+    """Send the digest of PERIOD by SMTP, once to each recipient.
+
+    The password comes from the environment variable NEWSLETTER_SMTP_PASSWORD.
+    A run that stopped half-way is finished by the next one.
+
+    \b
+    Example:
+      newsletter send latest --to me@example.org --dry-run
+    """
+    from newsletter.periods import BadPeriod
+    from newsletter.sending import PASSWORD_ENV, send_digest
+
+    password = os.environ.get(PASSWORD_ENV)
+    with _reported():
+        try:
+            report = send_digest(
+                root, period, as_of or datetime.now(UTC), recipients, password,
+                force=force, dry_run=dry_run,
+            )  # fmt: skip
+        except BadPeriod as exc:
+            raise click.BadParameter(str(exc), param_hint="PERIOD") from None
+    for line in report.lines():
+        click.echo(line)
+    if report.refused:
+        raise SystemExit(1)
 
 
 @contextmanager

@@ -15,14 +15,16 @@ import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from email.parser import BytesHeaderParser
 from email.policy import default
 from email.utils import parseaddr
 from pathlib import Path
 
-from newsletter.config import SmtpSettings
+from newsletter.config import SmtpSettings, load_config
+from newsletter.digests import write_digest
 from newsletter.errors import NewsletterError, Problem
-from newsletter.sendlog import SendLog
+from newsletter.sendlog import LOG_FILE, SendLog
 
 PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
 
@@ -69,6 +71,37 @@ class SendReport:
         else:
             lines.append(f"Sent {period} to {_people(count)}.")
         return lines
+
+
+def send_digest(
+    root: Path,
+    period: str,
+    as_of: date | datetime,
+    recipients: Sequence[str],
+    password: str | None,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    retry: Retry = Retry(),
+) -> SendReport:
+    """Write PERIOD's digest into out/ and send its email.eml (default recipients: email.to).
+
+    The send log lives in the state folder, so a CI job can keep it between runs.
+    """
+    config = load_config(root)
+    folder = write_digest(root, root / "out", period, as_of)
+    message = read_message(folder.name, (folder / "email.eml").read_bytes())
+    log_path = root / config.state_dir / LOG_FILE
+    return send_message(
+        message,
+        list(recipients) or config.email.to,
+        config.smtp,
+        password,
+        log_path,
+        force=force,
+        dry_run=dry_run,
+        retry=retry,
+    )
 
 
 def read_message(period: str, data: bytes) -> Message:
