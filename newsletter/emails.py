@@ -145,7 +145,7 @@ def email_text(digest: Digest, config: Config) -> str:
         where = f" · {item.department}" if item.department else ""
         lines += [*_para(long_date(item.published.astimezone(config.tz)) + where), ""]
         lines += [*_para(item.summary), ""]
-        lines += [*_para(f"Read more: {item.url}"), "", ""]
+        lines += [*_para(f"Read more: {item.link or item.url}"), "", ""]
     if digest.events:
         lines += _heading("Upcoming events")
     for item in digest.events:

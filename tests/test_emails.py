@@ -1,0 +1,181 @@
+# ruff: noqa: RUF001  (real text: en dashes and acute accents)
+"""The digest email: golden files, the MIME message read back, and premailer's traps."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+from newsletter.digests import write_digest
+from newsletter.emails import inline_css
+
+AS_OF = "2024-04-30"
+
+
+def written(project: Path, tmp_path: Path, period: str) -> Path:
+    from datetime import date
+
+    return write_digest(project, tmp_path / "out", period, date.fromisoformat(AS_OF))
+
+
+@pytest.mark.parametrize("period", ["2024-W15", "2024-W16"])
+def test_email_files_match_golden(project: Path, tmp_path: Path, golden, period: str) -> None:  # type: ignore[no-untyped-def]
+    folder = written(project, tmp_path, period)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "email.eml",
+        "email.html",
+        "email.txt",
+        "index.html",
+    ]
+    for name in ("email.html", "email.txt", "email.eml"):
+        golden(f"digests/{period}/{name}", (folder / name).read_bytes())
+
+
+def read_eml(folder: Path) -> EmailMessage:
+    message = BytesParser(policy=policy.default).parsebytes((folder / "email.eml").read_bytes())
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_eml_reads_back_as_text_then_html_with_every_header(project: Path, tmp_path: Path) -> None:
+    folder = written(project, tmp_path, "2024-W16")
+    raw = (folder / "email.eml").read_bytes()
+    assert raw.isascii()
+    assert max(len(line) for line in raw.splitlines()) <= 78
+    message = read_eml(folder)
+    assert message.get_content_type() == "multipart/alternative"
+    assert dict(message.items()) | {"Content-Type": ""} == {
+        "Subject": "Test Institute — News: Week 16, 2024",
+        "From": "Test News <news@example.org>",
+        "To": "staff@example.org",
+        "Date": "Mon, 22 Apr 2024 00:00:00 +0200",
+        "Message-ID": "<digest.2024-W16.85f0b597ca@news.example.org>",
+        "List-Id": "Test Institute — News <test.news.example.org>",
+        "List-Unsubscribe": (
+            "<https://news.example.org/unsubscribe>, "
+            "<mailto:unsubscribe@example.org?subject=unsubscribe>"
+        ),
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "MIME-Version": "1.0",
+        "Content-Type": "",
+    }
+    assert "=?utf-8?" in raw.split(b"\n", 1)[0].decode()  # the subject is RFC 2047 encoded
+    text, html = message.iter_parts()
+    assert [text.get_content_type(), html.get_content_type()] == ["text/plain", "text/html"]
+    for part in (text, html):
+        assert part["Content-Transfer-Encoding"] == "quoted-printable"
+        assert part.get_content_charset() == "utf-8"
+        assert "MIME-Version" not in part
+    assert text.get_content() == (folder / "email.txt").read_text(encoding="utf-8")
+    assert html.get_content() == (folder / "email.html").read_text(encoding="utf-8")
+    assert 'Fish & chips < tea > "coffee" — æ ø å 🔬' in text.get_content()
+    assert "Ny forskning på Radiumhospitalet" in html.get_content()
+
+
+def test_eml_is_the_same_bytes_every_time(project: Path, tmp_path: Path) -> None:
+    first = (written(project, tmp_path / "a", "2024-W16") / "email.eml").read_bytes()
+    second = (written(project, tmp_path / "b", "2024-W16") / "email.eml").read_bytes()
+    assert first == second
+    assert b'boundary="=_digest_' in first
+
+
+def test_text_is_plain_wrapped_and_keeps_links_whole(project: Path, tmp_path: Path) -> None:
+    long_link = "https://example.org/" + "a-very-long-path-" * 6 + "end"
+    (project / "items" / "long.yaml").write_text(
+        "title: " + "A rather long title that goes on " * 4 + "\n"
+        "date: 2024-04-17\n"
+        f"summary: See {long_link} for the whole story & more.\n",
+        encoding="utf-8",
+    )
+    text = (written(project, tmp_path, "2024-W16") / "email.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert all(len(line) <= 78 for line in lines if "://" not in line)
+    assert long_link in lines
+    assert "A rather long title that goes on A rather long title that goes on A rather" in lines
+    for marker in ("&amp;", "&lt;", "<p", "<a ", "**"):
+        assert marker not in text
+    assert "Kong´s group found that 2 < 3 & 5 > 4" in text
+
+
+def test_html_layout_holds_what_clients_need(project: Path, tmp_path: Path) -> None:
+    html = (written(project, tmp_path, "2024-W15") / "email.html").read_text(encoding="utf-8")
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en"')
+    assert '<meta name="color-scheme" content="light dark">' in html
+    assert "@media (prefers-color-scheme: dark)" in html
+    assert '<!--[if mso]><table role="presentation" width="600"' in html
+    assert 'class="preheader"' in html and "display: none" in html
+    assert (
+        '<img class="image" src="https://news.example.org/test/img/blasco.jpg" '
+        'alt="Maria A. Blasco" width="560" height="373"'
+    ) in html
+    assert 'href="https://news.example.org/test/digests/2024-W15/index.html"' in html
+    assert 'href="https://news.example.org/test/events.ics"' in html
+    assert "Friday 19 April 2024, 10:30–11:30" in html
+    for banned in ("display:flex", "display: flex", "grid", "var(--", "@font-face", "url("):
+        assert banned not in html
+
+
+TRAPS = """<!doctype html>
+<html lang="nb"><head><meta charset="utf-8">
+<!--[if mso]><style>td { font-family: Arial !important; }</style><![endif]-->
+<style>
+p { color: #111111; }
+img { width: 100%; height: auto; }
+@media (max-width: 620px) { p { color: #222222 !important; } }
+</style></head>
+<body><p id="top">Blåbær &amp; brød &lt;3 &nbsp;é´</p>
+<a href="#top">Til toppen</a>
+<img src="https://example.org/a.png" alt="A" width="560" height="373">
+<!--[if mso]><table role="presentation" width="600"><tr><td><![endif]-->
+</body></html>
+"""
+
+
+def test_premailer_keeps_the_doctype_it_drops_when_lower_case() -> None:
+    assert inline_css(TRAPS).startswith("<!DOCTYPE html>\n<html")
+    assert inline_css(TRAPS).count("DOCTYPE") == 1
+
+
+def test_premailer_keeps_important_in_media_queries() -> None:
+    assert "color: #222 !important" in inline_css(TRAPS)
+
+
+def test_premailer_leaves_in_page_anchors_alone() -> None:
+    assert '<a href="#top">Til toppen</a>' in inline_css(TRAPS)
+
+
+def test_premailer_keeps_outlook_conditional_comments_as_they_are() -> None:
+    out = inline_css(TRAPS)
+    assert "<!--[if mso]><style>td { font-family: Arial !important; }</style><![endif]-->" in out
+    assert '<!--[if mso]><table role="presentation" width="600"><tr><td><![endif]-->' in out
+
+
+def test_premailer_keeps_entities_and_non_ascii_text() -> None:
+    assert '<p id="top" style="color:#111">Blåbær &amp; brød &lt;3 \xa0é´</p>' in inline_css(TRAPS)
+
+
+def test_premailer_keeps_pixel_sizes_of_images() -> None:
+    assert 'alt="A" width="560" height="373" style="width:100%; height:auto"' in inline_css(TRAPS)
+
+
+def test_check_and_help_never_import_premailer(project: Path) -> None:
+    code = (
+        "import sys\n"
+        "from newsletter.cli import main\n"
+        "for argv in (['--help'], ['digest', '--help'], ['--root', sys.argv[1], 'check']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('premailer' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(project)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "False"
