@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urljoin
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from newsletter.config import Config
 from newsletter.errors import NewsletterError, Problem, Severity
-from newsletter.markup import render_markdown
+from newsletter.markup import first_paragraph, render_markdown, unsafe_links
 from newsletter.model import ID_PATTERN, EventFields, ItemFields
 from newsletter.validation import validate_document
 from newsletter.yamlfile import Document, load_document
@@ -58,7 +59,7 @@ class Item:
     published: datetime
     updated: datetime
     summary: str
-    body_html: str
+    body: str  # Markdown; see body_html
     authors: tuple[str, ...]
     department: str | None
     tags: tuple[str, ...]
@@ -69,6 +70,13 @@ class Item:
     draft: bool
     url: str
     entry_id: str
+
+    base_url: str
+
+    @cached_property
+    def body_html(self) -> str:
+        """The body rendered to HTML, links made absolute; rendered when first asked for."""
+        return render_markdown(self.body, self.base_url)
 
     @property
     def sort_key(self) -> tuple[datetime, str]:
@@ -149,12 +157,11 @@ def _resolve(
     updated = _aware(fields.updated, tz, "updated", problem) if fields.updated else published
     if updated < published:
         problem("updated", f"is before date ({_show(published)}); it should be the same or later")
-    rendered = render_markdown(fields.body, config.base_url)
     body_line = doc.line_of(("body",)) + (1 if "\n" in fields.body else 0)
-    for offset, url in rendered.bad_links:
+    for offset, url in unsafe_links(fields.body):
         message = f"link {url!r} is not http(s) or mailto"
         problems.append(Problem(label, body_line + offset, "body", message))
-    summary = " ".join((fields.summary or rendered.first_paragraph).split())
+    summary = " ".join((fields.summary or first_paragraph(fields.body)).split())
     if not summary:
         problem("body", "an item needs a body or a summary")
     elif len(summary) > SUMMARY_LIMIT and fields.summary:
@@ -184,7 +191,7 @@ def _resolve(
         published=published,
         updated=updated,
         summary=summary,
-        body_html=rendered.html,
+        body=fields.body,
         authors=tuple(fields.authors),
         department=fields.department or None,
         tags=tuple(fields.tags),
@@ -195,6 +202,7 @@ def _resolve(
         draft=fields.draft,
         url=f"{config.base_url}news/{item_id}.html",
         entry_id=f"{config.tag_prefix}news/{item_id}",
+        base_url=config.base_url,
     )
     return item, problems
 

@@ -1,8 +1,13 @@
-"""Markdown (CommonMark) to HTML: raw HTML escaped, every link made absolute."""
+"""Markdown (CommonMark) to HTML: raw HTML escaped, every link made absolute.
+
+Checking an item must stay fast for thousands of items, so it never renders the
+whole body: the default summary comes from the first paragraph alone, and links
+are found with a pattern. Rendering happens only when a build needs the HTML.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 from functools import cache
 from urllib.parse import urljoin, urlsplit
 
@@ -10,15 +15,13 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 SAFE_SCHEMES = ("http", "https", "mailto")
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A body as HTML, its first paragraph as plain text, and links that are not allowed."""
-
-    html: str
-    first_paragraph: str
-    bad_links: tuple[tuple[int, str], ...]  # (line within the body, starting at 0; the URL)
+# Link destinations: [text](dest), <scheme:autolink> and [label]: dest definitions.
+_LINK = re.compile(
+    r"\]\(\s*<?(?P<inline>[^)\s>]+)"
+    r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>"
+    r"|^ {0,3}\[[^\]]+\]:\s*<?(?P<ref>[^\s>]+)",
+    re.MULTILINE,
+)
 
 
 @cache
@@ -27,27 +30,38 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "typographer": False})
 
 
-def render_markdown(text: str, base: str) -> Rendered:
-    """Render *text*, resolving relative links and images against *base*."""
+def render_markdown(text: str, base: str) -> str:
+    """Render *text* to HTML, resolving relative links and images against *base*."""
     md = _parser()
     tokens = md.parse(text)
-    bad: list[tuple[int, str]] = []
-    first = ""
-    line = 0
     for token in tokens:
-        line = token.map[0] if token.map else line
-        if token.type != "inline" or not token.children:
-            continue
-        if not first and _is_paragraph_text(tokens, token):
-            first = plain_text(token.children)
-        for child in token.children:
+        for child in token.children or ():
             attr = "href" if child.type == "link_open" else "src" if child.type == "image" else ""
             if attr:
-                url = str(child.attrs.get(attr, ""))
-                if not is_safe_url(url):
-                    bad.append((line, url))
-                child.attrs[attr] = urljoin(base, url)
-    return Rendered(md.renderer.render(tokens, md.options, {}), first, tuple(bad))
+                child.attrs[attr] = urljoin(base, str(child.attrs.get(attr, "")))
+    return md.renderer.render(tokens, md.options, {})
+
+
+def first_paragraph(text: str) -> str:
+    """Return the plain text of the first paragraph of *text*."""
+    head = text.strip().split("\n\n", 1)[0]
+    tokens = _parser().parse(head)
+    if "[" in head or not tokens or tokens[0].type != "paragraph_open":
+        tokens = _parser().parse(text)  # the rare case that needs the whole document
+    for index, token in enumerate(tokens):
+        if token.type == "paragraph_open" and tokens[index + 1].children is not None:
+            return plain_text(tokens[index + 1].children or [])
+    return ""
+
+
+def unsafe_links(text: str) -> list[tuple[int, str]]:
+    """Return (line within *text*, URL) for each link that is not http(s), mailto or relative."""
+    found = []
+    for match in _LINK.finditer(text):
+        url = match.group("inline") or match.group("auto") or match.group("ref")
+        if not is_safe_url(url):
+            found.append((text.count("\n", 0, match.start()), url))
+    return found
 
 
 def is_safe_url(url: str) -> bool:
@@ -67,8 +81,3 @@ def plain_text(children: list[Token]) -> str:
         elif child.type == "image":
             parts.append(plain_text(child.children or []))
     return " ".join("".join(parts).split())
-
-
-def _is_paragraph_text(tokens: list[Token], inline: Token) -> bool:
-    index = tokens.index(inline)
-    return index > 0 and tokens[index - 1].type == "paragraph_open"
