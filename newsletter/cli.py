@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -228,6 +229,25 @@ def send(
         click.echo(line)
     if report.refused:
         raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1.")
+@click.pass_obj
+def serve(root: Path, port: int) -> None:
+    """Preview out/ on 127.0.0.1, rebuilding when an item, a template or the config changes.
+
+    A failed check shows its problems in the browser; the latest digest, as the email,
+    is at /_preview/.
+
+    \b
+    Example:
+      newsletter serve --port 8080
+    """
+    from newsletter.serve import serve as serve_site
+
+    with _reported(), contextlib.suppress(KeyboardInterrupt):
+        serve_site(root, port, lambda: datetime.now(UTC), click.echo)
 
 
 @contextmanager
