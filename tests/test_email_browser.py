@@ -1,0 +1,130 @@
+"""The digest email and its web version in a real browser: headless Chromium."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SITE, require
+
+from newsletter.build import build
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = ["2024-W15/email.html", "2024-W15/index.html", "2024-W16/email.html", "2024-W16/index.html"]
+
+# Every element that shows text: its font size, and where it and each image sit.
+MEASURE = """() => {
+  const shown = (el) => el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== 'hidden' && !el.closest('.preheader');
+  const texts = [...document.body.querySelectorAll('*')].filter((el) => shown(el)
+    && [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()));
+  const column = document.querySelector('.container, main').getBoundingClientRect();
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    viewport: window.innerWidth,
+    column: [column.left, column.right],
+    smallest: Math.min(...texts.map((el) => parseFloat(getComputedStyle(el).fontSize))),
+    small: texts.filter((el) => parseFloat(getComputedStyle(el).fontSize) < 14)
+      .map((el) => el.tagName + '.' + el.className + ': ' + el.textContent.trim().slice(0, 40)),
+    images: [...document.images].map((img) => {
+      const r = img.getBoundingClientRect();
+      return {left: r.left, right: r.right, width: r.width, height: r.height,
+              loaded: img.complete && img.naturalWidth > 0,
+              ratio: img.getAttribute('height') / img.getAttribute('width')};
+    }),
+  };
+}"""
+
+
+def png(width: int, height: int) -> bytes:
+    """A small gradient PNG, for the images the items point to."""
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 150))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+
+
+@pytest.fixture(scope="module")
+def digests(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("browser") / "out"
+    build(SITE, out, date(2024, 4, 30))
+    return out / "digests"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    require("chromium", CHROMIUM.exists())
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+def measure(browser: Any, html: str, width: int, shot: Path | None = None) -> dict[str, Any]:
+    image = png(300, 200)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+
+        def answer(route: Any) -> None:
+            if route.request.resource_type == "image":
+                route.fulfill(body=image, content_type="image/png")
+            else:
+                route.abort()  # nothing else is fetched: no fonts, no scripts
+
+        page.route("**/*", answer)
+        page.set_content(html, wait_until="load")
+        if shot:
+            page.screenshot(path=str(shot), full_page=True)  # to look at, never compared
+        result: dict[str, Any] = page.evaluate(MEASURE)
+        return result
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("width", [600, 375])
+def test_layout_fits_the_screen(
+    browser: Any, digests: Path, tmp_path: Path, name: str, width: int
+) -> None:
+    html = (digests / name).read_text(encoding="utf-8")
+    found = measure(browser, html, width, tmp_path / f"{width}.png")
+    assert found["scrollWidth"] <= found["viewport"], "the page scrolls sideways"
+    assert found["small"] == []
+    assert found["smallest"] >= 14
+    left, right = found["column"]
+    assert right - left <= 600
+    for image in found["images"]:
+        assert image["loaded"]
+        assert left <= image["left"] and image["right"] <= right
+        assert image["height"] == pytest.approx(image["width"] * image["ratio"], abs=1.5)
+
+
+def test_the_email_keeps_its_600_px_column_on_a_wide_screen(browser: Any, digests: Path) -> None:
+    html = (digests / "2024-W15/email.html").read_text(encoding="utf-8")
+    found = measure(browser, html, 1000)
+    left, right = found["column"]
+    assert (left, right) == (200, 800)
+    assert [(i["left"], i["right"]) for i in found["images"]] == [(220, 780)]
+    assert found["images"][0]["height"] == pytest.approx(373.3, abs=0.1)
