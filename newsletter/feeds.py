@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
+from newsletter.archives import Archive, split_history
 from newsletter.config import Config
 from newsletter.items import Item
 from newsletter.slugs import slugify
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from newsletter.digests import Digest
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+FH_NS = "http://purl.org/syndication/history/1.0"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -43,13 +46,11 @@ class Channel:
 
 def channels_of(items: Sequence[Item], config: Config) -> list[Channel]:
     """Return the site feed and one feed per tag and department, in path order."""
-    newest = tuple(items[: config.feed.entries])
-    channels = [Channel("feed", config.title, config.subtitle, "feed", newest)]
+    channels = [Channel("feed", config.title, config.subtitle, "feed", tuple(items))]
     for slug, (label, members) in sorted(topics_of(items).items()):
         title = f"{config.title}: {label}"
         subtitle = f"{config.subtitle} ({label})"
-        picked = tuple(members[: config.feed.entries])
-        channels.append(Channel(f"tags/{slug}", title, subtitle, f"tags/{slug}", picked))
+        channels.append(Channel(f"tags/{slug}", title, subtitle, f"tags/{slug}", tuple(members)))
     return channels
 
 
@@ -72,10 +73,48 @@ def render_feeds(
     """Render every feed of *items* (newest first); *content* maps item id to its HTML."""
     files: dict[str, bytes] = {}
     for channel in channels_of(items, config):
-        files[f"{channel.path}.atom"] = _atom(channel, config, content)
-        files[f"{channel.path}.rss"] = _rss(channel, config, content)
-    files["feed.json"] = _json_feed(channels_of(items, config)[0], config, content)
+        history = split_history(channel.items, config.feed.entries, config.tz)
+        subscription = replace(channel, items=history.current)
+        links = []
+        if history.newest_archive:
+            links.append(("prev-archive", _archive_url(channel, history.newest_archive, config)))
+        files[f"{channel.path}.atom"] = _atom(subscription, config, content, links)
+        files[f"{channel.path}.rss"] = _rss(subscription, config, content)
+        for archive in history.archives:
+            path, document, links = _archive_document(channel, archive, config)
+            files[f"{path}.atom"] = _atom(document, config, content, links, archived=True)
+        if channel.path == "feed":
+            files["feed.json"] = _json_feed(subscription, config, content)
     return files
+
+
+def _archive_document(
+    channel: Channel, archive: Archive, config: Config
+) -> tuple[str, Channel, list[tuple[str, str]]]:
+    """Describe one month's archive: its path, its contents, and its RFC 5005 links."""
+    path = _archive_path(channel, archive.month)
+    document = Channel(
+        path=path,
+        title=f"{channel.title} (archive {archive.month})",
+        subtitle=channel.subtitle,
+        key=f"{channel.key}/archive/{archive.month}",
+        items=archive.items,
+    )
+    links = [("current", f"{config.base_url}{channel.path}.atom")]
+    if archive.prev_month:
+        links.append(("prev-archive", _archive_url(channel, archive.prev_month, config)))
+    if archive.next_month:
+        links.append(("next-archive", _archive_url(channel, archive.next_month, config)))
+    return path, document, links
+
+
+def _archive_path(channel: Channel, month: str) -> str:
+    folder = "" if channel.path == "feed" else f"{channel.path}/"
+    return f"archive/{folder}{month}"
+
+
+def _archive_url(channel: Channel, month: str, config: Config) -> str:
+    return f"{config.base_url}{_archive_path(channel, month)}.atom"
 
 
 def feed_updated(items: Sequence[Item]) -> datetime:
@@ -83,23 +122,44 @@ def feed_updated(items: Sequence[Item]) -> datetime:
     return max((item.updated for item in items), default=EPOCH)
 
 
-class _Language(BaseExtension):  # type: ignore[misc]
-    """Lets each entry carry its own xml:lang, which feedgen only writes on the feed."""
+class _Details(BaseExtension):  # type: ignore[misc]
+    """The feed side of _EntryDetails, which feedgen requires."""
 
 
-class _EntryLanguage(BaseEntryExtension):  # type: ignore[misc]
+class _History(BaseExtension):  # type: ignore[misc]
+    """Marks an RFC 5005 archive document with <fh:archive/>."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": FH_NS}
+
+    def extend_atom(self, feed: Any) -> Any:
+        feed.append(etree.Element(f"{{{FH_NS}}}archive"))
+        return feed
+
+
+class _EntryDetails(BaseEntryExtension):  # type: ignore[misc]
+    """Writes what feedgen gets wrong on entries: xml:lang, and link rel and type
+    (feedgen 1.0 drops both, turning a related link into a second alternate one)."""
+
     def __init__(self) -> None:
         self.lang: str | None = None
+        self.links: list[dict[str, str]] = []
 
     def extend_atom(self, entry: Any) -> Any:
         if self.lang:
             entry.set(XML_LANG, self.lang)
+        for attributes in self.links:
+            etree.SubElement(entry, "link", attributes)  # feedgen writes Atom without a prefix
         return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        etree.SubElement(item, "link").text = self.links[0]["href"]
+        return item
 
 
 def _generator(channel: Channel, config: Config, content: Mapping[str, str], kind: str) -> Any:
     fg = FeedGenerator()
-    fg.register_extension("entrylang", _Language, _EntryLanguage, atom=True, rss=False)
+    fg.register_extension("details", _Details, _EntryDetails, atom=True, rss=True)
     fg.load_extension("dc", atom=False, rss=True)
     fg.id(config.tag_prefix + channel.key)
     fg.title(channel.title)
@@ -132,9 +192,9 @@ def _add_entry(fe: FeedEntry, item: Item, config: Config, html: str) -> None:
     fe.id(item.entry_id)
     fe.guid(item.entry_id, permalink=False)
     fe.title(item.title)
-    fe.link(href=item.url, rel="alternate", type="text/html")
+    fe.details.links.append({"href": item.url, "rel": "alternate", "type": "text/html"})
     if item.link:
-        fe.link(href=item.link, rel="related")
+        fe.details.links.append({"href": item.link, "rel": "related"})
     fe.published(item.published)
     fe.updated(item.updated)
     fe.pubDate(item.published)
@@ -148,15 +208,26 @@ def _add_entry(fe: FeedEntry, item: Item, config: Config, html: str) -> None:
         fe.dc.dc_creator(name)
     for label in _labels(item):
         fe.category(term=label, label=label, scheme=f"{config.base_url}tags/")
-    fe.entrylang.lang = item.lang
+    fe.details.lang = item.lang
 
 
 def _labels(item: Item) -> list[str]:
     return list(dict.fromkeys([*item.tags, *([item.department] if item.department else [])]))
 
 
-def _atom(channel: Channel, config: Config, content: Mapping[str, str]) -> bytes:
+def _atom(
+    channel: Channel,
+    config: Config,
+    content: Mapping[str, str],
+    links: Sequence[tuple[str, str]] = (),
+    *,
+    archived: bool = False,
+) -> bytes:
     fg = _generator(channel, config, content, "atom")
+    for rel, href in links:
+        fg.link(href=href, rel=rel, type=_TYPES["atom"])
+    if archived:
+        fg.register_extension("history", _History, None, atom=True, rss=False)
     data: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return data
 

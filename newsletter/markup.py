@@ -39,7 +39,7 @@ def render_markdown(text: str, base: str) -> str:
             attr = "href" if child.type == "link_open" else "src" if child.type == "image" else ""
             if attr:
                 child.attrs[attr] = urljoin(base, str(child.attrs.get(attr, "")))
-    return md.renderer.render(tokens, md.options, {})
+    return str(md.renderer.render(tokens, md.options, {}))
 
 
 def first_paragraph(text: str) -> str:
