@@ -128,7 +128,7 @@ def send_message(
     retry: Retry = Retry(),  # frozen, so one shared default is safe
 ) -> SendReport:
     """Send MESSAGE to each recipient not yet reached (all of them with FORCE)."""
-    recipients = list(dict.fromkeys(recipients))
+    recipients = _unique(recipients)
     if not recipients:
         raise NewsletterError("no recipients: set email.to in newsletter.yaml or pass --to")
     with SendLog(log_path, read_only=dry_run) as log:
@@ -249,6 +249,14 @@ def _login(client: smtplib.SMTP, username: str, password: str, where: str) -> No
     if code != 235:
         message = f"refused the login of {username}: {code} {_text(reply)}"
         raise NewsletterError([Problem(where, 0, "", message)])
+
+
+def _unique(addresses: Sequence[str]) -> list[str]:
+    """Drop repeated addresses, ignoring case; keep the first of each, in order."""
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(address.lower(), address)
+    return list(seen.values())
 
 
 def _text(reply: bytes | str) -> str:
