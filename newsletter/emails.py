@@ -6,6 +6,7 @@ premailer is imported inside the function that uses it: it is slow to import, an
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import textwrap
@@ -19,7 +20,6 @@ from urllib.parse import urlsplit
 import jinja2
 
 from newsletter.config import Config
-from newsletter.errors import NewsletterError, Problem
 from newsletter.items import Event, Item
 from newsletter.slugs import slugify
 from newsletter.templates import clock, long_date, render
@@ -60,6 +60,7 @@ def email_context(digest: Digest, config: Config) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=256)  # a digest that is over renders the same each rebuild
 def inline_css(html: str) -> str:
     """Inline the stylesheet with premailer, working around what premailer 3.10 breaks.
 
@@ -204,13 +205,12 @@ def email_message(digest: Digest, config: Config, text: str, html: str) -> bytes
 
 
 def _sender(config: Config) -> str | Address:
+    """email.from, else the author's address, else news@ the host of base_url."""
     if config.email.sender:
         return config.email.sender
-    if config.author.email:
-        user, _, domain = parseaddr(config.author.email)[1].partition("@")
-        return Address(config.title, user, domain)
-    message = "the digest needs a sender, e.g. from: News <news@example.org>"
-    raise NewsletterError([Problem("newsletter.yaml", 1, "email.from", message)])
+    address = parseaddr(config.author.email)[1] if config.author.email else ""
+    user, _, domain = address.partition("@")
+    return Address(config.title, user or "news", domain or config.host)
 
 
 def _message_id(digest: Digest, config: Config) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -19,8 +20,6 @@ AS_OF = "2024-04-30"
 
 
 def written(project: Path, tmp_path: Path, period: str) -> Path:
-    from datetime import date
-
     return write_digest(project, tmp_path / "out", period, date.fromisoformat(AS_OF))
 
 
@@ -179,3 +178,19 @@ def test_check_and_help_never_import_premailer(project: Path) -> None:
         [sys.executable, "-c", code, str(project)], capture_output=True, text=True, check=True
     )
     assert done.stdout.splitlines()[-1] == "False"
+
+
+def test_a_site_without_email_settings_sends_from_news_at_its_host(tmp_path: Path) -> None:
+    root = tmp_path / "bare"
+    (root / "items").mkdir(parents=True)
+    (root / "newsletter.yaml").write_text(
+        "title: Bare Lab\nbase_url: https://lab.example.net/\n", encoding="utf-8"
+    )
+    (root / "items/a.yaml").write_text("title: A\ndate: 2024-04-16\nbody: x\n", encoding="utf-8")
+    message = read_eml(write_digest(root, tmp_path / "out", "2024-W16", date(2024, 4, 30)))
+    assert (message["From"], message["To"]) == (
+        "Bare Lab <news@lab.example.net>",
+        "undisclosed-recipients:;",
+    )
+    assert message["List-Unsubscribe"] == "<https://lab.example.net/unsubscribe>"
+    assert message["List-Id"] == "Bare Lab <news.lab.example.net>"
