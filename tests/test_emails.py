@@ -15,6 +15,7 @@ import pytest
 
 from newsletter.digests import write_digest
 from newsletter.emails import inline_css
+from newsletter.errors import NewsletterError
 
 AS_OF = "2024-04-30"
 
@@ -194,3 +195,33 @@ def test_a_site_without_email_settings_sends_from_news_at_its_host(tmp_path: Pat
     )
     assert message["List-Unsubscribe"] == "<https://lab.example.net/unsubscribe>"
     assert message["List-Id"] == "Bare Lab <news.lab.example.net>"
+
+
+def test_a_project_template_extends_the_built_in_email(project: Path, tmp_path: Path) -> None:
+    (project / "templates").mkdir()
+    (project / "templates/email.html").write_text(
+        '{% extends "default:email.html" %}\n'
+        "{% block style %}{{ super() }}.brand { color: #6a1b9a; }{% endblock %}\n"
+        '{% block footer %}<tr><td class="brand">Sent by the lab</td></tr>{% endblock %}\n',
+        encoding="utf-8",
+    )
+    html = (written(project, tmp_path, "2024-W16") / "email.html").read_text(encoding="utf-8")
+    assert '<tr><td class="brand" style="color:#6a1b9a">Sent by the lab</td></tr>' in html
+    assert "Unsubscribe" not in html
+    assert "Ny forskning på Radiumhospitalet" in html
+
+
+def test_an_undefined_variable_in_an_email_template_is_a_located_error(
+    project: Path, tmp_path: Path
+) -> None:
+    (project / "templates").mkdir()
+    (project / "templates/email.html").write_text(
+        '{% extends "default:email.html" %}\n'
+        "{% block footer %}\n{{ digest.nope }}\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(NewsletterError) as raised:
+        written(project, tmp_path, "2024-W16")
+    message = "'newsletter.digests.Digest object' has no attribute 'nope'"
+    assert str(raised.value).startswith("templates/email.html")
+    assert str(raised.value).endswith(f": {message}")
