@@ -77,7 +77,7 @@ class EmailSettings(_Section):
     model_config = ConfigDict(populate_by_name=True)
     sender: Address | None = Field(default=None, alias="from")
     """The From header, e.g. "ICR News <news@example.org>"; default: the title with the
-    author's address (or newsletter@ the host of base_url)."""
+    author's address (or news@ the host of base_url)."""
     to: list[Address] = []
     """Default recipients of `newsletter send` (one address or a list)."""
     unsubscribe: Unsubscribe = Unsubscribe()
@@ -187,7 +187,7 @@ class Config(_Section):
         """The From address of the email: email.from, else the author's address."""
         if self.email.sender:
             return self.email.sender
-        return formataddr((self.title, self.author.email or f"newsletter@{self.host}"))
+        return formataddr((self.title, self.author.email or f"news@{self.host}"))
 
     @property
     def unsubscribe_url(self) -> str:

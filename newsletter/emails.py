@@ -10,7 +10,6 @@ import functools
 import hashlib
 import re
 import textwrap
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, parseaddr
@@ -54,7 +53,7 @@ def email_context(digest: Digest, config: Config) -> dict[str, Any]:
         "subject": subject(digest, config),
         "preheader": preheader(digest),
         "frequency": "monthly" if digest.period.kind == "monthly" else "weekly",
-        "unsubscribe_url": unsubscribe_url(config),
+        "unsubscribe_url": config.unsubscribe_url,
         "image_sizes": {i.id: image_size(i) for i in digest.items if i.image},
         "event_times": {i.id: event_when(i.event, config) for i in digest.events if i.event},
     }
@@ -100,11 +99,6 @@ def preheader(digest: Digest) -> str:
     titles = [item.title for item in digest.items] or [item.title for item in digest.events]
     text = " · ".join(titles)
     return text if len(text) <= PREHEADER_LIMIT else text[: PREHEADER_LIMIT - 1].rstrip() + "…"
-
-
-def unsubscribe_url(config: Config) -> str:
-    """Where readers unsubscribe: email.unsubscribe.url, or <base_url>unsubscribe."""
-    return config.email.unsubscribe.url or f"{config.base_url}unsubscribe"
 
 
 def image_size(item: Item) -> tuple[int, int]:
@@ -166,7 +160,7 @@ def _footer_text(digest: Digest, config: Config) -> list[str]:
     frequency = "monthly" if digest.period.kind == "monthly" else "weekly"
     why = f"You receive this {frequency} digest of {config.title} because you are"
     lines = _para(f"{why} subscribed to its mailing list.")
-    lines += _para(f"Unsubscribe: {unsubscribe_url(config)}")
+    lines += _para(f"Unsubscribe: {config.unsubscribe_url}")
     lines += _para(f"Past digests: {config.base_url}digests/index.html")
     return lines + (_para(config.email.postal_address) if config.email.postal_address else [])
 
@@ -188,7 +182,7 @@ def email_message(digest: Digest, config: Config, text: str, html: str) -> bytes
     """
     message = EmailMessage(policy=_POLICY)
     message["Subject"] = subject(digest, config)
-    message["From"] = _sender(config)
+    message["From"] = config.sender
     message["To"] = ", ".join(config.email.to) or "undisclosed-recipients:;"
     message["Date"] = format_datetime(digest.period.end)
     message["Message-ID"] = _message_id(digest, config)
@@ -204,15 +198,6 @@ def email_message(digest: Digest, config: Config, text: str, html: str) -> bytes
     return message.as_bytes()
 
 
-def _sender(config: Config) -> str | Address:
-    """email.from, else the author's address, else news@ the host of base_url."""
-    if config.email.sender:
-        return config.email.sender
-    address = parseaddr(config.author.email)[1] if config.author.email else ""
-    user, _, domain = address.partition("@")
-    return Address(config.title, user or "news", domain or config.host)
-
-
 def _message_id(digest: Digest, config: Config) -> str:
     site = hashlib.sha256(config.base_url.encode()).hexdigest()[:10]
     return f"<digest.{digest.period.key}.{site}@{config.host}>"
@@ -224,7 +209,7 @@ def _list_id(config: Config) -> str:
 
 
 def _list_unsubscribe(config: Config) -> str:
-    links = [f"<{unsubscribe_url(config)}>"]
+    links = [f"<{config.unsubscribe_url}>"]
     if config.email.unsubscribe.mailto:
         address = parseaddr(config.email.unsubscribe.mailto)[1]
         links.append(f"<mailto:{address}?subject=unsubscribe>")

@@ -22,7 +22,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from newsletter.config import SmtpSettings, load_config
-from newsletter.digests import write_digest
+from newsletter.digests import write_digest_folder
 from newsletter.errors import NewsletterError, Problem
 from newsletter.sendlog import LOG_FILE, SendLog
 
@@ -89,7 +89,12 @@ def send_digest(
     The send log lives in the state folder, so a CI job can keep it between runs.
     """
     config = load_config(root)
-    folder = write_digest(root, root / "out", period, as_of)
+    written = write_digest_folder(root, root / "out", period, as_of)
+    if not written.digest.complete and not dry_run:
+        key = written.digest.period.key
+        reason = f"{key} is not over yet; send it once it has ended, or preview it with --dry-run"
+        raise NewsletterError(reason)
+    folder = written.folder
     message = read_message(folder.name, (folder / "email.eml").read_bytes())
     log_path = root / config.state_dir / LOG_FILE
     return send_message(

@@ -124,3 +124,13 @@ def test_send_an_impossible_period(project: Path) -> None:
         "Error: Invalid value for PERIOD: '2024-W99' is not a period; "
         "give a week such as 2024-W16, or latest\n"
     )
+
+
+def test_a_period_that_is_not_over_is_not_sent(project: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--root", str(project), "send", "2024-W16", "--as-of", "2024-04-17"]
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: 2024-W16 is not over yet; send it once it has ended, or preview it with --dry-run\n"
+    )
