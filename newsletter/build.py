@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Protocol
 
-from newsletter.config import Config, load_config
-from newsletter.digests import check_email_sizes, group_into_digests, render_digests
+from newsletter import __version__
+from newsletter.cache import CACHE_DIR, Cache, fingerprint
+from newsletter.config import CONFIG_FILE, Config, load_config
+from newsletter.digests import check_email_sizes
 from newsletter.errors import NewsletterError, Problem
-from newsletter.feeds import render_feeds
-from newsletter.ics import render_calendar
-from newsletter.items import Catalog, Item, load_items
-from newsletter.output import merge_outputs, write_outputs
-from newsletter.pages import render_entry_content, render_pages
-from newsletter.templates import make_environment
+from newsletter.itemcache import load_catalog
+from newsletter.items import Item
+from newsletter.jobs import run_jobs
+from newsletter.output import write_outputs
+from newsletter.site import CONTENT, SitePlan, plan_site
+from newsletter.templates import templates_fingerprint
+
+
+class Progress(Protocol):
+    """Told how many jobs a build has, then of each one done."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -24,49 +35,78 @@ class BuildReport:
 
     items: int
     published: int
+    digests: int
+    rendered: int  # parts of the site rendered again; the others came from the cache
     written: int
     unchanged: int
     warnings: tuple[Problem, ...]
 
-    def summary(self, out_dir: Path) -> str:
+    def summary(self, out_dir: Path, seconds: float | None = None) -> str:
         """Say what happened in one line."""
         held = self.items - self.published
         return (
             f"Built {out_dir}: {self.published} items published"
             + (f" ({held} drafts or scheduled)" if held else "")
-            + f", {self.written} files written, {self.unchanged} unchanged."
+            + f", {self.digests} digests, {self.written} files written,"
+            + f" {self.unchanged} unchanged"
+            + (f" in {seconds:.1f} s." if seconds is not None else ".")
         )
 
 
 def build(
-    root: Path, out_dir: Path, as_of: date | datetime, *, strict: bool = False
+    root: Path,
+    out_dir: Path,
+    as_of: date | datetime,
+    *,
+    strict: bool = False,
+    workers: int = 1,
+    progress: Progress | None = None,
 ) -> BuildReport:
     """Build the project at ROOT into OUT_DIR as it stands at AS_OF."""
     config = load_config(root)
-    catalog = load_items(root, config, strict=strict)
+    catalog = load_catalog(root, strict=strict, config=config)
     moment = resolve_as_of(as_of, config)
     published = select_published(catalog.items, moment)
-    files = render_site(root, config, published, moment)
-    warnings = catalog.warnings + check_email_sizes(files, config)
     _refuse_unsafe_out(root, out_dir)
-    written, unchanged = write_outputs(out_dir, files)
-    return BuildReport(len(catalog.items), len(published), written, unchanged, warnings)
+    cache = Cache(root / config.state_dir / CACHE_DIR)
+    plan = plan_site(root, config, published, moment, _context(root))
+    warnings: list[Problem] = list(catalog.warnings)
+    stream = _outputs(plan, cache, config, workers, progress, warnings)
+    written, unchanged = write_outputs(out_dir, stream)
+    cache.prune()
+    report = (len(catalog.items), len(published), plan.digests, cache.misses, written, unchanged)
+    return BuildReport(*report, tuple(warnings))
 
 
-def render_site(
-    root: Path, config: Config, published: Sequence[Item], as_of: datetime
-) -> dict[str, bytes]:
-    """Render every output of the site as {path relative to out/: bytes}."""
-    env = make_environment(root)
-    digests = group_into_digests(published, config, as_of)
-    env.globals["latest_digest"] = digests[-1] if digests else None
-    content = render_entry_content(published, config, env)
-    return merge_outputs(
-        render_feeds(published, config, content),
-        render_pages(published, config, env, content),
-        render_calendar(published, config),
-        render_digests(digests, config, env),
-    )
+def _context(root: Path) -> str:
+    """The key of everything every output depends on: package, config, templates."""
+    config = (root / CONFIG_FILE).read_bytes()
+    return fingerprint(__version__, config, templates_fingerprint(root))
+
+
+def _outputs(
+    plan: SitePlan, cache: Cache, config: Config, workers: int, progress: Progress | None,
+    warnings: list[Problem],
+) -> Iterator[tuple[str, bytes]]:  # fmt: skip
+    """Yield every output file, items first; fail at the end if an email is too big."""
+    tick = progress.advance if progress else (lambda: None)
+    if progress:
+        progress.start(len(plan.item_jobs) + len(plan.jobs))
+    for files in run_jobs(plan.item_jobs, cache, workers=workers, tick=tick):
+        for path, data in files.items():
+            if path.startswith(CONTENT):
+                plan.content[path.removeprefix(CONTENT)] = data.decode()
+            else:
+                yield path, data
+    errors: list[Problem] = []
+    for files in run_jobs(plan.jobs, cache, workers=workers, tick=tick):
+        try:
+            warnings.extend(check_email_sizes(files, config))
+        except NewsletterError as exc:
+            errors.extend(exc.problems)
+        yield from files.items()
+    if errors:
+        raise NewsletterError(sorted(errors))
 
 
 def resolve_as_of(as_of: date | datetime, config: Config) -> datetime:
@@ -81,12 +121,6 @@ def resolve_as_of(as_of: date | datetime, config: Config) -> datetime:
 def select_published(items: Sequence[Item], as_of: datetime) -> list[Item]:
     """Keep the items that are not drafts and are dated at or before AS_OF."""
     return [item for item in items if not item.draft and item.published <= as_of]
-
-
-def check(root: Path, *, strict: bool = False) -> Catalog:
-    """Validate the configuration and every item; raise every problem at once."""
-    config = load_config(root)
-    return load_items(root, config, strict=strict)
 
 
 def _refuse_unsafe_out(root: Path, out_dir: Path) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -63,10 +64,10 @@ def check(root: Path, strict: bool) -> None:
     Example:
       newsletter check --strict
     """
-    from newsletter.build import check as check_project
+    from newsletter.itemcache import load_catalog
 
     with _reported():
-        catalog = check_project(root, strict=strict)
+        catalog = load_catalog(root, strict=strict)
     _print_problems(catalog.warnings)
     click.echo(f"Checked {len(catalog.items)} items: " + count_summary(catalog.warnings) + ".")
 
@@ -86,9 +87,18 @@ def check(root: Path, strict: bool) -> None:
     help="Publish items dated up to this moment (default: now); a date covers its whole day.",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=None,
+    help="How many processes render at once (default: one per core).",
+)  # fmt: skip
 @click.pass_obj
-def build(root: Path, out_dir: Path | None, as_of: date | datetime | None, strict: bool) -> None:
+def build(
+    root: Path, out_dir: Path | None, as_of: date | datetime | None, strict: bool, jobs: int | None
+) -> None:
     """Build feeds, pages and digests into out/, replacing it only if all went well.
+
+    Only what changed since the last build is rendered again (the cache lives in
+    the state folder, .newsletter/); the result is the same as a clean build's.
 
     \b
     Example:
@@ -97,10 +107,14 @@ def build(root: Path, out_dir: Path | None, as_of: date | datetime | None, stric
     from newsletter.build import build as build_site
 
     out_dir = out_dir or root / "out"
-    with _reported():
-        report = build_site(root, out_dir, as_of or datetime.now(UTC), strict=strict)
+    started = time.perf_counter()
+    with _reported(), _progress_bar() as progress:
+        report = build_site(
+            root, out_dir, as_of or datetime.now(UTC), strict=strict,
+            workers=jobs or os.cpu_count() or 1, progress=progress,
+        )  # fmt: skip
     _print_problems(report.warnings)
-    click.echo(report.summary(out_dir))
+    click.echo(report.summary(out_dir, time.perf_counter() - started))
 
 
 @cli.command()
@@ -248,6 +262,36 @@ def serve(root: Path, port: int) -> None:
 
     with _reported(), contextlib.suppress(KeyboardInterrupt):
         serve_site(root, port, lambda: datetime.now(UTC), click.echo)
+
+
+class _Bar:
+    """A progress bar on a terminal, for builds long enough to want one."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def start(self, total: int) -> None:
+        if total >= 200:
+            self.bar = click.progressbar(length=total, label="Building", file=sys.stderr)
+            self.bar.__enter__()
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+
+@contextmanager
+def _progress_bar() -> Iterator[_Bar | None]:
+    """Yield a progress bar when standard error is a terminal, else nothing: CI logs stay plain."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar = _Bar()
+    try:
+        yield bar
+    finally:
+        if bar.bar is not None:
+            bar.bar.__exit__(None, None, None)
 
 
 @contextmanager

@@ -6,6 +6,7 @@ it, so adding items never changes the email of a period that is over.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -63,17 +64,34 @@ class WrittenDigest:
         )
 
 
+class _Timeline:
+    """Items by publication and events by start, sorted once for every period's look-up."""
+
+    def __init__(self, published: Sequence[Item]) -> None:
+        self.items = sorted(published, key=lambda item: item.sort_key)
+        self.dates = [item.published for item in self.items]
+        self.events = sorted(
+            (item for item in published if item.event),
+            key=lambda item: (item.event.start if item.event else item.published, item.id),
+        )
+        self.starts = [item.event.start for item in self.events if item.event]
+
+    def published_in(self, start: datetime, end: datetime) -> list[Item]:
+        return self.items[bisect_left(self.dates, start) : bisect_left(self.dates, end)]
+
+    def starting_in(self, start: datetime, end: datetime) -> list[Item]:
+        return self.events[bisect_left(self.starts, start) : bisect_left(self.starts, end)]
+
+
 def digest_of(
-    period: Period, published: Sequence[Item], config: Config, as_of: datetime
+    period: Period, published: Sequence[Item] | _Timeline, config: Config, as_of: datetime
 ) -> Digest | None:
     """Collect the digest of *period* from *published* items; None when it says nothing."""
-    known = [item for item in published if item.published < period.end]
-    items = sorted((i for i in known if period.contains(i.published)), key=lambda i: i.sort_key)
+    timeline = published if isinstance(published, _Timeline) else _Timeline(published)
+    items = timeline.published_in(period.start, period.end)
     horizon = period.end + timedelta(days=config.digest.upcoming_events_days)
-    events = sorted(
-        (i for i in known if i.event and period.end <= i.event.start < horizon),
-        key=lambda i: (i.event.start if i.event else i.published, i.id),
-    )
+    upcoming = timeline.starting_in(period.end, horizon)
+    events = [item for item in upcoming if item.published < period.end]  # known by its end
     if not items and not events:
         return None
     folder = f"{DIGESTS_DIR}/{period.key}/"
@@ -92,10 +110,10 @@ def group_into_digests(published: Sequence[Item], config: Config, as_of: datetim
     """Return the digest of every period complete at *as_of* that has something to say."""
     if not published:
         return []
-    first = min(item.published for item in published)
+    timeline = _Timeline(published)
     found = (
-        digest_of(period, published, config, as_of)
-        for period in periods_from(first, as_of, config.digest.period, config.tz)
+        digest_of(period, timeline, config, as_of)
+        for period in periods_from(timeline.dates[0], as_of, config.digest.period, config.tz)
     )
     return [digest for digest in found if digest is not None]
 

@@ -36,6 +36,10 @@ class NewsletterError(Exception):
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[NewsletterError], tuple[tuple[Problem, ...]]]:
+        # Keep the problems when the error crosses from a worker process.
+        return (NewsletterError, (self.problems,))
+
 
 def count_summary(problems: Iterable[Problem]) -> str:
     """Say how many errors and warnings there were, as one line."""

@@ -67,34 +67,53 @@ def topics_of(items: Sequence[Item]) -> dict[str, tuple[str, list[Item]]]:
     return topics
 
 
-def render_feeds(
-    items: Sequence[Item], config: Config, content: Mapping[str, str]
-) -> dict[str, bytes]:
-    """Render every feed of *items* (newest first); *content* maps item id to its HTML."""
-    files: dict[str, bytes] = {}
+@dataclass(frozen=True)
+class FeedDocument:
+    """One document to render: a subscription document (Atom, RSS, JSON) or an archive."""
+
+    channel: Channel  # its path, identity and the items it holds
+    links: tuple[tuple[str, str], ...]  # RFC 5005 (rel, href)
+    archived: bool
+    formats: tuple[str, ...]  # of "atom", "rss", "json"
+
+
+def feed_documents(items: Sequence[Item], config: Config) -> list[FeedDocument]:
+    """Describe every feed document of *items* (newest first), archives included."""
+    documents = []
     for channel in channels_of(items, config):
         history = split_history(channel.items, config.feed.entries, config.tz)
-        subscription = replace(channel, items=history.current)
-        links = []
-        if history.newest_archive:
-            links.append(("prev-archive", _archive_url(channel, history.newest_archive, config)))
-        files[f"{channel.path}.atom"] = _atom(subscription, config, content, links)
-        files[f"{channel.path}.rss"] = _rss(subscription, config, content)
+        newest = history.newest_archive
+        previous = (("prev-archive", _archive_url(channel, newest, config)),) if newest else ()
+        formats = ("atom", "rss", "json") if channel.path == "feed" else ("atom", "rss")
+        current = replace(channel, items=history.current)
+        documents.append(FeedDocument(current, previous, False, formats))
         for archive in history.archives:
-            path, document, links = _archive_document(channel, archive, config)
-            files[f"{path}.atom"] = _atom(document, config, content, links, archived=True)
-        if channel.path == "feed":
-            files["feed.json"] = _json_feed(subscription, config, content)
+            document, links = _archive_document(channel, archive, config)
+            documents.append(FeedDocument(document, links, True, ("atom",)))
+    return documents
+
+
+def render_feed_document(
+    document: FeedDocument, config: Config, content: Mapping[str, str]
+) -> dict[str, bytes]:
+    """Render one document in each of its formats; *content* maps item id to its HTML."""
+    channel, files = document.channel, {}
+    if "atom" in document.formats:
+        atom = _atom(channel, config, content, document.links, archived=document.archived)
+        files[f"{channel.path}.atom"] = atom
+    if "rss" in document.formats:
+        files[f"{channel.path}.rss"] = _rss(channel, config, content)
+    if "json" in document.formats:
+        files[f"{channel.path}.json"] = _json_feed(channel, config, content)
     return files
 
 
 def _archive_document(
     channel: Channel, archive: Archive, config: Config
-) -> tuple[str, Channel, list[tuple[str, str]]]:
-    """Describe one month's archive: its path, its contents, and its RFC 5005 links."""
-    path = _archive_path(channel, archive.month)
+) -> tuple[Channel, tuple[tuple[str, str], ...]]:
+    """Describe one month's archive: its contents and its RFC 5005 links."""
     document = Channel(
-        path=path,
+        path=_archive_path(channel, archive.month),
         title=f"{channel.title} (archive {archive.month})",
         subtitle=channel.subtitle,
         key=f"{channel.key}/archive/{archive.month}",
@@ -105,7 +124,7 @@ def _archive_document(
         links.append(("prev-archive", _archive_url(channel, archive.prev_month, config)))
     if archive.next_month:
         links.append(("next-archive", _archive_url(channel, archive.next_month, config)))
-    return path, document, links
+    return document, tuple(links)
 
 
 def _archive_path(channel: Channel, month: str) -> str:

@@ -11,6 +11,7 @@ from typing import Protocol
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
+from newsletter.cache import fingerprint
 from newsletter.config import Config
 from newsletter.errors import NewsletterError, Problem, Severity
 from newsletter.markup import first_paragraph, render_markdown, unsafe_links
@@ -72,6 +73,7 @@ class Item:
     entry_id: str
 
     base_url: str
+    fingerprint: str  # hash of the file's name and bytes: what every output of it depends on
 
     @cached_property
     def body_html(self) -> str:
@@ -92,16 +94,30 @@ class Catalog:
     warnings: tuple[Problem, ...]
 
 
-def load_items(root: Path, config: Config, *, strict: bool = False) -> Catalog:
-    """Read and validate every item under ROOT/items; raise all problems at once."""
+Memo = dict[str, tuple["Item", tuple[Problem, ...]]]
+
+
+def load_items(
+    root: Path, config: Config, *, strict: bool = False, memo: Memo | None = None
+) -> Catalog:
+    """Read and validate every item under ROOT/items; raise all problems at once.
+
+    *memo* maps a file's fingerprint to what reading it gave; it is used and
+    filled, so that an unchanged file is never parsed twice.
+    """
     items: list[Item] = []
     problems: list[Problem] = []
+    memo = {} if memo is None else memo
     for path, label in _item_files(root, problems):
-        try:
-            item, found = _load_item(path.read_bytes(), label, path.stem, config)
-        except NewsletterError as exc:
-            problems.extend(exc.problems)
-            continue
+        data = path.read_bytes()
+        key = fingerprint(label, data)
+        if key not in memo:
+            try:
+                memo[key] = _load_item(data, label, path.stem, key, config)
+            except NewsletterError as exc:
+                problems.extend(exc.problems)
+                continue
+        item, found = memo[key]
         items.append(item)
         problems.extend(found)
     problems.extend(_duplicate_ids(items))
@@ -130,19 +146,21 @@ def _item_files(root: Path, problems: list[Problem]) -> Iterator[tuple[Path, str
             problems.append(Problem(label, 0, "", message, "warning"))
 
 
-def _load_item(data: bytes, label: str, stem: str, config: Config) -> tuple[Item, list[Problem]]:
+def _load_item(
+    data: bytes, label: str, stem: str, key: str, config: Config
+) -> tuple[Item, tuple[Problem, ...]]:
     doc = load_document(label, data)
     if not isinstance(doc.value, dict):
         kind = "a list" if isinstance(doc.value, list) else "a single value"
         message = f"expected a mapping of fields (title: ..., date: ...), got {kind}"
         raise NewsletterError([Problem(label, 1, "", message)])
     fields = validate_document(label, doc, ItemFields)
-    return _resolve(fields, doc, label, stem, config)
+    return _resolve(fields, doc, label, stem, key, config)
 
 
 def _resolve(
-    fields: ItemFields, doc: Document, label: str, stem: str, config: Config
-) -> tuple[Item, list[Problem]]:
+    fields: ItemFields, doc: Document, label: str, stem: str, key: str, config: Config
+) -> tuple[Item, tuple[Problem, ...]]:
     problems: list[Problem] = []
 
     def problem(field: str, message: str, severity: Severity = "error") -> None:
@@ -203,8 +221,9 @@ def _resolve(
         url=f"{config.base_url}news/{item_id}.html",
         entry_id=f"{config.tag_prefix}news/{item_id}",
         base_url=config.base_url,
+        fingerprint=key,
     )
-    return item, problems
+    return item, tuple(problems)
 
 
 def _event(fields: EventFields, tz: ZoneInfo, problem: _Report) -> Event:

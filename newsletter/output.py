@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from newsletter.errors import NewsletterError
@@ -22,20 +22,29 @@ def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
     return merged
 
 
-def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> tuple[int, int]:
+def write_outputs(
+    out_dir: Path, files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]
+) -> tuple[int, int]:
     """Replace OUT_DIR with exactly *files*; return (files written, files unchanged).
 
-    Nothing is touched until every file is in place in a sibling folder, so a failed
-    or interrupted build leaves the previous out/ as it was. A file whose bytes did
-    not change is hard-linked from the previous out/, keeping its time stamp.
+    *files* may be a mapping or a stream of (path, bytes) pairs, written as they
+    come; a path that comes twice is refused. Nothing is touched until every file
+    is in place in a sibling folder, so a failed or interrupted build leaves the
+    previous out/ as it was. A file whose bytes did not change is hard-linked from
+    the previous out/, keeping its time stamp.
     """
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; a published site is not
     written = unchanged = 0
+    seen: set[str] = set()
     try:
-        for relative, data in sorted(files.items()):
+        pairs = sorted(files.items()) if isinstance(files, Mapping) else files
+        for relative, data in pairs:
+            if relative in seen:
+                raise NewsletterError(f"{relative}: two outputs would be written to the same path")
+            seen.add(relative)
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             if _link_if_same(out_dir / relative, target, data):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import jinja2
+from markupsafe import Markup
 
 from newsletter.config import Config
 from newsletter.feeds import topics_of
@@ -15,27 +16,27 @@ from newsletter.templates import render
 INDEX_ITEMS = 30
 
 
-def render_entry_content(
-    items: Sequence[Item], config: Config, env: jinja2.Environment
-) -> dict[str, str]:
-    """Return {item id: the HTML of its content} as feeds and pages embed it."""
-    return {item.id: render(env, "entry_content.html", item=item, config=config) for item in items}
+def render_entry_content(item: Item, config: Config, env: jinja2.Environment) -> str:
+    """Return the HTML of an item's content, as feeds and its page embed it."""
+    return render(env, "entry_content.html", item=item, config=config)
 
 
-def render_pages(
-    items: Sequence[Item], config: Config, env: jinja2.Environment, content: Mapping[str, str]
-) -> dict[str, bytes]:
-    """Render news/<id>.html for every item and the landing page index.html."""
-    files: dict[str, bytes] = {}
-    for item in items:
-        topics = [(slugify(label), label) for label in _labels(item)]
-        html = render(env, "item.html", item=item, config=config, topics=topics)
-        files[f"news/{item.id}.html"] = html.encode()
-    all_topics = [(slug, label) for slug, (label, _) in sorted(topics_of(items).items())]
-    index = render(env, "index.html", items=items[:INDEX_ITEMS], config=config, topics=all_topics)
-    files["index.html"] = index.encode()
-    return files
+def render_item_page(item: Item, config: Config, env: jinja2.Environment, content: str) -> bytes:
+    """Render news/<id>.html around the item's rendered *content*."""
+    topics = [(slugify(label), label) for label in item_labels(item)]
+    return render(
+        env, "item.html", item=item, config=config, topics=topics, content=Markup(content)
+    ).encode()
 
 
-def _labels(item: Item) -> list[str]:
+def render_index(items: Sequence[Item], config: Config, env: jinja2.Environment) -> bytes:
+    """Render the landing page: the newest items, and a feed for every topic."""
+    topics = [(slug, label) for slug, (label, _) in sorted(topics_of(items).items())]
+    return render(
+        env, "index.html", items=items[:INDEX_ITEMS], config=config, topics=topics
+    ).encode()
+
+
+def item_labels(item: Item) -> list[str]:
+    """An item's tags, then its department, each once."""
     return list(dict.fromkeys([*item.tags, *([item.department] if item.department else [])]))

@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 
+from newsletter.cache import fingerprint
 from newsletter.errors import NewsletterError, Problem
 
 TEMPLATES_DIR = "templates"
@@ -101,3 +102,13 @@ def _template_line(exc: Exception, name: str) -> tuple[int, str]:
             )
         tb = tb.tb_next
     return found
+
+
+def templates_fingerprint(root: Path) -> str:
+    """Hash every template a build may use: the built-in ones and the project's own."""
+    parts: list[str | bytes] = []
+    for folder in (_BUILT_IN, root / TEMPLATES_DIR):
+        if folder.is_dir():
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return fingerprint(*parts)

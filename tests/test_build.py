@@ -53,7 +53,8 @@ def test_failed_build_leaves_previous_out_as_it_was(project: Path) -> None:
     with pytest.raises(NewsletterError):
         build(project, out, date(2024, 5, 30))
     assert snapshot(out) == before
-    assert sorted(p.name for p in project.iterdir()) == ["items", "newsletter.yaml", "out"]
+    names = sorted(p.name for p in project.iterdir())
+    assert names == [".newsletter", "items", "newsletter.yaml", "out"]  # no half-built folder
 
 
 def test_failure_while_writing_leaves_out_untouched(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -89,3 +91,24 @@ def test_schema_is_json_schema_of_an_item() -> None:
     assert schema["required"] == ["title", "date"]
     assert schema["additionalProperties"] is False
     assert "event" in schema["properties"]
+
+
+def test_check_new_and_help_start_without_the_heavy_libraries(project: Path) -> None:
+    code = (
+        "import sys\n"
+        "from newsletter.cli import main\n"
+        "root = sys.argv[1]\n"
+        "for argv in (['--help'], ['build', '--help'], ['--root', root, 'check'],\n"
+        "             ['--root', root, 'new', 'A title', '--date', '2024-05-01']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('premailer', 'feedgen', 'lxml', 'icalendar')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(project)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert (project / "items" / "2024-05-01-a-title.yaml").exists()

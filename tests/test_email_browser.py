@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import struct
 import zlib
 from collections.abc import Iterator
@@ -66,9 +67,10 @@ def png(width: int, height: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def digests(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "out"
-    build(SITE, out, date(2024, 4, 30))
-    return out / "digests"
+    root = tmp_path_factory.mktemp("browser") / "site"
+    shutil.copytree(SITE, root)  # the build keeps its cache in the project: not in tests/
+    build(root, root / "out", date(2024, 4, 30))
+    return root / "out" / "digests"
 
 
 @pytest.fixture(scope="module")

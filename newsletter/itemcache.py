@@ -1,0 +1,94 @@
+"""Items read before, kept as JSON under the state folder so unchanged files skip parsing.
+
+The whole file is thrown away when the configuration or the package version
+changes (both change what an item file means), and when it cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from newsletter import __version__
+from newsletter.cache import fingerprint
+from newsletter.config import CONFIG_FILE, Config, load_config
+from newsletter.errors import Problem
+from newsletter.items import Catalog, Event, Image, Item, Memo, load_items
+
+ITEMS_FILE = "items.json"
+_TIMES = ("published", "updated", "start", "end")
+
+
+def load_catalog(root: Path, *, strict: bool = False, config: Config | None = None) -> Catalog:
+    """Validate the configuration and every item; raise every problem at once.
+
+    What was read is remembered in the state folder, so unchanged files are not
+    parsed again by the next check or build.
+    """
+    config = config or load_config(root)
+    memo_file = root / config.state_dir / ITEMS_FILE
+    context = fingerprint(__version__, (root / CONFIG_FILE).read_bytes())
+    memo = read_memo(memo_file, context)
+    known = set(memo)
+    catalog = load_items(root, config, strict=strict, memo=memo)
+    keep = {item.fingerprint for item in catalog.items}
+    if keep != known:
+        write_memo(memo_file, context, memo, keep)
+    return catalog
+
+
+def read_memo(path: Path, context: str) -> Memo:
+    """Return the items remembered in *path* for *context*, or none."""
+    try:
+        stored = json.loads(path.read_bytes())
+        if stored.get("context") != context:
+            return {}
+        return {key: _decode(entry) for key, entry in stored["items"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def write_memo(path: Path, context: str, memo: Memo, keep: set[str]) -> None:
+    """Remember the entries of *memo* whose keys are in *keep*, atomically."""
+    entries = {key: _encode(*memo[key]) for key in sorted(keep) if key in memo}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps({"context": context, "items": entries}), "utf-8")
+    partial.replace(path)
+
+
+def _encode(item: Item, problems: tuple[Problem, ...]) -> dict[str, Any]:
+    data = _plain(item)
+    data["image"] = _plain(item.image) if item.image else None
+    data["event"] = _plain(item.event) if item.event else None
+    return {"item": data, "problems": [_plain(problem) for problem in problems]}
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    """A dataclass's fields as JSON values, one level deep (asdict copies far too much)."""
+    pairs = ((field.name, getattr(record, field.name)) for field in fields(record))
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in pairs}
+
+
+def _decode(entry: dict[str, Any]) -> tuple[Item, tuple[Problem, ...]]:
+    data = _times(entry["item"])
+    data["image"] = Image(**data["image"]) if data["image"] else None
+    data["event"] = Event(**_times(data["event"])) if data["event"] else None
+    for name in ("authors", "tags"):
+        data[name] = tuple(data[name])
+    known = {field.name for field in fields(Item)}
+    if set(data) != known:
+        raise KeyError("the stored item has other fields")
+    problems = tuple(Problem(**problem) for problem in entry["problems"])
+    return Item(**data), problems
+
+
+def _times(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: datetime.fromisoformat(value) if key in _TIMES and value else value
+        for key, value in data.items()
+    }

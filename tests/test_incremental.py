@@ -1,0 +1,105 @@
+"""Incremental builds: the cache only ever saves time; out/ is always a clean build's."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsletter.build import build
+
+AS_OF = date(2024, 4, 30)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    files = (p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
+
+
+def clean_build(root: Path, tmp: Path) -> dict[str, bytes]:
+    """Build a copy of ROOT with no state folder at all."""
+    copy = tmp / "clean"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".newsletter", "out"))
+    build(copy, copy / "out", AS_OF)
+    return snapshot(copy / "out")
+
+
+def test_a_build_with_nothing_changed_renders_nothing(project: Path) -> None:
+    first = build(project, project / "out", AS_OF)
+    second = build(project, project / "out", AS_OF)
+    assert first.rendered > 0
+    assert (second.rendered, second.written) == (0, 0)
+
+
+def test_one_edited_item_renders_only_what_it_touches(project: Path) -> None:
+    first = build(project, project / "out", AS_OF)
+    item = project / "items" / "older.yaml"
+    item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
+    second = build(project, project / "out", AS_OF)
+    # its page; feed.atom/rss/json, the March archive and the awards feeds that hold it;
+    # the landing page; the digest of its week and the list of digests
+    assert second.rendered == 7 < first.rendered
+    assert "Two of the" in (project / "out" / "news" / "older.html").read_text("utf-8")
+
+
+def test_a_damaged_cache_entry_is_rendered_again(project: Path, tmp_path: Path) -> None:
+    build(project, project / "out", AS_OF)
+    entries = sorted((project / ".newsletter" / "cache").glob("*/*"))
+    for entry in entries[::3]:
+        data = bytearray(entry.read_bytes())
+        data[-1] ^= 0xFF
+        entry.write_bytes(bytes(data))
+    entries[1].write_bytes(b"")
+    (project / ".newsletter" / "items.json").write_text("{not json", "utf-8")
+    shutil.rmtree(project / "out")
+    report = build(project, project / "out", AS_OF)
+    assert report.rendered == len(entries[::3]) + 1
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["lecture", "symbols", "norsk", "older", "new-a", "new-b"]),
+        st.sampled_from(["title", "tags", "date", "delete", "template"]),
+        st.sampled_from(["æøå & <b>", "Plain", "Kong\u00b4s"]),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits=EDITS)
+def test_incremental_builds_match_clean_builds(project: Path, tmp_path: Path, edits) -> None:  # type: ignore[no-untyped-def]
+    build(project, project / "out", AS_OF)
+    for name, kind, text in edits:
+        apply_edit(project, name, kind, text)
+        build(project, project / "out", AS_OF)
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+def apply_edit(root: Path, name: str, kind: str, text: str) -> None:
+    path = root / "items" / f"{name}.yaml"
+    if kind == "template":
+        (root / "templates").mkdir(exist_ok=True)
+        extension = '{% extends "default:item.html" %}{% block title %}' + text + "{% endblock %}"
+        (root / "templates" / "item.html").write_text(extension, "utf-8")
+    elif kind == "delete":
+        path.unlink(missing_ok=True)
+    elif not path.exists() or kind == "date":
+        day = 12 + len(text)
+        path.write_text(f"title: {name}\ndate: 2024-04-{day}\ntags: [{name}]\nbody: x\n", "utf-8")
+    elif kind == "title":
+        lines = path.read_text("utf-8").splitlines()
+        lines[0] = f"title: {text!r}"
+        path.write_text("\n".join(lines) + "\n", "utf-8")
+    else:  # tags
+        text_now = path.read_text("utf-8")
+        if "tags:" not in text_now:
+            path.write_text(text_now + f"tags: [{text!r}]\n", "utf-8")
