@@ -16,6 +16,7 @@ from newsletter.errors import NewsletterError, Problem
 from newsletter.itemcache import load_catalog
 from newsletter.items import Item
 from newsletter.jobs import run_jobs
+from newsletter.manifest import remember, unchanged_since
 from newsletter.output import write_outputs
 from newsletter.site import CONTENT, SitePlan, plan_site
 from newsletter.templates import templates_fingerprint
@@ -64,18 +65,25 @@ def build(
 ) -> BuildReport:
     """Build the project at ROOT into OUT_DIR as it stands at AS_OF."""
     config = load_config(root)
-    catalog = load_catalog(root, strict=strict, config=config)
     moment = resolve_as_of(as_of, config)
+    context = _context(root)
+    last = unchanged_since(root, out_dir, context, config, moment, strict)
+    if last is not None:
+        total, shown, digests, files = last.counts
+        return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings))
+    catalog = load_catalog(root, strict=strict, config=config)
     published = select_published(catalog.items, moment)
     _refuse_unsafe_out(root, out_dir)
     cache = Cache(root / config.state_dir / CACHE_DIR)
-    plan = plan_site(root, config, published, moment, _context(root))
+    plan = plan_site(root, config, published, moment, context)
     warnings: list[Problem] = list(catalog.warnings)
     stream = _outputs(plan, cache, config, workers, progress, warnings)
     written, unchanged = write_outputs(out_dir, stream)
     cache.prune()
-    report = (len(catalog.items), len(published), plan.digests, cache.misses, written, unchanged)
-    return BuildReport(*report, tuple(warnings))
+    counts = [len(catalog.items), len(published), plan.digests, written + unchanged]
+    remember(root, out_dir, context, config, moment, strict, catalog.items, counts, warnings)
+    total, shown, digests, _ = counts
+    return BuildReport(total, shown, digests, cache.misses, written, unchanged, tuple(warnings))
 
 
 def _context(root: Path) -> str:

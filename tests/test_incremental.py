@@ -103,3 +103,20 @@ def apply_edit(root: Path, name: str, kind: str, text: str) -> None:
         text_now = path.read_text("utf-8")
         if "tags:" not in text_now:
             path.write_text(text_now + f"tags: [{text!r}]\n", "utf-8")
+
+
+def test_a_build_into_a_replaced_out_folder_builds_again(project: Path, tmp_path: Path) -> None:
+    build(project, project / "out", AS_OF)
+    shutil.rmtree(project / "out")
+    (project / "out").mkdir()
+    report = build(project, project / "out", AS_OF)
+    assert report.written > 0
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+def test_a_later_as_of_that_changes_nothing_stops_early(project: Path) -> None:
+    build(project, project / "out", date(2024, 4, 23))
+    same = build(project, project / "out", date(2024, 4, 25))  # same items, same last week
+    assert (same.rendered, same.written, same.published) == (0, 0, 4)
+    later = build(project, project / "out", date(2024, 5, 2))  # publishes the May item
+    assert later.published == 5 and later.rendered > 0

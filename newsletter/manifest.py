@@ -1,0 +1,109 @@
+"""What the last build made, so that a build with nothing changed stops at once.
+
+After each build the state folder keeps its signature: the key of the package,
+configuration and templates, of every file under items/, of the items that were
+published and of the last complete period. A build with the same signature,
+into the very out/ folder the last build made (the same inode: nobody replaced
+it), has nothing to do. Anything else, or a manifest that cannot be read, means
+an ordinary build, which the cache makes cheap anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from newsletter.cache import fingerprint
+from newsletter.config import Config
+from newsletter.errors import Problem
+from newsletter.items import ITEMS_DIR, Item
+from newsletter.periods import latest_complete
+
+BUILD_FILE = "build.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The last build: its signature, where it wrote, what it said, and its items' dates."""
+
+    signature: str
+    out_dir: str
+    out_id: list[int]  # device, inode, change and modification times of out/
+    counts: list[int]  # items, published, digests, files
+    warnings: list[Problem]
+    dates: dict[str, list[str | bool]]  # item fingerprint: [published, draft]
+
+
+def item_prints(root: Path) -> list[str]:
+    """Fingerprint every file under items/, as load_items does, in name order."""
+    folder = root / ITEMS_DIR
+    paths = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return [fingerprint(p.relative_to(root).as_posix(), p.read_bytes()) for p in paths]
+
+
+def signature(
+    context: str, prints: Sequence[str], published: Sequence[str], config: Config, as_of: datetime,
+    strict: bool,
+) -> str:  # fmt: skip
+    """The key of everything a build's output depends on."""
+    period = latest_complete(as_of, config.digest.period, config.tz).key
+    return fingerprint(context, *prints, "published", *sorted(published), period, str(strict))
+
+
+def unchanged_since(
+    root: Path, out_dir: Path, context: str, config: Config, as_of: datetime, strict: bool
+) -> Manifest | None:
+    """Return the last build's manifest if this build would make the same out/."""
+    try:
+        data = json.loads((root / config.state_dir / BUILD_FILE).read_bytes())
+        data["warnings"] = [Problem(**problem) for problem in data["warnings"]]
+        last = Manifest(**data)
+        stat = out_dir.stat()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if last.out_dir != str(out_dir.resolve()) or last.out_id != _identity(stat):
+        return None
+    prints = item_prints(root)
+    if any(p not in last.dates for p in prints):
+        return None
+    published = [p for p in prints if p in last.dates and _published(last.dates[p], as_of)]
+    if signature(context, prints, published, config, as_of, strict) != last.signature:
+        return None
+    return last
+
+
+def remember(
+    root: Path, out_dir: Path, context: str, config: Config, as_of: datetime, strict: bool,
+    items: Sequence[Item], counts: list[int], warnings: Sequence[Problem],
+) -> None:  # fmt: skip
+    """Write the manifest of the build that just replaced out/."""
+    prints = item_prints(root)
+    published = [i.fingerprint for i in items if not i.draft and i.published <= as_of]
+    stat = out_dir.stat()
+    manifest = {
+        "signature": signature(context, prints, published, config, as_of, strict),
+        "out_dir": str(out_dir.resolve()),
+        "out_id": _identity(stat),
+        "counts": counts,
+        "warnings": [vars(problem) for problem in warnings],
+        "dates": {i.fingerprint: [i.published.isoformat(), i.draft] for i in items},
+    }
+    state = root / config.state_dir
+    state.mkdir(parents=True, exist_ok=True)
+    partial = state / f".{BUILD_FILE}.{os.getpid()}"
+    partial.write_text(json.dumps(manifest), "utf-8")
+    partial.replace(state / BUILD_FILE)
+
+
+def _identity(stat: os.stat_result) -> list[int]:
+    # An inode number alone can come back for a new folder; its change time cannot.
+    return [stat.st_dev, stat.st_ino, stat.st_ctime_ns, stat.st_mtime_ns]
+
+
+def _published(entry: list[str | bool], as_of: datetime) -> bool:
+    published, draft = entry
+    return not draft and datetime.fromisoformat(str(published)) <= as_of
