@@ -16,7 +16,7 @@ from newsletter.errors import NewsletterError, Problem
 from newsletter.itemcache import load_catalog
 from newsletter.items import Item
 from newsletter.jobs import run_jobs
-from newsletter.manifest import remember, unchanged_since
+from newsletter.manifest import item_prints, remember, unchanged_since
 from newsletter.output import write_outputs
 from newsletter.site import CONTENT, SitePlan, plan_site
 from newsletter.templates import templates_fingerprint
@@ -66,8 +66,8 @@ def build(
     """Build the project at ROOT into OUT_DIR as it stands at AS_OF."""
     config = load_config(root)
     moment = resolve_as_of(as_of, config)
-    context = _context(root)
-    last = unchanged_since(root, out_dir, context, config, moment, strict)
+    context, prints = _context(root), item_prints(root)
+    last = unchanged_since(root, out_dir, prints, context, config, moment, strict)
     if last is not None:
         total, shown, digests, files = last.counts
         return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings))
@@ -81,7 +81,9 @@ def build(
     written, unchanged = write_outputs(out_dir, stream)
     cache.prune()
     counts = [len(catalog.items), len(published), plan.digests, written + unchanged]
-    remember(root, out_dir, context, config, moment, strict, catalog.items, counts, warnings)
+    remember(
+        root, out_dir, prints, context, config, moment, strict, catalog.items, counts, warnings
+    )
     total, shown, digests, _ = counts
     return BuildReport(total, shown, digests, cache.misses, written, unchanged, tuple(warnings))
 

@@ -55,8 +55,9 @@ def signature(
 
 
 def unchanged_since(
-    root: Path, out_dir: Path, context: str, config: Config, as_of: datetime, strict: bool
-) -> Manifest | None:
+    root: Path, out_dir: Path, prints: Sequence[str], context: str, config: Config,
+    as_of: datetime, strict: bool,
+) -> Manifest | None:  # fmt: skip
     """Return the last build's manifest if this build would make the same out/."""
     try:
         data = json.loads((root / config.state_dir / BUILD_FILE).read_bytes())
@@ -67,7 +68,6 @@ def unchanged_since(
         return None
     if last.out_dir != str(out_dir.resolve()) or last.out_id != _identity(stat):
         return None
-    prints = item_prints(root)
     if any(p not in last.dates for p in prints):
         return None
     published = [p for p in prints if p in last.dates and _published(last.dates[p], as_of)]
@@ -77,11 +77,15 @@ def unchanged_since(
 
 
 def remember(
-    root: Path, out_dir: Path, context: str, config: Config, as_of: datetime, strict: bool,
-    items: Sequence[Item], counts: list[int], warnings: Sequence[Problem],
+    root: Path, out_dir: Path, prints: Sequence[str], context: str, config: Config,
+    as_of: datetime, strict: bool, items: Sequence[Item], counts: list[int],
+    warnings: Sequence[Problem],
 ) -> None:  # fmt: skip
-    """Write the manifest of the build that just replaced out/."""
-    prints = item_prints(root)
+    """Write the manifest of the build that just replaced out/.
+
+    *prints* are the item files as they were when the build began: a file changed
+    since then makes the next build's signature differ, and that build starts afresh.
+    """
     published = [i.fingerprint for i in items if not i.draft and i.published <= as_of]
     stat = out_dir.stat()
     manifest = {
