@@ -21,7 +21,9 @@ class Sample:
     max_rss: int | None
     """The largest resident set of the process or any child it waited for, in bytes."""
     tree_rss: int | None = None
-    """The largest sampled total resident set of the process and all its descendants."""
+    """The largest sampled total memory of the process and all its descendants: the sum of
+    their proportional set sizes (PSS), so that pages forked workers share with their
+    parent count once, not once per process."""
 
 
 class CommandFailed(RuntimeError):
@@ -54,7 +56,7 @@ def run_measured(args: Sequence[str | Path], cwd: Path, *, watch_tree: bool = Fa
 
 
 class _TreeSampler:
-    """Sample the summed resident memory of a process and its descendants (Linux /proc)."""
+    """Sample the summed memory (PSS) of a process and its descendants (Linux /proc)."""
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         self.pid, self.interval, self.peak = pid, interval, 0
@@ -83,13 +85,13 @@ def _tree_rss(pid: int) -> int:
     while pending:
         current = pending.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
+            usage = Path(f"/proc/{current}/smaps_rollup").read_text()
             tasks = list(Path(f"/proc/{current}/task").iterdir())
             children = [Path(task, "children").read_text().split() for task in tasks]
         except OSError:  # the process ended while we looked
             continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
+        for line in usage.splitlines():
+            if line.startswith("Pss:"):
                 total += int(line.split()[1]) * 1024
         pending.extend(int(child) for group in children for child in group)
     return total

@@ -273,7 +273,7 @@ def _report(info: dict[str, str | int], measures: list[Measure], hugo: Measure |
     lines += [
         "",
         "Times are medians; ratios divide by Hugo's cold build. Peak memory is the larger of",
-        "a build's own high-water mark and the sampled total of its process tree.",
+        "a build's own high-water mark and the sampled PSS total of its process tree.",
     ]
     if hugo is None:
         lines.append(
