@@ -15,7 +15,7 @@ from newsletter.digests import check_email_sizes
 from newsletter.errors import NewsletterError, Problem
 from newsletter.itemcache import load_catalog
 from newsletter.items import Item
-from newsletter.jobs import run_jobs
+from newsletter.jobs import Workers, run_jobs
 from newsletter.manifest import item_prints, remember, unchanged_since
 from newsletter.output import write_outputs
 from newsletter.site import CONTENT, SitePlan, plan_site
@@ -71,14 +71,15 @@ def build(
     if last is not None:
         total, shown, digests, files = last.counts
         return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings))
-    catalog = load_catalog(root, strict=strict, config=config)
-    published = select_published(catalog.items, moment)
     _refuse_unsafe_out(root, out_dir)
-    cache = Cache(root / config.state_dir / CACHE_DIR)
-    plan = plan_site(root, config, published, moment, context)
-    warnings: list[Problem] = list(catalog.warnings)
-    stream = _outputs(plan, cache, config, workers, progress, warnings)
-    written, unchanged = write_outputs(out_dir, stream)
+    with Workers(workers) as pool:  # forked now, while this process holds little
+        catalog = load_catalog(root, strict=strict, config=config)
+        published = select_published(catalog.items, moment)
+        cache = Cache(root / config.state_dir / CACHE_DIR)
+        plan = plan_site(root, config, published, moment, context)
+        warnings: list[Problem] = list(catalog.warnings)
+        stream = _outputs(plan, cache, config, pool, progress, warnings)
+        written, unchanged = write_outputs(out_dir, stream)
     cache.prune()
     counts = [len(catalog.items), len(published), plan.digests, written + unchanged]
     remember(
@@ -95,21 +96,21 @@ def _context(root: Path) -> str:
 
 
 def _outputs(
-    plan: SitePlan, cache: Cache, config: Config, workers: int, progress: Progress | None,
+    plan: SitePlan, cache: Cache, config: Config, workers: Workers, progress: Progress | None,
     warnings: list[Problem],
 ) -> Iterator[tuple[str, bytes]]:  # fmt: skip
     """Yield every output file, items first; fail at the end if an email is too big."""
     tick = progress.advance if progress else (lambda: None)
     if progress:
         progress.start(len(plan.item_jobs) + len(plan.jobs))
-    for files in run_jobs(plan.item_jobs, cache, workers=workers, tick=tick):
+    for files in run_jobs(plan.item_jobs, cache, workers, tick):
         for path, data in files.items():
             if path.startswith(CONTENT):
                 plan.content[path.removeprefix(CONTENT)] = data.decode()
             else:
                 yield path, data
     errors: list[Problem] = []
-    for files in run_jobs(plan.jobs, cache, workers=workers, tick=tick):
+    for files in run_jobs(plan.jobs, cache, workers, tick):
         try:
             warnings.extend(check_email_sizes(files, config))
         except NewsletterError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -45,7 +46,7 @@ class Cache:
         try:
             if self.folder is not None:
                 return _decode((self.folder / key[:2] / key).read_bytes())
-        except (OSError, ValueError, struct.error):
+        except (OSError, ValueError, struct.error, zlib.error):
             pass  # missing or damaged: render again
         self.misses += 1
         return None
@@ -74,7 +75,11 @@ class Cache:
 
 
 def _encode(files: Mapping[str, bytes]) -> bytes:
-    body = b"".join(_frame(path.encode(), data) for path, data in sorted(files.items()))
+    # Compressed, cheaply: rendered HTML and XML shrink tenfold, and a cold build is
+    # bound by how much it writes to disk.
+    body = zlib.compress(
+        b"".join(_frame(path.encode(), data) for path, data in sorted(files.items())), 1
+    )
     return _HEADER.pack(hashlib.sha256(body).digest(), len(files)) + body
 
 
@@ -84,9 +89,10 @@ def _frame(path: bytes, data: bytes) -> bytes:
 
 def _decode(blob: bytes) -> dict[str, bytes]:
     checksum, count = _HEADER.unpack_from(blob)
-    body = memoryview(blob)[_HEADER.size :]
-    if hashlib.sha256(body).digest() != checksum:
+    packed = memoryview(blob)[_HEADER.size :]
+    if hashlib.sha256(packed).digest() != checksum:
         raise ValueError("damaged cache entry")
+    body = memoryview(zlib.decompress(packed))
     files, offset = {}, 0
     for _ in range(count):
         path_length, data_length = _FRAME.unpack_from(body, offset)

@@ -6,7 +6,6 @@ premailer is imported inside the function that uses it: it is slow to import, an
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import textwrap
@@ -59,7 +58,6 @@ def email_context(digest: Digest, config: Config) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=256)  # a digest that is over renders the same each rebuild
 def inline_css(html: str) -> str:
     """Inline the stylesheet with premailer, working around what premailer 3.10 breaks.
 

@@ -1,10 +1,11 @@
 """Render jobs: each names its outputs by a key, so the cache can skip it, and many
-of them run on every core.
+of them run in worker processes, on every core.
 
-A job's key is the hash of everything its outputs depend on. A job whose key is
-in the cache is not run. The others run in worker processes when there are
-enough of them to pay for the workers; the workers are forked, so they share the
-build's items, templates and already rendered content without copying them.
+A job's key is the hash of everything its outputs depend on; a job whose key is in
+the cache is not run. A job says what to call, with what, only when it runs, so a
+feed's job can send its workers just the HTML of its own items. The workers are
+forked when the build starts, before it has read anything: each holds only what
+its jobs send it, not a copy of the whole build.
 """
 
 from __future__ import annotations
@@ -12,24 +13,65 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from newsletter.cache import Cache
 
-PARALLEL_MIN = 64  # fewer jobs than this run faster in this process than in workers
+PARALLEL_MIN = 32  # fewer jobs than this run faster in this process than in workers
 
 Files = dict[str, bytes]
+Task = tuple[Callable[..., Files], tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
 class Job:
-    """Outputs to render, and the key of everything they depend on."""
+    """Outputs to render, the key of everything they depend on, and how to render them."""
 
     key: str
-    render: Callable[[], Files]
+    task: Callable[[], Task]  # called when the job runs: a module-level function and its arguments
+    local: bool = False  # needs much of the build's data: cheaper here than sent to a worker
+
+    def run(self) -> Files:
+        """Render the outputs in this process."""
+        function, arguments = self.task()
+        return function(*arguments)
+
+
+class Workers:
+    """A pool of forked worker processes, or none for a build on one core."""
+
+    def __init__(self, count: int) -> None:
+        usable = count > 1 and "fork" in multiprocessing.get_all_start_methods()
+        self.pool = multiprocessing.get_context("fork").Pool(count) if usable else None
+        self.count = count
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if self.pool is not None:
+            if kind is None:
+                self.pool.close()
+            else:
+                self.pool.terminate()
+            self.pool.join()
+
+    def run(self, jobs: Sequence[Job]) -> Iterator[tuple[Job, Files]]:
+        """Run *jobs*, in the workers where there are enough to pay for them."""
+        remote = [job for job in jobs if not job.local]
+        for job in jobs:
+            if job.local or self.pool is None or len(remote) < PARALLEL_MIN:
+                yield job, job.run()
+        if self.pool is None or len(remote) < PARALLEL_MIN:
+            return
+        tasks = ((index, *job.task()) for index, job in enumerate(remote))
+        chunk = max(1, len(remote) // (self.count * 16))
+        for index, files in self.pool.imap_unordered(_call, tasks, chunksize=chunk):
+            yield remote[index], files
 
 
 def run_jobs(
-    jobs: Sequence[Job], cache: Cache, *, workers: int = 1, tick: Callable[[], None] = lambda: None
+    jobs: Sequence[Job], cache: Cache, workers: Workers, tick: Callable[[], None] = lambda: None
 ) -> Iterator[Files]:
     """Yield the files of every job: from the cache where it has them, else rendered."""
     pending = []
@@ -40,34 +82,12 @@ def run_jobs(
         else:
             tick()
             yield files
-    for job, files in _execute(pending, workers):
+    for job, files in workers.run(pending):
         cache.put(job.key, files)
         tick()
         yield files
 
 
-_PENDING: Sequence[Job] = ()
-
-
-def _execute(jobs: Sequence[Job], workers: int) -> Iterator[tuple[Job, Files]]:
-    if (
-        workers < 2
-        or len(jobs) < PARALLEL_MIN
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
-        for job in jobs:
-            yield job, job.render()
-        return
-    global _PENDING
-    _PENDING = jobs
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            chunk = max(1, len(jobs) // (workers * 16))
-            for index, files in pool.imap_unordered(_run, range(len(jobs)), chunksize=chunk):
-                yield jobs[index], files
-    finally:
-        _PENDING = ()
-
-
-def _run(index: int) -> tuple[int, Files]:
-    return index, _PENDING[index].render()
+def _call(task: tuple[int, Callable[..., Files], tuple[Any, ...]]) -> tuple[int, Files]:
+    index, function, arguments = task
+    return index, function(*arguments)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
 
 from newsletter.config import Config
-from newsletter.feeds import topics_of
 from newsletter.items import Item
 from newsletter.slugs import slugify
 from newsletter.templates import render
+
+if TYPE_CHECKING:
+    from newsletter.digests import Digest
 
 INDEX_ITEMS = 30
 
@@ -29,12 +32,13 @@ def render_item_page(item: Item, config: Config, env: jinja2.Environment, conten
     ).encode()
 
 
-def render_index(items: Sequence[Item], config: Config, env: jinja2.Environment) -> bytes:
-    """Render the landing page: the newest items, and a feed for every topic."""
-    topics = [(slug, label) for slug, (label, _) in sorted(topics_of(items).items())]
-    return render(
-        env, "index.html", items=items[:INDEX_ITEMS], config=config, topics=topics
-    ).encode()
+def render_index(
+    newest: Sequence[Item], topics: Sequence[tuple[str, str]], latest_digest: Digest | None,
+    config: Config, env: jinja2.Environment,
+) -> bytes:  # fmt: skip
+    """Render the landing page: the newest items, the latest digest, a feed per topic."""
+    context = {"items": newest, "topics": topics, "latest_digest": latest_digest}
+    return render(env, "index.html", config=config, **context).encode()
 
 
 def item_labels(item: Item) -> list[str]:

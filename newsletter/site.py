@@ -3,7 +3,8 @@
 Items come first: each item's job renders its page and the HTML that feeds embed
 (kept under a CONTENT path, never written). The other jobs (feeds and their
 archives, the landing page, the calendar, the digests) run after them and read
-that HTML from the plan's ``content``.
+that HTML from the plan's ``content``. Every task is a module-level function of
+picklable arguments, so that it can run in a worker process.
 """
 
 from __future__ import annotations
@@ -13,18 +14,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import jinja2
-
 from newsletter.archive import render_archive
 from newsletter.cache import fingerprint
 from newsletter.config import Config
 from newsletter.digests import Digest, group_into_digests, render_digest
-from newsletter.feeds import FeedDocument, feed_documents, render_feed_document
+from newsletter.feeds import (
+    Channel,
+    FeedDocument,
+    feed_documents,
+    render_feed_document,
+    topics_of,
+)
 from newsletter.ics import render_calendar
 from newsletter.items import Item
 from newsletter.jobs import Files, Job
 from newsletter.pages import INDEX_ITEMS, render_entry_content, render_index, render_item_page
-from newsletter.templates import make_environment
+from newsletter.templates import cached_environment
 
 CONTENT = "#content/"
 
@@ -43,66 +48,92 @@ def plan_site(
     root: Path, config: Config, published: Sequence[Item], as_of: datetime, context: str
 ) -> SitePlan:
     """Describe every output of the site; *context* is the key of config and templates."""
-    env = make_environment(root)
     digests = group_into_digests(published, config, as_of)
-    env.globals["latest_digest"] = digests[-1] if digests else None
-    plan = SitePlan([_item_job(item, config, env, context) for item in published], [], len(digests))
-    plan.jobs.extend(
-        _feed_job(d, config, plan.content, context) for d in feed_documents(published, config)
+    plan = SitePlan(
+        [_item_job(item, config, root, context) for item in published], [], len(digests)
     )
-    plan.jobs.append(_index_job(published, digests, config, env, context))
+    for document in feed_documents(published, config):
+        plan.jobs.append(_feed_job(document, config, plan.content, context))
+    plan.jobs.append(_index_job(published, digests, config, root, context))
     plan.jobs.append(_calendar_job(published, config, context))
-    plan.jobs.extend(_digest_job(digest, config, env, context) for digest in digests)
-    plan.jobs.append(_digest_archive_job(digests, config, env, context))
+    plan.jobs.extend(_digest_job(digest, config, root, context) for digest in digests)
+    plan.jobs.append(_digest_archive_job(digests, config, root, context))
     return plan
 
 
-def _item_job(item: Item, config: Config, env: jinja2.Environment, context: str) -> Job:
-    def render() -> Files:
-        content = render_entry_content(item, config, env)
-        page = render_item_page(item, config, env, content)
-        return {f"news/{item.id}.html": page, CONTENT + item.id: content.encode()}
+def _item_job(item: Item, config: Config, root: Path, context: str) -> Job:
+    return Job(
+        fingerprint(context, "item", item.fingerprint), lambda: (render_item, (item, config, root))
+    )
 
-    return Job(fingerprint(context, "item", item.fingerprint), render)
+
+def render_item(item: Item, config: Config, root: Path) -> Files:
+    """Render an item's page, and the HTML of its content for the feeds."""
+    env = cached_environment(root)
+    content = render_entry_content(item, config, env)
+    page = render_item_page(item, config, env, content)
+    return {f"news/{item.id}.html": page, CONTENT + item.id: content.encode()}
 
 
 def _feed_job(document: FeedDocument, config: Config, content: dict[str, str], context: str) -> Job:
     channel = document.channel
     parts = [channel.path, channel.title, repr(document.links), repr(document.formats)]
     key = fingerprint(context, "feed", *parts, str(document.archived), *_prints(channel.items))
-    return Job(key, lambda: render_feed_document(document, config, content))
+    # The HTML of the document's own items only: a worker needs nothing more.
+    return Job(key, lambda: (render_feed_document, (document, config, _html_of(channel, content))))
+
+
+def _html_of(channel: Channel, content: dict[str, str]) -> dict[str, str]:
+    return {item.id: content[item.id] for item in channel.items}
 
 
 def _index_job(
-    items: Sequence[Item], digests: Sequence[Digest], config: Config, env: jinja2.Environment,
-    context: str,
-) -> Job:  # fmt: skip
-    latest = _digest_print(digests[-1]) if digests else ""
-    labels = sorted({label for item in items for label in (*item.tags, item.department or "")})
-    key = fingerprint(context, "index", latest, *labels, *_prints(items[:INDEX_ITEMS]))
-    return Job(key, lambda: {"index.html": render_index(items, config, env)})
+    items: Sequence[Item], digests: Sequence[Digest], config: Config, root: Path, context: str
+) -> Job:
+    latest = digests[-1] if digests else None
+    topics = [(slug, label) for slug, (label, _) in sorted(topics_of(items).items())]
+    newest = list(items[:INDEX_ITEMS])
+    key = fingerprint(
+        context, "index", _digest_print(latest) if latest else "", repr(topics), *_prints(newest)
+    )
+    return Job(key, lambda: (render_index_page, (newest, topics, latest, config, root)), local=True)
+
+
+def render_index_page(
+    newest: list[Item], topics: list[tuple[str, str]], latest: Digest | None, config: Config,
+    root: Path,
+) -> Files:  # fmt: skip
+    """Render index.html."""
+    return {"index.html": render_index(newest, topics, latest, config, cached_environment(root))}
 
 
 def _calendar_job(items: Sequence[Item], config: Config, context: str) -> Job:
     events = [item for item in items if item.event]
+    key = fingerprint(context, "calendar", *_prints(events))
+    return Job(key, lambda: (render_calendar, (events, config)))
+
+
+def _digest_job(digest: Digest, config: Config, root: Path, context: str) -> Job:
     return Job(
-        fingerprint(context, "calendar", *_prints(events)), lambda: render_calendar(items, config)
+        fingerprint(context, "digest", _digest_print(digest)),
+        lambda: (render_digest_folder, (digest, config, root)),
     )
 
 
-def _digest_job(digest: Digest, config: Config, env: jinja2.Environment, context: str) -> Job:
-    def render() -> Files:
-        files = render_digest(digest, config, env)
-        return {digest.folder + name: data for name, data in files.items()}
-
-    return Job(fingerprint(context, "digest", _digest_print(digest)), render)
+def render_digest_folder(digest: Digest, config: Config, root: Path) -> Files:
+    """Render one digest's folder, its paths relative to out/."""
+    files = render_digest(digest, config, cached_environment(root))
+    return {digest.folder + name: data for name, data in files.items()}
 
 
-def _digest_archive_job(
-    digests: Sequence[Digest], config: Config, env: jinja2.Environment, context: str
-) -> Job:
+def _digest_archive_job(digests: Sequence[Digest], config: Config, root: Path, context: str) -> Job:
     key = fingerprint(context, "digests", *(_digest_print(digest) for digest in digests))
-    return Job(key, lambda: render_archive(digests, config, env))
+    return Job(key, lambda: (render_digest_archive, (digests, config, root)), local=True)
+
+
+def render_digest_archive(digests: Sequence[Digest], config: Config, root: Path) -> Files:
+    """Render digests/index.html and digests/digests.atom."""
+    return render_archive(digests, config, cached_environment(root))
 
 
 def _digest_print(digest: Digest) -> str:

@@ -6,6 +6,7 @@ with ``{% extends "default:page.html" %}``. Undefined variables fail loudly.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,12 @@ def make_environment(root: Path) -> jinja2.Environment:
     env.filters["long_date"] = long_date
     env.filters["clock"] = clock
     return env
+
+
+@functools.cache
+def cached_environment(root: Path) -> jinja2.Environment:
+    """The environment of ROOT, made once per process (it reloads changed templates)."""
+    return make_environment(root)
 
 
 def render(env: jinja2.Environment, name: str, **context: Any) -> str:
