@@ -14,8 +14,8 @@ from pathlib import Path
 
 import jinja2
 
-from newsletter.archive import render_archive, render_web_version
 from newsletter.config import Config, load_config
+from newsletter.digest_pages import render_archive, render_web_version
 from newsletter.emails import render_email
 from newsletter.errors import NewsletterError, Problem
 from newsletter.items import Item, load_items

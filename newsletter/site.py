@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from newsletter.archive import render_archive
 from newsletter.cache import fingerprint
 from newsletter.config import Config
+from newsletter.digest_pages import render_archive
 from newsletter.digests import Digest, group_into_digests, render_digest
 from newsletter.feeds import (
     Channel,
