@@ -1,12 +1,13 @@
 """RFC 5005 archived feeds: which entries a subscription document holds, which archives.
 
 A feed's subscription document (feed.atom, tags/<slug>.atom) holds its newest
-``feed.entries`` items. Older entries live in one archive document per calendar
-month (in the configured time zone), under archive/. A month is closed once a
-newer month has items; the archive of a closed month never changes when newer
-items arrive. The month of the newest item is open: it gets an archive only when
-some of its items no longer fit in the subscription document, so that walking
-the prev-archive links from the subscription document reaches every item.
+``feed.entries`` items, and every item is also in the archive document of its
+calendar month (in the configured time zone), under archive/. A month is closed
+once a newer month has items: the archive of a closed month never changes when
+newer items arrive. The month of the newest item is open; its archive grows with
+it. Archives link to their neighbours, so walking the prev-archive links from the
+subscription document reaches every item. Only a feed whose items all fall in one
+month and fit in its subscription document has no archive at all.
 """
 
 from __future__ import annotations
@@ -49,11 +50,8 @@ def split_history(items: Sequence[Item], entries: int, tz: ZoneInfo) -> History:
         (month, tuple(group))
         for month, group in groupby(items, key=lambda item: month_of(item, tz))
     ]
-    if not months:
+    if len(months) <= 1 and len(items) <= entries:
         return History(current, ())
-    in_current = {item.id for item in current}
-    if all(item.id in in_current for item in months[0][1]):
-        months = months[1:]  # the open month fits in the subscription document
     chosen = list(reversed(months))
     archives = []
     for index, (month, group) in enumerate(chosen):

@@ -8,8 +8,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from newsletter import __version__
-from newsletter.cache import CACHE_DIR, Cache, fingerprint
+from newsletter.cache import CACHE_DIR, Cache, code_fingerprint, fingerprint
 from newsletter.config import CONFIG_FILE, Config, load_config
 from newsletter.digests import check_email_sizes
 from newsletter.errors import NewsletterError, Problem
@@ -90,9 +89,9 @@ def build(
 
 
 def _context(root: Path) -> str:
-    """The key of everything every output depends on: package, config, templates."""
+    """The key of everything every output depends on: the code, config, templates."""
     config = (root / CONFIG_FILE).read_bytes()
-    return fingerprint(__version__, config, templates_fingerprint(root))
+    return fingerprint(code_fingerprint(), config, templates_fingerprint(root))
 
 
 def _outputs(

@@ -10,6 +10,7 @@ CI cache and must not be able to run code.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import struct
@@ -20,6 +21,14 @@ from pathlib import Path
 CACHE_DIR = "cache"
 _HEADER = struct.Struct(">32sI")  # checksum of the body, number of files
 _FRAME = struct.Struct(">II")  # length of the path, length of the data
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Hash the package's own code: a new version, or an edited checkout, is a new key."""
+    package = Path(__file__).parent
+    sources = sorted(package.glob("*.py"))
+    return fingerprint(*(part for path in sources for part in (path.name, path.read_bytes())))
 
 
 def fingerprint(*parts: bytes | str) -> str:

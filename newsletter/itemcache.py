@@ -13,8 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsletter import __version__
-from newsletter.cache import fingerprint
+from newsletter.cache import code_fingerprint, fingerprint
 from newsletter.config import CONFIG_FILE, Config, load_config
 from newsletter.errors import Problem
 from newsletter.items import Catalog, Event, Image, Item, Memo, load_items
@@ -31,7 +30,7 @@ def load_catalog(root: Path, *, strict: bool = False, config: Config | None = No
     """
     config = config or load_config(root)
     memo_file = root / config.state_dir / ITEMS_FILE
-    context = fingerprint(__version__, (root / CONFIG_FILE).read_bytes())
+    context = fingerprint(code_fingerprint(), (root / CONFIG_FILE).read_bytes())
     memo = read_memo(memo_file, context)
     known = set(memo)
     catalog = load_items(root, config, strict=strict, memo=memo)

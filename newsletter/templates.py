@@ -15,23 +15,10 @@ import jinja2
 
 from newsletter.cache import fingerprint
 from newsletter.errors import NewsletterError, Problem
+from newsletter.periods import MONTHS
 
 TEMPLATES_DIR = "templates"
 _BUILT_IN = Path(__file__).parent / TEMPLATES_DIR
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -80,7 +67,7 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
 
 def long_date(moment: datetime) -> str:
     """Format a date the same way under every locale: Friday 19 April 2024."""
-    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+    return f"{_DAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
 
 
 def clock(moment: datetime) -> str:

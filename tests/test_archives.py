@@ -62,21 +62,30 @@ def test_walking_the_archives_reaches_every_item_exactly_once(archive_project: P
         expected = {f"tag:example.org,2024:news/item-{day:03}" for day in range(0, 150, 6)}
         assert set(archived) | set(current) == expected
     months = sorted(p.name for p in (archive_project / "out" / "archive").glob("*.atom"))
-    assert months == ["2024-01.atom", "2024-02.atom", "2024-03.atom", "2024-04.atom"]
+    assert months == [
+        "2024-01.atom",
+        "2024-02.atom",
+        "2024-03.atom",
+        "2024-04.atom",
+        "2024-05.atom",
+    ]
 
 
 def test_closed_archives_do_not_change_when_a_newer_item_arrives(archive_project: Path) -> None:
     out = archive_project / "out"
     build(archive_project, out, date(2024, 12, 31))
-    before = {p.name: p.read_bytes() for p in (out / "archive").glob("*.atom")}
+    closed = ["2024-01.atom", "2024-02.atom", "2024-03.atom", "2024-04.atom"]
+    before = {name: (out / "archive" / name).read_bytes() for name in closed}
     write_items(archive_project, [151])  # a newer item, in the open month of May
     build(archive_project, out, date(2024, 12, 31))
-    after = {p.name: p.read_bytes() for p in (out / "archive").glob("*.atom")}
-    assert after == before
+    assert {name: (out / "archive" / name).read_bytes() for name in closed} == before
+    assert "Item 151" in (out / "archive" / "2024-05.atom").read_text("utf-8")
     assert feedparser.parse(str(out / "feed.atom")).entries[0].title == "Item 151"
 
 
-def test_a_month_too_big_for_the_subscription_document_is_archived(archive_project: Path) -> None:
+def test_a_month_too_big_for_the_subscription_document_is_all_archived(
+    archive_project: Path,
+) -> None:
     write_items(archive_project, [145, 146, 147])  # seven items in May, five in feed.atom
     build(archive_project, archive_project / "out", date(2024, 12, 31))
     current, archives = walk(archive_project / "out", "feed.atom")
@@ -90,3 +99,13 @@ def test_rss_stays_a_plain_newest_first_feed(archive_project: Path) -> None:
     assert [entry.title for entry in rss.entries] == [
         f"Item {d}" for d in (144, 138, 132, 126, 120)
     ]
+
+
+def test_a_small_feed_of_one_month_has_no_archive(archive_project: Path) -> None:
+    for path in (archive_project / "items").iterdir():
+        path.unlink()
+    write_items(archive_project, [140, 144])
+    build(archive_project, archive_project / "out", date(2024, 12, 31))
+    current, archives = walk(archive_project / "out", "feed.atom")
+    assert (len(current), archives) == (2, [])
+    assert not (archive_project / "out" / "archive").exists()
