@@ -18,7 +18,8 @@ from newsletter.config import Config, load_config
 from newsletter.digest_pages import render_archive, render_web_version
 from newsletter.emails import render_email
 from newsletter.errors import NewsletterError, Problem
-from newsletter.items import Item, load_items
+from newsletter.itemcache import load_catalog
+from newsletter.items import Item
 from newsletter.output import merge_outputs, write_outputs
 from newsletter.periods import Period, parse_period, periods_from
 from newsletter.templates import make_environment
@@ -172,7 +173,7 @@ def write_digest_folder(
     config = load_config(root)
     moment = resolve_as_of(as_of, config)
     chosen = parse_period(period, config.digest.period, config.tz, moment)
-    published = select_published(load_items(root, config).items, moment)
+    published = select_published(load_catalog(root, config=config).items, moment)
     digest = digest_of(chosen, published, config, moment)
     if digest is None:
         message = f"no digest: nothing was published in {chosen.title} and no event is coming up"

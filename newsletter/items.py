@@ -16,11 +16,13 @@ from newsletter.config import Config
 from newsletter.errors import NewsletterError, Problem, Severity
 from newsletter.markup import first_paragraph, render_markdown, unsafe_links
 from newsletter.model import ID_PATTERN, EventFields, ItemFields
+from newsletter.slugs import slugify
 from newsletter.validation import validate_document
 from newsletter.yamlfile import Document, load_document
 
 ITEMS_DIR = "items"
 SUMMARY_LIMIT = 300
+EARLIEST_YEAR = 1900  # an earlier year is a typing error, and would make thousands of digests
 
 
 class _Report(Protocol):
@@ -189,6 +191,9 @@ def _resolve(
     elif len(summary) > SUMMARY_LIMIT:
         message = f"its first paragraph, the default summary, is {len(summary)} characters"
         problem("body", f"{message}; add a summary under {SUMMARY_LIMIT}", "warning")
+    for field, topic in _topics(fields):
+        if not slugify(topic):
+            problem(field, f"{topic!r} has no letter or digit to name its feed by; add a word")
     image = None
     if fields.image:
         if not fields.image.credit:
@@ -239,12 +244,21 @@ def _aware(value: date | datetime, tz: ZoneInfo, field: str, problem: _Report) -
     """Place a naive date or time in *tz*; a time the clocks skip is a problem."""
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
+    if value.year < EARLIEST_YEAR:
+        problem(field, f"the year {value.year} is before {EARLIEST_YEAR}; is it a typing error?")
     if value.tzinfo is not None:
         return value
     aware = value.replace(tzinfo=tz)
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
         problem(field, f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it)")
     return aware
+
+
+def _topics(fields: ItemFields) -> Iterator[tuple[str, str]]:
+    """Each tag and the department, with the field it stands in."""
+    yield from (("tags", tag) for tag in fields.tags)
+    if fields.department:
+        yield "department", fields.department
 
 
 def _show(moment: datetime) -> str:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from smtp_server import PASSWORD, USERNAME, Script, free_port, smtp_server
 
 from newsletter.cli import cli
+from newsletter.sendlog import LOG_FILE
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 MESSAGE_ID = "<digest.2024-W16.85f0b597ca@news.example.org>"
@@ -84,7 +85,7 @@ def test_send_dry_run(server: tuple[int, Script], project: Path) -> None:
         "Dry run: 2024-W16 would go to 1 recipient; nothing was sent.\n",
     )
     assert (script.logins, script.delivered) == ([], [])
-    assert not (project / "state").exists()
+    assert not (project / "state" / LOG_FILE).exists()  # no send log: nothing was sent
 
 
 def test_send_with_a_wrong_password(server: tuple[int, Script], project: Path) -> None:
