@@ -72,7 +72,7 @@ def build(
         return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings))
     _refuse_unsafe_out(root, out_dir)
     with Workers(workers) as pool:  # forked now, while this process holds little
-        catalog = load_catalog(root, strict=strict, config=config)
+        catalog = load_catalog(root, strict=strict, config=config, prints=prints)
         published = select_published(catalog.items, moment)
         cache = Cache(root / config.state_dir / CACHE_DIR)
         plan = plan_site(root, config, published, moment, context)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,13 @@ ITEMS_FILE = "items.json"
 _TIMES = ("published", "updated", "start", "end")
 
 
-def load_catalog(root: Path, *, strict: bool = False, config: Config | None = None) -> Catalog:
+def load_catalog(
+    root: Path,
+    *,
+    strict: bool = False,
+    config: Config | None = None,
+    prints: Mapping[str, str] | None = None,
+) -> Catalog:
     """Validate the configuration and every item; raise every problem at once.
 
     What was read is remembered in the state folder, so unchanged files are not
@@ -33,7 +40,7 @@ def load_catalog(root: Path, *, strict: bool = False, config: Config | None = No
     context = fingerprint(code_fingerprint(), (root / CONFIG_FILE).read_bytes())
     memo = read_memo(memo_file, context)
     known = set(memo)
-    catalog = load_items(root, config, strict=strict, memo=memo)
+    catalog = load_items(root, config, strict=strict, memo=memo, prints=prints)
     keep = {item.fingerprint for item in catalog.items}
     if keep != known:
         write_memo(memo_file, context, memo, keep)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import cached_property
@@ -100,19 +100,29 @@ Memo = dict[str, tuple["Item", tuple[Problem, ...]]]
 
 
 def load_items(
-    root: Path, config: Config, *, strict: bool = False, memo: Memo | None = None
+    root: Path,
+    config: Config,
+    *,
+    strict: bool = False,
+    memo: Memo | None = None,
+    prints: Mapping[str, str] | None = None,
 ) -> Catalog:
     """Read and validate every item under ROOT/items; raise all problems at once.
 
     *memo* maps a file's fingerprint to what reading it gave; it is used and
-    filled, so that an unchanged file is never parsed twice.
+    filled, so that an unchanged file is never parsed twice. *prints* maps file
+    names to the fingerprints they had a moment ago: a file found in the memo by
+    its print is not even read again.
     """
     items: list[Item] = []
     problems: list[Problem] = []
     memo = {} if memo is None else memo
+    prints = prints or {}
     for path, label in _item_files(root, problems):
-        data = path.read_bytes()
-        key = fingerprint(label, data)
+        key = prints.get(label, "")
+        if key not in memo:
+            data = path.read_bytes()
+            key = fingerprint(label, data)
         if key not in memo:
             try:
                 memo[key] = _load_item(data, label, path.stem, key, config)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,24 +38,26 @@ class Manifest:
     dates: dict[str, list[str | bool]]  # item fingerprint: [published, draft]
 
 
-def item_prints(root: Path) -> list[str]:
-    """Fingerprint every file under items/, as load_items does, in name order."""
+def item_prints(root: Path) -> dict[str, str]:
+    """Fingerprint every file under items/ as load_items does: {name: print}, in name order."""
     folder = root / ITEMS_DIR
     paths = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-    return [fingerprint(p.relative_to(root).as_posix(), p.read_bytes()) for p in paths]
+    named = ((p.relative_to(root).as_posix(), p) for p in paths)
+    return {label: fingerprint(label, path.read_bytes()) for label, path in named}
 
 
 def signature(
-    context: str, prints: Sequence[str], published: Sequence[str], config: Config, as_of: datetime,
-    strict: bool,
+    context: str, prints: Mapping[str, str], published: Sequence[str], config: Config,
+    as_of: datetime, strict: bool,
 ) -> str:  # fmt: skip
     """The key of everything a build's output depends on."""
     period = latest_complete(as_of, config.digest.period, config.tz).key
-    return fingerprint(context, *prints, "published", *sorted(published), period, str(strict))
+    files = prints.values()
+    return fingerprint(context, *files, "published", *sorted(published), period, str(strict))
 
 
 def unchanged_since(
-    root: Path, out_dir: Path, prints: Sequence[str], context: str, config: Config,
+    root: Path, out_dir: Path, prints: Mapping[str, str], context: str, config: Config,
     as_of: datetime, strict: bool,
 ) -> Manifest | None:  # fmt: skip
     """Return the last build's manifest if this build would make the same out/."""
@@ -68,16 +70,16 @@ def unchanged_since(
         return None
     if last.out_dir != str(out_dir.resolve()) or last.out_id != _identity(stat):
         return None
-    if any(p not in last.dates for p in prints):
+    if any(p not in last.dates for p in prints.values()):
         return None
-    published = [p for p in prints if p in last.dates and _published(last.dates[p], as_of)]
+    published = [p for p in prints.values() if _published(last.dates[p], as_of)]
     if signature(context, prints, published, config, as_of, strict) != last.signature:
         return None
     return last
 
 
 def remember(
-    root: Path, out_dir: Path, prints: Sequence[str], context: str, config: Config,
+    root: Path, out_dir: Path, prints: Mapping[str, str], context: str, config: Config,
     as_of: datetime, strict: bool, items: Sequence[Item], counts: list[int],
     warnings: Sequence[Problem],
 ) -> None:  # fmt: skip

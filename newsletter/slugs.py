@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -17,6 +18,7 @@ _SPECIAL = str.maketrans(
 _OTHER = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=4096)  # the same tags and departments come back on every item
 def slugify(text: str) -> str:
     """Return *text* as lower-case ASCII words joined by '-'."""
     text = text.translate(_SPECIAL)
