@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -14,9 +15,9 @@ from newsletter.digests import check_email_sizes
 from newsletter.errors import NewsletterError, Problem
 from newsletter.itemcache import load_catalog
 from newsletter.items import Item
-from newsletter.jobs import Workers, run_jobs
-from newsletter.manifest import item_prints, remember, unchanged_since
-from newsletter.output import write_outputs
+from newsletter.jobs import Job, Workers, run_jobs
+from newsletter.manifest import item_prints, last_build, remember
+from newsletter.output import Kept, write_outputs
 from newsletter.site import CONTENT, SitePlan, plan_site
 from newsletter.templates import templates_fingerprint
 
@@ -66,8 +67,8 @@ def build(
     config = load_config(root)
     moment = resolve_as_of(as_of, config)
     context, prints = _context(root), item_prints(root)
-    last = unchanged_since(root, out_dir, prints, context, config, moment, strict)
-    if last is not None:
+    last = last_build(root, out_dir, config)
+    if last is not None and last.unchanged(prints, context, config, moment, strict):
         total, shown, digests, files = last.counts
         return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings))
     _refuse_unsafe_out(root, out_dir)
@@ -75,15 +76,16 @@ def build(
         catalog = load_catalog(root, strict=strict, config=config, prints=prints)
         published = select_published(catalog.items, moment)
         cache = Cache(root / config.state_dir / CACHE_DIR)
-        plan = plan_site(root, config, published, moment, context)
-        warnings: list[Problem] = list(catalog.warnings)
-        stream = _outputs(plan, cache, config, pool, progress, warnings)
-        written, unchanged = write_outputs(out_dir, stream)
+        plan = plan_site(root, config, published, moment, context, cache)
+        run = _Run(cache, config, out_dir, last.outputs if last else {}, pool, progress)
+        written, unchanged = write_outputs(out_dir, run.outputs(plan))
     cache.prune()
     counts = [len(catalog.items), len(published), plan.digests, written + unchanged]
+    warnings = [*catalog.warnings, *run.warnings]
     remember(
-        root, out_dir, prints, context, config, moment, strict, catalog.items, counts, warnings
-    )
+        root, out_dir, prints, context, config, moment, strict, catalog.items, counts, warnings,
+        run.made,
+    )  # fmt: skip
     total, shown, digests, _ = counts
     return BuildReport(total, shown, digests, cache.misses, written, unchanged, tuple(warnings))
 
@@ -94,29 +96,62 @@ def _context(root: Path) -> str:
     return fingerprint(code_fingerprint(), config, templates_fingerprint(root))
 
 
-def _outputs(
-    plan: SitePlan, cache: Cache, config: Config, workers: Workers, progress: Progress | None,
-    warnings: list[Problem],
-) -> Iterator[tuple[str, bytes]]:  # fmt: skip
-    """Yield every output file, items first; fail at the end if an email is too big."""
-    tick = progress.advance if progress else (lambda: None)
-    if progress:
-        progress.start(len(plan.item_jobs) + len(plan.jobs))
-    for files in run_jobs(plan.item_jobs, cache, workers, tick):
-        for path, data in files.items():
-            if path.startswith(CONTENT):
-                plan.content[path.removeprefix(CONTENT)] = data.decode()
-            else:
-                yield path, data
-    errors: list[Problem] = []
-    for files in run_jobs(plan.jobs, cache, workers, tick):
-        try:
-            warnings.extend(check_email_sizes(files, config))
-        except NewsletterError as exc:
-            errors.extend(exc.problems)
-        yield from files.items()
-    if errors:
-        raise NewsletterError(sorted(errors))
+class _Run:
+    """Streams a plan's files to the writer, and notes what each job made."""
+
+    def __init__(
+        self, cache: Cache, config: Config, out_dir: Path, kept: Mapping[str, list[str]],
+        workers: Workers, progress: Progress | None,
+    ) -> None:  # fmt: skip
+        self.cache, self.config, self.out_dir, self.kept = cache, config, out_dir, kept
+        self.workers, self.progress = workers, progress
+        self.made: dict[str, list[str]] = {}
+        self.warnings: list[Problem] = []
+
+    def outputs(self, plan: SitePlan) -> Iterator[tuple[str, bytes | Kept]]:
+        """Yield every output file, items first; fail at the end if an email is too big."""
+        if self.progress:
+            self.progress.start(len(plan.item_jobs) + len(plan.jobs))
+        for files in self._run(plan.item_jobs):
+            for path, data in files.items():
+                if path.startswith(CONTENT) and isinstance(data, bytes):
+                    plan.content[path.removeprefix(CONTENT)] = data.decode()
+                elif not path.startswith(CONTENT):
+                    yield path, data
+        errors: list[Problem] = []
+        for files in self._run(plan.jobs):
+            sizes = {path: self._size(path, data) for path, data in files.items()}
+            try:
+                self.warnings.extend(check_email_sizes(sizes, self.config))
+            except NewsletterError as exc:
+                errors.extend(exc.problems)
+            yield from files.items()
+        if errors:
+            raise NewsletterError(sorted(errors))
+
+    def _run(self, jobs: Sequence[Job]) -> Iterator[Mapping[str, bytes | Kept]]:
+        tick = self.progress.advance if self.progress else (lambda: None)
+        for job, files in run_jobs(jobs, self.cache, self.workers, tick, self.kept):
+            found: Mapping[str, bytes | Kept] = (
+                files
+                if files is not None
+                else {
+                    path: Kept(partial(_reload, job, self.cache, path))
+                    for path in self.kept[job.key]
+                }
+            )  # None: the same files as in the out/ being replaced
+            self.made[job.key] = [path for path in found if not path.startswith(CONTENT)]
+            yield found
+
+    def _size(self, path: str, data: bytes | Kept) -> int:
+        if isinstance(data, bytes):
+            return len(data)
+        return (self.out_dir / path).stat().st_size if path.endswith("email.html") else 0
+
+
+def _reload(job: Job, cache: Cache, path: str) -> bytes:
+    """A kept file that went missing from out/: from the cache, or rendered again."""
+    return (cache.get(job.key) or job.run())[path]
 
 
 def resolve_as_of(as_of: date | datetime, config: Config) -> datetime:

@@ -60,6 +60,10 @@ class Cache:
         self.misses += 1
         return None
 
+    def keep(self, key: str) -> None:
+        """Keep the entry under *key* though this build does not read it."""
+        self.used.add(key)
+
     def put(self, key: str, files: Mapping[str, bytes]) -> None:
         """Store *files* under *key*, atomically, so a reader never sees half an entry."""
         self.used.add(key)

@@ -135,16 +135,16 @@ def render_digest(digest: Digest, config: Config, env: jinja2.Environment) -> di
     )
 
 
-def check_email_sizes(files: Mapping[str, bytes], config: Config) -> tuple[Problem, ...]:
+def check_email_sizes(sizes: Mapping[str, int], config: Config) -> tuple[Problem, ...]:
     """Fail when an email.html is over digest.size_budget_kb; warn beyond 90 % of it."""
     budget = config.digest.size_budget_kb * KB
     errors, warnings = [], []
-    for path, data in sorted(files.items()):
-        if not (path.endswith("email.html") and len(data) > budget * WARN_SHARE):
+    for path, length in sorted(sizes.items()):
+        if not (path.endswith("email.html") and length > budget * WARN_SHARE):
             continue
-        size = f"{len(data) / KB:.1f} kB"
+        size = f"{length / KB:.1f} kB"
         limit = f"digest.size_budget_kb ({config.digest.size_budget_kb} kB)"
-        if len(data) > budget:
+        if length > budget:
             message = f"is {size}, over {limit}; Gmail clips it. Split the period's items"
             errors.append(Problem(path, 0, "", message))
         else:
@@ -179,7 +179,8 @@ def write_digest_folder(
         message = f"no digest: nothing was published in {chosen.title} and no event is coming up"
         raise NewsletterError([Problem(f"{DIGESTS_DIR}/{chosen.key}", 0, "", message)])
     files = render_digest(digest, config, make_environment(root))
-    warnings = check_email_sizes(_prefixed(digest.folder, files), config)
+    sizes = {path: len(data) for path, data in _prefixed(digest.folder, files).items()}
+    warnings = check_email_sizes(sizes, config)
     folder = out_dir / DIGESTS_DIR / chosen.key
     write_outputs(folder, files)
     return WrittenDigest(digest, folder, len(files["email.html"]), warnings)

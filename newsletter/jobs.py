@@ -11,7 +11,7 @@ its jobs send it, not a copy of the whole build.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,21 +71,31 @@ class Workers:
 
 
 def run_jobs(
-    jobs: Sequence[Job], cache: Cache, workers: Workers, tick: Callable[[], None] = lambda: None
-) -> Iterator[Files]:
-    """Yield the files of every job: from the cache where it has them, else rendered."""
+    jobs: Sequence[Job],
+    cache: Cache,
+    workers: Workers,
+    tick: Callable[[], None] = lambda: None,
+    kept: Collection[str] = (),
+) -> Iterator[tuple[Job, Files | None]]:
+    """Yield each job with its files: from the cache where it has them, else rendered.
+
+    A job whose key is in *kept* made the very same files in the out/ folder being
+    replaced: it yields None, and its files are taken from there.
+    """
     pending = []
     for job in jobs:
-        files = cache.get(job.key)
-        if files is None:
+        files = None if job.key in kept else cache.get(job.key)
+        if job.key in kept:
+            cache.keep(job.key)
+        elif files is None:
             pending.append(job)
-        else:
-            tick()
-            yield files
+            continue
+        tick()
+        yield job, files
     for job, files in workers.run(pending):
         cache.put(job.key, files)
         tick()
-        yield files
+        yield job, files
 
 
 def _call(task: tuple[int, Callable[..., Files], tuple[Any, ...]]) -> tuple[int, Files]:

@@ -36,6 +36,17 @@ class Manifest:
     counts: list[int]  # items, published, digests, files
     warnings: list[Problem]
     dates: dict[str, list[str | bool]]  # item fingerprint: [published, draft]
+    outputs: dict[str, list[str]]  # job key: the files it made in out/
+
+    def unchanged(
+        self, prints: Mapping[str, str], context: str, config: Config, as_of: datetime,
+        strict: bool,
+    ) -> bool:  # fmt: skip
+        """Tell whether a build now would make the very out/ this one made."""
+        if any(p not in self.dates for p in prints.values()):
+            return False
+        published = [p for p in prints.values() if _published(self.dates[p], as_of)]
+        return signature(context, prints, published, config, as_of, strict) == self.signature
 
 
 def item_prints(root: Path) -> dict[str, str]:
@@ -56,11 +67,8 @@ def signature(
     return fingerprint(context, *files, "published", *sorted(published), period, str(strict))
 
 
-def unchanged_since(
-    root: Path, out_dir: Path, prints: Mapping[str, str], context: str, config: Config,
-    as_of: datetime, strict: bool,
-) -> Manifest | None:  # fmt: skip
-    """Return the last build's manifest if this build would make the same out/."""
+def last_build(root: Path, out_dir: Path, config: Config) -> Manifest | None:
+    """Return the manifest of the build that made OUT_DIR as it is now, if there is one."""
     try:
         data = json.loads((root / config.state_dir / BUILD_FILE).read_bytes())
         data["warnings"] = [Problem(**problem) for problem in data["warnings"]]
@@ -70,18 +78,13 @@ def unchanged_since(
         return None
     if last.out_dir != str(out_dir.resolve()) or last.out_id != _identity(stat):
         return None
-    if any(p not in last.dates for p in prints.values()):
-        return None
-    published = [p for p in prints.values() if _published(last.dates[p], as_of)]
-    if signature(context, prints, published, config, as_of, strict) != last.signature:
-        return None
     return last
 
 
 def remember(
     root: Path, out_dir: Path, prints: Mapping[str, str], context: str, config: Config,
     as_of: datetime, strict: bool, items: Sequence[Item], counts: list[int],
-    warnings: Sequence[Problem],
+    warnings: Sequence[Problem], outputs: Mapping[str, list[str]],
 ) -> None:  # fmt: skip
     """Write the manifest of the build that just replaced out/.
 
@@ -97,6 +100,7 @@ def remember(
         "counts": counts,
         "warnings": [vars(problem) for problem in warnings],
         "dates": {i.fingerprint: [i.published.isoformat(), i.draft] for i in items},
+        "outputs": outputs,
     }
     state = root / config.state_dir
     state.mkdir(parents=True, exist_ok=True)

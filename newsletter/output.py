@@ -5,10 +5,18 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import NewsletterError
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A file the previous out/ already holds, byte for byte; *load* makes it afresh."""
+
+    load: Callable[[], bytes]
 
 
 def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -23,7 +31,7 @@ def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
 
 
 def write_outputs(
-    out_dir: Path, files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]
+    out_dir: Path, files: Mapping[str, bytes] | Iterable[tuple[str, bytes | Kept]]
 ) -> tuple[int, int]:
     """Replace OUT_DIR with exactly *files*; return (files written, files unchanged).
 
@@ -31,7 +39,7 @@ def write_outputs(
     come; a path that comes twice is refused. Nothing is touched until every file
     is in place in a sibling folder, so a failed or interrupted build leaves the
     previous out/ as it was. A file whose bytes did not change is hard-linked from
-    the previous out/, keeping its time stamp.
+    the previous out/, keeping its time stamp; a Kept file is linked unread.
     """
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +55,11 @@ def write_outputs(
             seen.add(relative)
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, Kept):
+                if _link(out_dir / relative, target):
+                    unchanged += 1
+                    continue
+                data = data.load()
             if _link_if_same(out_dir / relative, target, data):
                 unchanged += 1
             else:
@@ -63,6 +76,13 @@ def _link_if_same(previous: Path, target: Path, data: bytes) -> bool:
     try:
         if previous.stat().st_size != len(data) or previous.read_bytes() != data:
             return False
+    except OSError:
+        return False
+    return _link(previous, target)
+
+
+def _link(previous: Path, target: Path) -> bool:
+    try:
         os.link(previous, target)
     except OSError:
         return False

@@ -10,11 +10,11 @@ picklable arguments, so that it can run in a worker process.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from newsletter.cache import fingerprint
+from newsletter.cache import Cache, fingerprint
 from newsletter.config import Config
 from newsletter.digest_pages import render_archive
 from newsletter.digests import Digest, group_into_digests, render_digest
@@ -34,6 +34,22 @@ from newsletter.templates import cached_environment
 CONTENT = "#content/"
 
 
+class Content(dict[str, str]):
+    """Item id: the HTML of its content. What the items' round did not hand over (an
+    item whose page was kept from the last build) is read from the cache, or rendered."""
+
+    def __init__(self, cache: Cache) -> None:
+        super().__init__()
+        self.cache = cache
+        self.jobs: dict[str, Job] = {}
+
+    def __missing__(self, item_id: str) -> str:
+        job = self.jobs[item_id]
+        files = self.cache.get(job.key) or job.run()
+        self[item_id] = html = files[CONTENT + item_id].decode()
+        return html
+
+
 @dataclass(frozen=True)
 class SitePlan:
     """The jobs of a build, in two rounds, and the item HTML the second round reads."""
@@ -41,17 +57,19 @@ class SitePlan:
     item_jobs: list[Job]
     jobs: list[Job]
     digests: int
-    content: dict[str, str] = field(default_factory=dict)
+    content: Content
 
 
 def plan_site(
-    root: Path, config: Config, published: Sequence[Item], as_of: datetime, context: str
-) -> SitePlan:
+    root: Path, config: Config, published: Sequence[Item], as_of: datetime, context: str,
+    cache: Cache,
+) -> SitePlan:  # fmt: skip
     """Describe every output of the site; *context* is the key of config and templates."""
     digests = group_into_digests(published, config, as_of)
-    plan = SitePlan(
-        [_item_job(item, config, root, context) for item in published], [], len(digests)
-    )
+    plan = SitePlan([], [], len(digests), Content(cache))
+    for item in published:
+        plan.content.jobs[item.id] = job = _item_job(item, config, root, context)
+        plan.item_jobs.append(job)
     for document in feed_documents(published, config):
         plan.jobs.append(_feed_job(document, config, plan.content, context))
     plan.jobs.append(_index_job(published, digests, config, root, context))
@@ -75,7 +93,7 @@ def render_item(item: Item, config: Config, root: Path) -> Files:
     return {f"news/{item.id}.html": page, CONTENT + item.id: content.encode()}
 
 
-def _feed_job(document: FeedDocument, config: Config, content: dict[str, str], context: str) -> Job:
+def _feed_job(document: FeedDocument, config: Config, content: Content, context: str) -> Job:
     channel = document.channel
     parts = [channel.path, channel.title, repr(document.links), repr(document.formats)]
     key = fingerprint(context, "feed", *parts, str(document.archived), *_prints(channel.items))
@@ -83,7 +101,7 @@ def _feed_job(document: FeedDocument, config: Config, content: dict[str, str], c
     return Job(key, lambda: (render_feed_document, (document, config, _html_of(channel, content))))
 
 
-def _html_of(channel: Channel, content: dict[str, str]) -> dict[str, str]:
+def _html_of(channel: Channel, content: Content) -> dict[str, str]:
     return {item.id: content[item.id] for item in channel.items}
 
 

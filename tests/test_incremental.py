@@ -120,3 +120,13 @@ def test_a_later_as_of_that_changes_nothing_stops_early(project: Path) -> None:
     assert (same.rendered, same.written, same.published) == (0, 0, 4)
     later = build(project, project / "out", date(2024, 5, 2))  # publishes the May item
     assert later.published == 5 and later.rendered > 0
+
+
+def test_files_lost_from_out_or_the_cache_are_made_again(project: Path, tmp_path: Path) -> None:
+    build(project, project / "out", AS_OF)
+    (project / "out" / "news" / "lecture.html").unlink()  # out/ itself looks untouched
+    shutil.rmtree(project / ".newsletter" / "cache")
+    item = project / "items" / "older.yaml"
+    item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
+    build(project, project / "out", AS_OF)
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
