@@ -19,7 +19,7 @@ from newsletter.config import CONFIG_FILE, Config, load_config
 from newsletter.errors import Problem
 from newsletter.items import Catalog, Event, Image, Item, Memo, load_items
 
-ITEMS_FILE = "items.json"
+ITEMS_DIR = "items"  # in the state folder: one JSON file per first two hex digits of a key
 _TIMES = ("published", "updated", "start", "end")
 
 
@@ -36,35 +36,43 @@ def load_catalog(
     parsed again by the next check or build.
     """
     config = config or load_config(root)
-    memo_file = root / config.state_dir / ITEMS_FILE
+    folder = root / config.state_dir / ITEMS_DIR
     context = fingerprint(code_fingerprint(), (root / CONFIG_FILE).read_bytes())
-    memo = read_memo(memo_file, context)
+    memo = read_memo(folder, context)
     known = set(memo)
     catalog = load_items(root, config, strict=strict, memo=memo, prints=prints)
     keep = {item.fingerprint for item in catalog.items}
     if keep != known:
-        write_memo(memo_file, context, memo, keep)
+        write_memo(folder, context, memo, known, keep)
     return catalog
 
 
-def read_memo(path: Path, context: str) -> Memo:
-    """Return the items remembered in *path* for *context*, or none."""
-    try:
-        stored = json.loads(path.read_bytes())
-        if stored.get("context") != context:
-            return {}
-        return {key: _decode(entry) for key, entry in stored["items"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+def read_memo(folder: Path, context: str) -> Memo:
+    """Return the items remembered in FOLDER for *context*, or none."""
+    memo: Memo = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            stored = json.loads(path.read_bytes())
+            if stored.get("context") == context:
+                memo.update((key, _decode(entry)) for key, entry in stored["items"].items())
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a damaged part costs the parsing of its items, nothing more
+    return memo
 
 
-def write_memo(path: Path, context: str, memo: Memo, keep: set[str]) -> None:
-    """Remember the entries of *memo* whose keys are in *keep*, atomically."""
-    entries = {key: _encode(*memo[key]) for key in sorted(keep) if key in memo}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}")
-    partial.write_text(json.dumps({"context": context, "items": entries}), "utf-8")
-    partial.replace(path)
+def write_memo(folder: Path, context: str, memo: Memo, known: set[str], keep: set[str]) -> None:
+    """Remember the entries of *memo* in *keep*, rewriting only the parts that changed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in sorted({key[:2] for key in known ^ keep}):
+        keys = sorted(key for key in keep if key.startswith(part) and key in memo)
+        path = folder / f"{part}.json"
+        if not keys:
+            path.unlink(missing_ok=True)
+            continue
+        entries = {key: _encode(*memo[key]) for key in keys}
+        partial = folder / f".{part}.json.{os.getpid()}"
+        partial.write_text(json.dumps({"context": context, "items": entries}), "utf-8")
+        partial.replace(path)
 
 
 def _encode(item: Item, problems: tuple[Problem, ...]) -> dict[str, Any]:

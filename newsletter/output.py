@@ -47,6 +47,7 @@ def write_outputs(
     staging.chmod(0o755)  # mkdtemp makes it private; a published site is not
     written = unchanged = 0
     seen: set[str] = set()
+    folders: set[Path] = set()
     try:
         pairs = sorted(files.items()) if isinstance(files, Mapping) else files
         for relative, data in pairs:
@@ -54,7 +55,9 @@ def write_outputs(
                 raise NewsletterError(f"{relative}: two outputs would be written to the same path")
             seen.add(relative)
             target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
             if isinstance(data, Kept):
                 if _link(out_dir / relative, target):
                     unchanged += 1
