@@ -81,14 +81,24 @@ class Preview:
         folders = sorted(p.parent.name for p in self.out_dir.glob("digests/*/email.html"))
         return f"/digests/{folders[-1]}/email.html" if folders else None
 
-    def watched(self) -> list[Path]:
-        """The folders and file whose changes call for a new build."""
-        paths = [self.root / ITEMS_DIR, self.root / TEMPLATES_DIR, self.root / CONFIG_FILE]
-        return [path for path in paths if path.exists()]
+    def matters(self, change: watchfiles.Change, path: str) -> bool:
+        """Tell whether a changed path calls for a new build: items, templates, config."""
+        try:
+            parts = Path(path).relative_to(self.root).parts
+        except ValueError:
+            return False
+        return parts[:1] in ((ITEMS_DIR,), (TEMPLATES_DIR,)) or parts == (CONFIG_FILE,)
 
     def watch(self, stop: threading.Event) -> None:
-        """Rebuild after each batch of changes until STOP is set."""
-        for _changes in watchfiles.watch(*self.watched(), stop_event=stop, debounce=400):
+        """Rebuild after each batch of changes until STOP is set.
+
+        The whole project is watched, not the folders themselves, so that a templates/
+        made later, or a newsletter.yaml replaced by an editor's rename, is seen too.
+        """
+        changes = watchfiles.watch(
+            self.root, watch_filter=self.matters, stop_event=stop, debounce=400
+        )
+        for _batch in changes:
             self.rebuild()
 
 

@@ -29,7 +29,7 @@ from newsletter.ics import render_calendar
 from newsletter.items import Item
 from newsletter.jobs import Files, Job
 from newsletter.pages import INDEX_ITEMS, render_entry_content, render_index, render_item_page
-from newsletter.templates import cached_environment
+from newsletter.templates import Templates, cached_environment
 
 CONTENT = "#content/"
 
@@ -66,28 +66,30 @@ def plan_site(
 ) -> SitePlan:  # fmt: skip
     """Describe every output of the site; *context* is the key of config and templates."""
     digests = group_into_digests(published, config, as_of)
+    templates = Templates(root, context)
     plan = SitePlan([], [], len(digests), Content(cache))
     for item in published:
-        plan.content.jobs[item.id] = job = _item_job(item, config, root, context)
+        plan.content.jobs[item.id] = job = _item_job(item, config, templates, context)
         plan.item_jobs.append(job)
     for document in feed_documents(published, config):
         plan.jobs.append(_feed_job(document, config, plan.content, context))
-    plan.jobs.append(_index_job(published, digests, config, root, context))
+    plan.jobs.append(_index_job(published, digests, config, templates, context))
     plan.jobs.append(_calendar_job(published, config, context))
-    plan.jobs.extend(_digest_job(digest, config, root, context) for digest in digests)
-    plan.jobs.append(_digest_archive_job(digests, config, root, context))
+    plan.jobs.extend(_digest_job(digest, config, templates, context) for digest in digests)
+    plan.jobs.append(_digest_archive_job(digests, config, templates, context))
     return plan
 
 
-def _item_job(item: Item, config: Config, root: Path, context: str) -> Job:
+def _item_job(item: Item, config: Config, templates: Templates, context: str) -> Job:
     return Job(
-        fingerprint(context, "item", item.fingerprint), lambda: (render_item, (item, config, root))
+        fingerprint(context, "item", item.fingerprint),
+        lambda: (render_item, (item, config, templates)),
     )
 
 
-def render_item(item: Item, config: Config, root: Path) -> Files:
+def render_item(item: Item, config: Config, templates: Templates) -> Files:
     """Render an item's page, and the HTML of its content for the feeds."""
-    env = cached_environment(root)
+    env = cached_environment(templates)
     content = render_entry_content(item, config, env)
     page = render_item_page(item, config, env, content)
     return {f"news/{item.id}.html": page, CONTENT + item.id: content.encode()}
@@ -106,7 +108,11 @@ def _html_of(channel: Channel, content: Content) -> dict[str, str]:
 
 
 def _index_job(
-    items: Sequence[Item], digests: Sequence[Digest], config: Config, root: Path, context: str
+    items: Sequence[Item],
+    digests: Sequence[Digest],
+    config: Config,
+    templates: Templates,
+    context: str,
 ) -> Job:
     latest = digests[-1] if digests else None
     topics = [(slug, label) for slug, (label, _) in sorted(topics_of(items).items())]
@@ -114,15 +120,18 @@ def _index_job(
     key = fingerprint(
         context, "index", _digest_print(latest) if latest else "", repr(topics), *_prints(newest)
     )
-    return Job(key, lambda: (render_index_page, (newest, topics, latest, config, root)), local=True)
+    return Job(
+        key, lambda: (render_index_page, (newest, topics, latest, config, templates)), local=True
+    )
 
 
 def render_index_page(
     newest: list[Item], topics: list[tuple[str, str]], latest: Digest | None, config: Config,
-    root: Path,
+    templates: Templates,
 ) -> Files:  # fmt: skip
     """Render index.html."""
-    return {"index.html": render_index(newest, topics, latest, config, cached_environment(root))}
+    env = cached_environment(templates)
+    return {"index.html": render_index(newest, topics, latest, config, env)}
 
 
 def _calendar_job(items: Sequence[Item], config: Config, context: str) -> Job:
@@ -131,27 +140,29 @@ def _calendar_job(items: Sequence[Item], config: Config, context: str) -> Job:
     return Job(key, lambda: (render_calendar, (events, config)))
 
 
-def _digest_job(digest: Digest, config: Config, root: Path, context: str) -> Job:
+def _digest_job(digest: Digest, config: Config, templates: Templates, context: str) -> Job:
     return Job(
         fingerprint(context, "digest", _digest_print(digest)),
-        lambda: (render_digest_folder, (digest, config, root)),
+        lambda: (render_digest_folder, (digest, config, templates)),
     )
 
 
-def render_digest_folder(digest: Digest, config: Config, root: Path) -> Files:
+def render_digest_folder(digest: Digest, config: Config, templates: Templates) -> Files:
     """Render one digest's folder, its paths relative to out/."""
-    files = render_digest(digest, config, cached_environment(root))
+    files = render_digest(digest, config, cached_environment(templates))
     return {digest.folder + name: data for name, data in files.items()}
 
 
-def _digest_archive_job(digests: Sequence[Digest], config: Config, root: Path, context: str) -> Job:
+def _digest_archive_job(
+    digests: Sequence[Digest], config: Config, templates: Templates, context: str
+) -> Job:
     key = fingerprint(context, "digests", *(_digest_print(digest) for digest in digests))
-    return Job(key, lambda: (render_digest_archive, (digests, config, root)), local=True)
+    return Job(key, lambda: (render_digest_archive, (digests, config, templates)), local=True)
 
 
-def render_digest_archive(digests: Sequence[Digest], config: Config, root: Path) -> Files:
+def render_digest_archive(digests: Sequence[Digest], config: Config, templates: Templates) -> Files:
     """Render digests/index.html and digests/digests.atom."""
-    return render_archive(digests, config, cached_environment(root))
+    return render_archive(digests, config, cached_environment(templates))
 
 
 def _digest_print(digest: Digest) -> str:

@@ -7,6 +7,7 @@ with ``{% extends "default:page.html" %}``. Undefined variables fail loudly.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,23 @@ def make_environment(root: Path) -> jinja2.Environment:
     return env
 
 
-@functools.cache
-def cached_environment(root: Path) -> jinja2.Environment:
-    """The environment of ROOT, made once per process (it reloads changed templates)."""
-    return make_environment(root)
+@dataclass(frozen=True)
+class Templates:
+    """A project's templates as they are in one build: its root and their fingerprint."""
+
+    root: Path
+    key: str
+
+
+@functools.lru_cache(maxsize=4)
+def cached_environment(templates: Templates) -> jinja2.Environment:
+    """The environment of one build's templates, made once per process.
+
+    Jinja keeps compiled templates and checks only whether *their* file changed, so a
+    project template added next to a built-in one would go unseen by an old
+    environment: a change of any template makes a new key, and a new environment.
+    """
+    return make_environment(templates.root)
 
 
 def render(env: jinja2.Environment, name: str, **context: Any) -> str:

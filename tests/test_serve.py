@@ -134,3 +134,19 @@ def test_rebuilds_on_a_change_and_shows_a_failed_check(running: Running, project
     item.write_text(text, "utf-8")
     running.wait_for("/news/lecture.html", lambda status, _: status == 200)
     assert b"Dr. Maria A. Blasco" in running.get("/news/lecture.html")[2]
+
+
+def test_rebuilds_when_a_template_or_the_config_changes(running: Running, project: Path) -> None:
+    (project / "templates").mkdir()
+    override = (
+        '{% extends "default:item.html" %}{% block title %}Preview {{ item.id }}{% endblock %}'
+    )
+    (project / "templates" / "item.html").write_text(override, "utf-8")
+    running.wait_for(
+        "/news/lecture.html", lambda _, body: b"<title>Preview lecture</title>" in body
+    )
+
+    config = project / "newsletter.yaml"
+    text = config.read_text("utf-8")
+    config.write_text(text.replace("Test Institute — News", "Renamed Institute"), "utf-8")
+    running.wait_for("/feed.atom", lambda _, body: b"<title>Renamed Institute</title>" in body)
