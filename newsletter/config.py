@@ -100,6 +100,9 @@ class SmtpSettings(_Section):
     """starttls, ssl or none (only for a server on this machine)."""
     username: str | None = None
     """Login name; the password only ever comes from NEWSLETTER_SMTP_PASSWORD."""
+    ca_file: str | None = None
+    """A PEM file (relative to the project) of the certificate authorities to trust instead
+    of the system's, for a server whose certificate an internal authority signed."""
 
 
 class Config(_Section):

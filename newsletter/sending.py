@@ -21,7 +21,7 @@ from email.policy import default
 from email.utils import parseaddr
 from pathlib import Path
 
-from newsletter.config import SmtpSettings, load_config
+from newsletter.config import CONFIG_FILE, SmtpSettings, load_config
 from newsletter.digests import write_digest_folder
 from newsletter.errors import NewsletterError, Problem
 from newsletter.sendlog import LOG_FILE, SendLog
@@ -89,6 +89,7 @@ def send_digest(
     The send log lives in the state folder, so a CI job can keep it between runs.
     """
     config = load_config(root)
+    smtp = _with_ca_file(config.smtp, root)
     written = write_digest_folder(root, root / "out", period, as_of)
     if not written.digest.complete and not dry_run:
         key = written.digest.period.key
@@ -100,13 +101,23 @@ def send_digest(
     return send_message(
         message,
         list(recipients) or config.email.to,
-        config.smtp,
+        smtp,
         password,
         log_path,
         force=force,
         dry_run=dry_run,
         retry=retry,
     )
+
+
+def _with_ca_file(smtp: SmtpSettings, root: Path) -> SmtpSettings:
+    """Resolve smtp.ca_file against the project, and make sure it is there."""
+    if smtp.ca_file is None:
+        return smtp
+    path = root / smtp.ca_file
+    if not path.is_file():
+        raise NewsletterError([Problem(CONFIG_FILE, 0, "smtp.ca_file", f"no file {path}")])
+    return smtp.model_copy(update={"ca_file": str(path)})
 
 
 def read_message(period: str, data: bytes) -> Message:
@@ -226,14 +237,14 @@ class _Session:
     def _open(self) -> smtplib.SMTP:
         smtp, timeout = self.smtp, self.retry.timeout
         client: smtplib.SMTP
+        context = ssl.create_default_context(cafile=smtp.ca_file)
         if smtp.security == "ssl":
-            context = ssl.create_default_context()
             client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=context)
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
         client.ehlo()
         if smtp.security == "starttls":
-            client.starttls(context=ssl.create_default_context())
+            client.starttls(context=context)
             client.ehlo()
         if smtp.username:
             _login(client, smtp.username, self.password, self.where)

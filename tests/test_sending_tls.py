@@ -1,0 +1,97 @@
+"""Sending over TLS to a real server: STARTTLS and SSL, with a project's own authority."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+from conftest import require
+from smtp_server import PASSWORD, USERNAME, Script, free_port
+from test_sending import ALL, FAST, eml
+
+from newsletter.cli import cli
+from newsletter.config import SmtpSettings
+from newsletter.errors import NewsletterError
+from newsletter.sending import read_message, send_message
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1: it is its own authority."""
+    require("openssl", shutil.which("openssl") is not None)
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+Server = tuple[str, int, Script]
+
+
+@pytest.fixture(params=["starttls", "ssl"])
+def tls_server(request: pytest.FixtureRequest, certificate: tuple[Path, Path]) -> Iterator[Server]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    script, port = Script(), free_port()
+    kind = {"tls_context": context, "require_starttls": True}
+    if request.param == "ssl":  # the whole connection is TLS; aiosmtpd only knows STARTTLS's
+        kind = {"ssl_context": context, "auth_require_tls": False}
+    controller = Controller(
+        script, hostname="127.0.0.1", port=port, authenticator=script.authenticate,
+        auth_required=True, **kind,  # type: ignore[arg-type]
+    )  # fmt: skip
+    controller.start()
+    try:
+        yield request.param, port, script
+    finally:
+        controller.stop()
+
+
+def test_sends_over_tls_trusting_the_project_authority(
+    tls_server: Server, certificate: tuple[Path, Path], tmp_path: Path
+) -> None:
+    security, port, script = tls_server
+    smtp = SmtpSettings(
+        host="127.0.0.1", port=port, security=security, username=USERNAME,  # type: ignore[arg-type]
+        ca_file=str(certificate[0]),
+    )  # fmt: skip
+    message = read_message("2024-W16", eml())
+    report = send_message(message, ALL, smtp, PASSWORD, tmp_path / "sent.sqlite", retry=FAST)
+    assert report.sent == tuple(ALL)
+    assert script.recipients == ALL
+    assert script.logins == [(USERNAME.encode(), PASSWORD.encode())]
+
+
+def test_an_untrusted_certificate_is_a_one_line_error(tls_server: Server, tmp_path: Path) -> None:
+    security, port, script = tls_server
+    smtp = SmtpSettings(host="127.0.0.1", port=port, security=security, username=USERNAME)  # type: ignore[arg-type]
+    message = read_message("2024-W16", eml())
+    with pytest.raises(NewsletterError) as caught:
+        send_message(message, ALL, smtp, PASSWORD, tmp_path / "sent.sqlite", retry=FAST)
+    (problem,) = caught.value.problems
+    assert "CERTIFICATE_VERIFY_FAILED" in str(problem) and "\n" not in str(problem)
+    assert script.delivered == [] and script.logins == []
+
+
+def test_a_missing_ca_file_is_named(project: Path) -> None:
+    config = project / "newsletter.yaml"
+    config.write_text(config.read_text("utf-8") + "smtp:\n  ca_file: internal-ca.pem\n", "utf-8")
+    result = CliRunner().invoke(
+        cli, ["--root", str(project), "send", "2024-W16", "--as-of", "2024-05-01"]
+    )
+    assert (result.exit_code, result.output) == (
+        1,
+        f"newsletter.yaml: smtp.ca_file: no file {project / 'internal-ca.pem'}\n1 error.\n",
+    )
