@@ -10,6 +10,7 @@ CI cache and must not be able to run code.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -70,10 +71,11 @@ class Cache:
         if self.folder is None:
             return
         path = self.folder / key[:2] / key
-        path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{key}.{os.getpid()}")
-        partial.write_bytes(_encode(files))
-        partial.replace(path)
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(_encode(files))
+            partial.replace(path)
 
     def prune(self) -> int:
         """Delete every entry this build did not use; return how many."""
@@ -82,8 +84,9 @@ class Cache:
         removed = 0
         for path in self.folder.glob("*/*"):
             if path.name not in self.used:
-                path.unlink(missing_ok=True)
-                removed += 1
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+                    removed += 1
         return removed
 
 

@@ -6,6 +6,7 @@ changes (both change what an item file means), and when it cannot be read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping
@@ -43,7 +44,8 @@ def load_catalog(
     catalog = load_items(root, config, strict=strict, memo=memo, prints=prints)
     keep = {item.fingerprint for item in catalog.items}
     if keep != known:
-        write_memo(folder, context, memo, known, keep)
+        with contextlib.suppress(OSError):  # a read-only project is checked all the same
+            write_memo(folder, context, memo, known, keep)
     return catalog
 
 

@@ -10,6 +10,7 @@ an ordinary build, which the cache makes cheap anyway.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -103,10 +104,11 @@ def remember(
         "outputs": outputs,
     }
     state = root / config.state_dir
-    state.mkdir(parents=True, exist_ok=True)
     partial = state / f".{BUILD_FILE}.{os.getpid()}"
-    partial.write_text(json.dumps(manifest), "utf-8")
-    partial.replace(state / BUILD_FILE)
+    with contextlib.suppress(OSError):  # without it, the next build is merely slower
+        state.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(manifest), "utf-8")
+        partial.replace(state / BUILD_FILE)
 
 
 def _identity(stat: os.stat_result) -> list[int]:

@@ -131,3 +131,14 @@ def test_files_lost_from_out_or_the_cache_are_made_again(project: Path, tmp_path
     item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
     build(project, project / "out", AS_OF)
     assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+def test_a_state_folder_that_cannot_be_written_only_costs_time(
+    project: Path, tmp_path: Path
+) -> None:
+    config = project / "newsletter.yaml"
+    config.write_text(config.read_text("utf-8") + "state_dir: newsletter.yaml/state\n", "utf-8")
+    build(project, tmp_path / "public", AS_OF)
+    again = build(project, tmp_path / "public", AS_OF)
+    assert again.rendered > 0 and again.written == 0
+    assert snapshot(tmp_path / "public") == clean_build(project, tmp_path)
