@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from newsletter.config import Config, load_config
-from newsletter.digest_pages import render_archive, render_web_version
+from newsletter.digest_pages import render_web_version
 from newsletter.emails import render_email
 from newsletter.errors import NewsletterError, Problem
 from newsletter.itemcache import load_catalog
@@ -117,14 +117,6 @@ def group_into_digests(published: Sequence[Item], config: Config, as_of: datetim
         for period in periods_from(timeline.dates[0], as_of, config.digest.period, config.tz)
     )
     return [digest for digest in found if digest is not None]
-
-
-def render_digests(
-    digests: Sequence[Digest], config: Config, env: jinja2.Environment
-) -> dict[str, bytes]:
-    """Render every digest's folder, digests/index.html and digests/digests.atom."""
-    folders = [_prefixed(d.folder, render_digest(d, config, env)) for d in digests]
-    return merge_outputs(*folders, render_archive(digests, config, env))
 
 
 def render_digest(digest: Digest, config: Config, env: jinja2.Environment) -> dict[str, bytes]:

@@ -58,8 +58,7 @@ def topics_of(items: Sequence[Item]) -> dict[str, tuple[str, list[Item]]]:
     """Group items by the slug of each tag and department: {slug: (label, items)}."""
     topics: dict[str, tuple[str, list[Item]]] = {}
     for item in items:
-        labels = [*item.tags, *([item.department] if item.department else [])]
-        for label in dict.fromkeys(labels):
+        for label in item.topics:
             slug = slugify(label)
             entry = topics.setdefault(slug, (label, []))
             if not entry[1] or entry[1][-1] is not item:
@@ -225,13 +224,9 @@ def _add_entry(fe: FeedEntry, item: Item, config: Config, html: str) -> None:
     for name in item.authors:
         fe.author({"name": name})
         fe.dc.dc_creator(name)
-    for label in _labels(item):
+    for label in item.topics:
         fe.category(term=label, label=label, scheme=f"{config.base_url}tags/")
     fe.details.lang = item.lang
-
-
-def _labels(item: Item) -> list[str]:
-    return list(dict.fromkeys([*item.tags, *([item.department] if item.department else [])]))
 
 
 def _atom(
@@ -288,8 +283,8 @@ def _json_item(item: Item, html: str) -> dict[str, Any]:
         entry["image"] = item.image.src
     if item.authors:
         entry["authors"] = [{"name": name} for name in item.authors]
-    if labels := _labels(item):
-        entry["tags"] = labels
+    if item.topics:
+        entry["tags"] = list(item.topics)
     return entry
 
 

@@ -83,6 +83,11 @@ class Item:
         return render_markdown(self.body, self.base_url)
 
     @property
+    def topics(self) -> tuple[str, ...]:
+        """Its tags, then its department, each once: every feed it belongs to besides the site's."""
+        return tuple(dict.fromkeys([*self.tags, *([self.department] if self.department else [])]))
+
+    @property
     def sort_key(self) -> tuple[datetime, str]:
         """Order items oldest first, ties broken by id; reverse it for newest first."""
         return (self.published, self.id)

@@ -26,7 +26,7 @@ def render_entry_content(item: Item, config: Config, env: jinja2.Environment) ->
 
 def render_item_page(item: Item, config: Config, env: jinja2.Environment, content: str) -> bytes:
     """Render news/<id>.html around the item's rendered *content*."""
-    topics = [(slugify(label), label) for label in item_labels(item)]
+    topics = [(slugify(label), label) for label in item.topics]
     return render(
         env, "item.html", item=item, config=config, topics=topics, content=Markup(content)
     ).encode()
@@ -39,8 +39,3 @@ def render_index(
     """Render the landing page: the newest items, the latest digest, a feed per topic."""
     context = {"items": newest, "topics": topics, "latest_digest": latest_digest}
     return render(env, "index.html", config=config, **context).encode()
-
-
-def item_labels(item: Item) -> list[str]:
-    """An item's tags, then its department, each once."""
-    return list(dict.fromkeys([*item.tags, *([item.department] if item.department else [])]))

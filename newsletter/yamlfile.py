@@ -59,12 +59,6 @@ def load_document(label: str, data: bytes) -> Document:
         raise NewsletterError([Problem(label, 1, "", f"YAML syntax error: {exc}")]) from None
 
 
-def illegal_character(text: str) -> str | None:
-    """Return the first character of *text* that an XML feed cannot carry, if any."""
-    found = _ILLEGAL.search(text)
-    return found.group() if found else None
-
-
 def _decode(label: str, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
