@@ -14,6 +14,7 @@ import pytest
 
 from newsletter.build import build
 from newsletter.errors import NewsletterError
+from newsletter.jobs import PARALLEL_MIN
 from newsletter.output import write_outputs
 
 
@@ -108,3 +109,17 @@ def test_out_cannot_replace_the_project(project: Path) -> None:
         with pytest.raises(NewsletterError, match="would replace the project itself"):
             build(project, unsafe, date(2024, 4, 30))
     assert (project / "items" / "lecture.yaml").exists()
+
+
+def test_worker_processes_build_the_same_bytes(project: Path, tmp_path: Path) -> None:
+    for day in range(40):  # enough render jobs to be sent to workers
+        text = f"title: Story {day} æøå\ndate: 2024-03-{day % 28 + 1:02}T{day % 24:02}:00\n"
+        text += f"tags: [t{day % 5}]\nbody: Body *{day}* & more.\n"
+        (project / "items" / f"story-{day}.yaml").write_text(text, "utf-8")
+    alone, shared = tmp_path / "alone", tmp_path / "shared"
+    shutil.copytree(project, alone)
+    shutil.copytree(project, shared)
+    build(alone, alone / "out", date(2024, 4, 30), workers=1)
+    report = build(shared, shared / "out", date(2024, 4, 30), workers=2)
+    assert report.rendered > PARALLEL_MIN
+    assert snapshot(shared / "out") == snapshot(alone / "out")
