@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from email import policy
 from email.message import EmailMessage
@@ -160,6 +161,37 @@ def test_premailer_keeps_entities_and_non_ascii_text() -> None:
 
 def test_premailer_keeps_pixel_sizes_of_images() -> None:
     assert 'alt="A" width="560" height="373" style="width:100%; height:auto"' in inline_css(TRAPS)
+
+
+def plain_premailer(html: str, **options: object) -> str:
+    """What premailer itself makes of *html*, with inline_css's options."""
+    import logging
+
+    from premailer import Premailer
+
+    inliner = Premailer(
+        html, allow_network=False, strip_important=False, keep_style_tags=False,
+        disable_validation=True, disable_basic_attributes=["width", "height"],
+        cssutils_logging_level=logging.CRITICAL, **options,
+    )  # fmt: skip
+    body = re.sub(r"^\s*<!doctype[^>]*>\s*", "", str(inliner.transform()), flags=re.IGNORECASE)
+    return "<!DOCTYPE html>\n" + body
+
+
+FLOATS = TRAPS.replace("img { width", "a:hover { color: red; } .left { float: left; } img { width")
+SHEETS = [TRAPS, FLOATS, TRAPS.replace("#111111", "#333333"), TRAPS]
+
+
+@pytest.mark.parametrize("html", SHEETS, ids=["first", "floats", "other-sheet", "again"])
+def test_remembering_stylesheets_changes_nothing_premailer_makes(html: str) -> None:
+    # Run in order: the last one finds its stylesheet remembered from the first.
+    html = html.replace('alt="A"', 'alt="A" class="left"')
+    assert inline_css(html) == plain_premailer(html)
+
+
+def test_an_image_floated_by_the_stylesheet_still_gets_its_align_attribute() -> None:
+    html = FLOATS.replace('alt="A"', 'alt="A" class="left"')
+    assert 'align="left"' in inline_css(html)
 
 
 def test_a_site_without_email_settings_sends_from_news_at_its_host(tmp_path: Path) -> None:
