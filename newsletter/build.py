@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from newsletter.cache import CACHE_DIR, Cache, code_fingerprint, fingerprint
+from newsletter.cache import CACHE_FILE, Cache, code_fingerprint, fingerprint
 from newsletter.config import CONFIG_FILE, Config, load_config
 from newsletter.digests import check_email_sizes
 from newsletter.errors import NewsletterError, Problem
 from newsletter.itemcache import load_catalog
 from newsletter.items import Item
-from newsletter.jobs import Job, Workers, run_jobs
+from newsletter.jobs import Job, Outcome, Sink, Workers, run_jobs
 from newsletter.manifest import item_prints, last_build, remember
-from newsletter.output import Kept, write_outputs
+from newsletter.output import Staging
 from newsletter.site import CONTENT, SitePlan, plan_site
 from newsletter.templates import templates_fingerprint
 
@@ -75,19 +74,27 @@ def build(
     with Workers(workers) as pool:  # forked now, while this process holds little
         catalog = load_catalog(root, strict=strict, config=config, prints=prints)
         published = select_published(catalog.items, moment)
-        cache = Cache(root / config.state_dir / CACHE_DIR)
-        plan = plan_site(root, config, published, moment, context, cache)
-        run = _Run(cache, config, out_dir, last.outputs if last else {}, pool, progress)
-        written, unchanged = write_outputs(out_dir, run.outputs(plan))
+        cache = Cache(root / config.state_dir / CACHE_FILE)
+        try:
+            plan = plan_site(root, config, published, moment, context, cache)
+            with Staging(out_dir) as staging:
+                run = _Run(staging, cache, config, last.outputs if last else {}, pool)
+                run.run(plan, progress)
+                staging.commit()
+        finally:
+            cache.close()  # what was rendered is kept, even when the build fails
     cache.prune()
-    counts = [len(catalog.items), len(published), plan.digests, written + unchanged]
+    counts = [len(catalog.items), len(published), plan.digests, run.files]
     warnings = [*catalog.warnings, *run.warnings]
     remember(
         root, out_dir, prints, context, config, moment, strict, catalog.items, counts, warnings,
         run.made,
     )  # fmt: skip
-    total, shown, digests, _ = counts
-    return BuildReport(total, shown, digests, cache.misses, written, unchanged, tuple(warnings))
+    total, shown, digests, files = counts
+    written = run.sink.written
+    return BuildReport(
+        total, shown, digests, run.rendered, written, files - written, tuple(warnings)
+    )
 
 
 def _context(root: Path) -> str:
@@ -97,61 +104,50 @@ def _context(root: Path) -> str:
 
 
 class _Run:
-    """Streams a plan's files to the writer, and notes what each job made."""
+    """Puts a plan's files in place, and notes what each job made."""
 
     def __init__(
-        self, cache: Cache, config: Config, out_dir: Path, kept: Mapping[str, list[str]],
-        workers: Workers, progress: Progress | None,
+        self, staging: Staging, cache: Cache, config: Config, kept: Mapping[str, list[str]],
+        workers: Workers,
     ) -> None:  # fmt: skip
-        self.cache, self.config, self.out_dir, self.kept = cache, config, out_dir, kept
-        self.workers, self.progress = workers, progress
+        self.staging, self.sink = staging, Sink(cache, staging.writer)
+        self.config, self.kept, self.workers = config, kept, workers
         self.made: dict[str, list[str]] = {}
         self.warnings: list[Problem] = []
+        self.files = self.rendered = 0
 
-    def outputs(self, plan: SitePlan) -> Iterator[tuple[str, bytes | Kept]]:
-        """Yield every output file, items first; fail at the end if an email is too big."""
-        if self.progress:
-            self.progress.start(len(plan.item_jobs) + len(plan.jobs))
-        for files in self._run(plan.item_jobs):
-            for path, data in files.items():
-                if path.startswith(CONTENT) and isinstance(data, bytes):
-                    plan.content[path.removeprefix(CONTENT)] = data.decode()
-                elif not path.startswith(CONTENT):
-                    yield path, data
+    def run(self, plan: SitePlan, progress: Progress | None) -> None:
+        """Run the items' jobs, then the others; fail at the end if an email is too big."""
+        tick = progress.advance if progress else (lambda: None)
+        if progress:
+            progress.start(len(plan.item_jobs) + len(plan.jobs))
+        for job, outcome in run_jobs(plan.item_jobs, self.sink, self.workers, self.kept):
+            for path, data in outcome.handed.items():
+                plan.content[path.removeprefix(CONTENT)] = data.decode()
+            self._note(job, outcome)
+            tick()
         errors: list[Problem] = []
-        for files in self._run(plan.jobs):
-            sizes = {path: self._size(path, data) for path, data in files.items()}
+        for job, outcome in run_jobs(plan.jobs, self.sink, self.workers, self.kept):
+            self._note(job, outcome)
+            emails = {path: self._size(path, size) for path, size in outcome.sizes.items()}
             try:
-                self.warnings.extend(check_email_sizes(sizes, self.config))
+                self.warnings.extend(check_email_sizes(emails, self.config))
             except NewsletterError as exc:
                 errors.extend(exc.problems)
-            yield from files.items()
+            tick()
         if errors:
             raise NewsletterError(sorted(errors))
 
-    def _run(self, jobs: Sequence[Job]) -> Iterator[Mapping[str, bytes | Kept]]:
-        tick = self.progress.advance if self.progress else (lambda: None)
-        for job, files in run_jobs(jobs, self.cache, self.workers, tick, self.kept):
-            found: Mapping[str, bytes | Kept] = (
-                files
-                if files is not None
-                else {
-                    path: Kept(partial(_reload, job, self.cache, path))
-                    for path in self.kept[job.key]
-                }
-            )  # None: the same files as in the out/ being replaced
-            self.made[job.key] = [path for path in found if not path.startswith(CONTENT)]
-            yield found
+    def _note(self, job: Job, outcome: Outcome) -> None:
+        self.staging.claim(outcome.sizes)
+        self.made[job.key] = list(outcome.sizes)
+        self.files += len(outcome.sizes)
+        self.rendered += outcome.rendered
 
-    def _size(self, path: str, data: bytes | Kept) -> int:
-        if isinstance(data, bytes):
-            return len(data)
-        return (self.out_dir / path).stat().st_size if path.endswith("email.html") else 0
-
-
-def _reload(job: Job, cache: Cache, path: str) -> bytes:
-    """A kept file that went missing from out/: from the cache, or rendered again."""
-    return (cache.get(job.key) or job.run())[path]
+    def _size(self, path: str, size: int) -> int:
+        if size >= 0 or not path.endswith("email.html"):
+            return size
+        return (self.staging.writer.folder / path).stat().st_size  # linked unread
 
 
 def resolve_as_of(as_of: date | datetime, config: Config) -> datetime:

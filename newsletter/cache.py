@@ -1,11 +1,14 @@
-"""A content-addressed cache of rendered outputs, under the state folder.
+"""A content-addressed cache of rendered outputs: one SQLite file in the state folder.
 
 Each entry is named by the hash of everything its outputs depend on (the items'
-bytes, the configuration, the templates, the package version), so an entry is
-never stale: a change makes a new key. Each file carries a checksum of its
-contents; a missing, corrupt or unreadable entry is a miss and only costs time.
-The format is plain framing, never pickle: the cache folder may come back from a
-CI cache and must not be able to run code.
+bytes, the configuration, the templates, the package's code), so an entry is
+never stale: a change makes a new key. Each entry carries a checksum of its
+contents; a missing, corrupt or unreadable entry, or a whole file that is not a
+database, is a miss and only costs time. Entries are plain framing, never pickle:
+the state folder may come back from a CI cache and must not be able to run code.
+
+One file, not one per entry: creating thousands of small files is what a cold
+build would otherwise spend its time on.
 """
 
 from __future__ import annotations
@@ -13,15 +16,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
+import sqlite3
 import struct
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
-CACHE_DIR = "cache"
+CACHE_FILE = "cache.sqlite"
 _HEADER = struct.Struct(">32sI")  # checksum of the body, number of files
 _FRAME = struct.Struct(">II")  # length of the path, length of the data
+_DAMAGED = (sqlite3.Error, OSError)
+_SAVE_EVERY = 500  # entries per transaction: another build waits no longer than that
 
 
 @functools.cache
@@ -43,70 +48,172 @@ def fingerprint(*parts: bytes | str) -> str:
 
 
 class Cache:
-    """Rendered files by key; a cache without a folder remembers nothing."""
+    """Rendered files by key; a cache without a file, or one that fails, remembers nothing.
 
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
+    Entries are written in one transaction, committed by save(); prune() deletes
+    what the build did not use.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
         self.used: set[str] = set()
-        self.misses = 0
+        self._db: sqlite3.Connection | None = None
+        self._failed = path is None
+        self._unsaved = 0
 
     def get(self, key: str) -> dict[str, bytes] | None:
         """Return the files stored under *key*, or None when absent or damaged."""
         self.used.add(key)
+        blob = self.get_blob(key)
         try:
-            if self.folder is not None:
-                return _decode((self.folder / key[:2] / key).read_bytes())
-        except (OSError, ValueError, struct.error, zlib.error):
-            pass  # missing or damaged: render again
-        self.misses += 1
-        return None
+            return None if blob is None else decode(key, blob)
+        except (ValueError, struct.error, zlib.error):
+            return None  # damaged: render again
+
+    def get_blob(self, key: str) -> bytes | None:
+        """Return the entry under *key* as stored, unchecked, or None."""
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT blob FROM entries WHERE key = ?", (key,)).fetchone()
+        except _DAMAGED as error:
+            self._fail(error)
+            return None
+        return bytes(row[0]) if row and isinstance(row[0], bytes) else None
 
     def keep(self, key: str) -> None:
         """Keep the entry under *key* though this build does not read it."""
         self.used.add(key)
 
-    def put(self, key: str, files: Mapping[str, bytes]) -> None:
-        """Store *files* under *key*, atomically, so a reader never sees half an entry."""
+    def put(self, key: str, files: Mapping[str, bytes]) -> bool:
+        """Store *files* under *key*; False when it could not."""
+        return self.put_blob(key, encode(key, files))
+
+    def put_blob(self, key: str, blob: bytes) -> bool:
+        """Store an entry made by encode() under *key*; False when it could not."""
         self.used.add(key)
-        if self.folder is None:
+        db = self._connect()
+        if db is None:
+            return False
+        try:
+            db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", (key, blob))
+        except _DAMAGED as error:
+            self._fail(error)
+            return False
+        self._unsaved += 1
+        if self._unsaved >= _SAVE_EVERY:
+            self.save()
+        return True
+
+    def save(self) -> None:
+        """Commit what was stored; the cache stays usable."""
+        self._unsaved = 0
+        if self._db is not None:
+            try:
+                self._db.commit()
+            except _DAMAGED as error:
+                self._fail(error)
+
+    def prune(self) -> None:
+        """Delete every entry this build did not use, commit, and close the file."""
+        db = self._connect()
+        if db is None:
             return
-        path = self.folder / key[:2] / key
-        partial = path.with_name(f".{key}.{os.getpid()}")
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_bytes(_encode(files))
-            partial.replace(path)
+        try:
+            db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
+            db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
+            db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
+            db.execute("DROP TABLE used")
+            db.commit()
+        except _DAMAGED as error:
+            self._fail(error)
+        self.close()
 
-    def prune(self) -> int:
-        """Delete every entry this build did not use; return how many."""
-        if self.folder is None or not self.folder.is_dir():
-            return 0
-        removed = 0
-        for path in self.folder.glob("*/*"):
-            if path.name not in self.used:
-                with contextlib.suppress(OSError):
-                    path.unlink(missing_ok=True)
-                    removed += 1
-        return removed
+    def close(self) -> None:
+        """Commit and close the file."""
+        self.save()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is not None or self._failed or self.path is None:
+            return self._db
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = _open(self.path)
+        except _DAMAGED:
+            # Not a database, or not the right one: start afresh, or do without.
+            with contextlib.suppress(*_DAMAGED):
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                self._db = _open(self.path)
+        self._failed = self._db is None
+        return self._db
+
+    def _fail(self, error: BaseException | None = None) -> None:
+        """Give up on the file for this build: a cache that fails only costs time.
+
+        A file SQLite finds damaged is removed, so that the next build makes it anew;
+        a busy one (another build is writing) is left as it is.
+        """
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+        self._db, self._failed = None, True
+        damaged = isinstance(error, sqlite3.DatabaseError)
+        if damaged and not isinstance(error, sqlite3.OperationalError) and self.path:
+            with contextlib.suppress(OSError):
+                self.path.unlink(missing_ok=True)
 
 
-def _encode(files: Mapping[str, bytes]) -> bytes:
-    # Compressed, cheaply: rendered HTML and XML shrink tenfold, and a cold build is
-    # bound by how much it writes to disk.
+def _open(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        # Nothing here is precious: no journal on disk, no waiting for the disk, each
+        # byte written once. A crash can at worst damage the file, which checksums
+        # and SQLite's own checks find; the file is then made anew.
+        db.execute("PRAGMA journal_mode = MEMORY")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, blob BLOB NOT NULL)"
+            " WITHOUT ROWID"
+        )
+        db.execute("SELECT count(*) FROM entries WHERE key = ''").fetchone()
+        db.commit()
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
+
+
+def encode(key: str, files: Mapping[str, bytes]) -> bytes:
+    """Pack *files* into one compressed entry, its checksum bound to *key*."""
+    # Compressed, cheaply: rendered HTML and XML shrink threefold at the least.
     body = zlib.compress(
         b"".join(_frame(path.encode(), data) for path, data in sorted(files.items())), 1
     )
-    return _HEADER.pack(hashlib.sha256(body).digest(), len(files)) + body
+    return _HEADER.pack(_checksum(key, body), len(files)) + body
+
+
+def _checksum(key: str, body: bytes | memoryview) -> bytes:
+    # With the key in it, an entry found under another key, as a damaged file
+    # could make happen, is refused like any other damage.
+    digest = hashlib.sha256(key.encode())
+    digest.update(body)
+    return digest.digest()
 
 
 def _frame(path: bytes, data: bytes) -> bytes:
     return _FRAME.pack(len(path), len(data)) + path + data
 
 
-def _decode(blob: bytes) -> dict[str, bytes]:
+def decode(key: str, blob: bytes) -> dict[str, bytes]:
+    """Unpack the entry made by encode() for *key*; ValueError when it is damaged."""
     checksum, count = _HEADER.unpack_from(blob)
     packed = memoryview(blob)[_HEADER.size :]
-    if hashlib.sha256(packed).digest() != checksum:
+    if _checksum(key, packed) != checksum:
         raise ValueError("damaged cache entry")
     body = memoryview(zlib.decompress(packed))
     files, offset = {}, 0

@@ -6,21 +6,30 @@ the cache is not run. A job says what to call, with what, only when it runs, so 
 feed's job can send its workers just the HTML of its own items. The workers are
 forked when the build starts, before it has read anything: each holds only what
 its jobs send it, not a copy of the whole build.
+
+A worker sends back its job's files packed for the cache (compressed), and this
+process stores and writes them (a Sink) while the workers render on: the cache is
+one file with one writer, and the build's memory holds no file for longer than it
+takes to write it. The outputs named HANDED_BACK are not files: they go back to
+the build, such as the HTML that feeds embed.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from newsletter.cache import Cache
+from newsletter.cache import Cache, decode, encode
+from newsletter.output import Writer
 
 PARALLEL_MIN = 32  # fewer jobs than this run faster in this process than in workers
+HANDED_BACK = "#"  # outputs named so are not files: they go back to the build
 
 Files = dict[str, bytes]
 Task = tuple[Callable[..., Files], tuple[Any, ...]]
+Call = tuple[Callable[..., Any], tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,67 @@ class Job:
         """Render the outputs in this process."""
         function, arguments = self.task()
         return function(*arguments)
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A job's files as a worker sends them back: packed for the cache, with their sizes."""
+
+    blob: bytes  # made by cache.encode()
+    sizes: dict[str, int]  # each file for out/: its size
+    handed: dict[str, bytes]  # its outputs named HANDED_BACK
+
+
+def pack(key: str, files: Mapping[str, bytes]) -> Packed:
+    """Pack a job's files for the trip back from a worker, and for the cache."""
+    sizes = {path: len(data) for path, data in files.items() if not path.startswith(HANDED_BACK)}
+    handed = {path: data for path, data in files.items() if path.startswith(HANDED_BACK)}
+    return Packed(encode(key, files), sizes, handed)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job put in place, and what it handed back."""
+
+    sizes: dict[str, int]  # each file in out/: its size, or -1 when linked unread
+    handed: dict[str, bytes]  # its outputs named HANDED_BACK
+    rendered: bool  # rendered now, not read from the cache or the last out/
+
+
+class Sink:
+    """Where a job's files go: into the cache and the staging folder."""
+
+    def __init__(self, cache: Cache, writer: Writer) -> None:
+        self.cache, self.writer = cache, writer
+        self.written = 0  # files written, not linked unchanged from the last out/
+
+    def take(self, key: str, packed: Packed) -> Outcome:
+        """Store and write what the job under *key* rendered."""
+        self.cache.put_blob(key, packed.blob)
+        self._write(decode(key, packed.blob))
+        return Outcome(packed.sizes, packed.handed, rendered=True)
+
+    def fetch(self, key: str) -> Outcome | None:
+        """Write the files the cache holds under *key*; None when it has none intact."""
+        files = self.cache.get(key)
+        if files is None:
+            return None
+        handed = {path: data for path, data in files.items() if path.startswith(HANDED_BACK)}
+        return Outcome(self._write(files), handed, rendered=False)
+
+    def relink(self, paths: Sequence[str]) -> Outcome | None:
+        """Link the files a job made in the last out/; None when one is gone."""
+        if all(self.writer.link(path) for path in paths):
+            return Outcome(dict.fromkeys(paths, -1), {}, rendered=False)
+        return None
+
+    def _write(self, files: Mapping[str, bytes]) -> dict[str, int]:
+        sizes = {}
+        for path, data in files.items():
+            if not path.startswith(HANDED_BACK):
+                self.written += self.writer.write(path, data)
+                sizes[path] = len(data)
+        return sizes
 
 
 class Workers:
@@ -56,48 +126,56 @@ class Workers:
                 self.pool.terminate()
             self.pool.join()
 
-    def run(self, jobs: Sequence[Job]) -> Iterator[tuple[Job, Files]]:
-        """Run *jobs*, in the workers where there are enough to pay for them."""
-        remote = [job for job in jobs if not job.local]
-        for job in jobs:
-            if job.local or self.pool is None or len(remote) < PARALLEL_MIN:
-                yield job, job.run()
-        if self.pool is None or len(remote) < PARALLEL_MIN:
+    def map(self, count: int, calls: Iterable[Call]) -> Iterator[tuple[int, Any]]:
+        """Make each of *count* calls; yield (its index, its result) as each is done.
+
+        They run in the workers where there are enough to pay for sending them there.
+        *calls* is read as the workers take them, so their arguments are made only
+        when needed, never all at once.
+        """
+        if self.pool is None or count < PARALLEL_MIN:
+            for index, (function, arguments) in enumerate(calls):
+                yield index, function(*arguments)
             return
-        tasks = ((index, *job.task()) for index, job in enumerate(remote))
-        chunk = max(1, len(remote) // (self.count * 16))
-        for index, files in self.pool.imap_unordered(_call, tasks, chunksize=chunk):
-            yield remote[index], files
+        tasks = ((index, function, arguments) for index, (function, arguments) in enumerate(calls))
+        chunk = max(1, count // (self.count * 16))
+        yield from self.pool.imap_unordered(_call, tasks, chunksize=chunk)
 
 
 def run_jobs(
     jobs: Sequence[Job],
-    cache: Cache,
+    sink: Sink,
     workers: Workers,
-    tick: Callable[[], None] = lambda: None,
-    kept: Collection[str] = (),
-) -> Iterator[tuple[Job, Files | None]]:
-    """Yield each job with its files: from the cache where it has them, else rendered.
+    kept: Mapping[str, Sequence[str]] | None = None,
+) -> Iterator[tuple[Job, Outcome]]:
+    """Put each job's files in place, and yield it with its Outcome.
 
-    A job whose key is in *kept* made the very same files in the out/ folder being
-    replaced: it yields None, and its files are taken from there.
+    A job whose key is in *kept* made the very same files in the out/ being
+    replaced: they are linked from there. A job the cache holds is read from it;
+    the others are rendered, in the workers.
     """
-    pending = []
+    kept = kept or {}
+    pending: list[Job] = []
     for job in jobs:
-        files = None if job.key in kept else cache.get(job.key)
-        if job.key in kept:
-            cache.keep(job.key)
-        elif files is None:
+        sink.cache.keep(job.key)
+        outcome = sink.relink(kept[job.key]) if job.key in kept else None
+        if outcome is None:
+            outcome = sink.fetch(job.key)
+        if outcome is not None:
+            yield job, outcome
+        elif job.local:
+            yield job, sink.take(job.key, pack(job.key, job.run()))
+        else:
             pending.append(job)
-            continue
-        tick()
-        yield job, files
-    for job, files in workers.run(pending):
-        cache.put(job.key, files)
-        tick()
-        yield job, files
+    calls = ((_render, (job.key, *job.task())) for job in pending)
+    for index, packed in workers.map(len(pending), calls):
+        yield pending[index], sink.take(pending[index].key, packed)
 
 
-def _call(task: tuple[int, Callable[..., Files], tuple[Any, ...]]) -> tuple[int, Files]:
+def _render(key: str, function: Callable[..., Files], arguments: tuple[Any, ...]) -> Packed:
+    return pack(key, function(*arguments))
+
+
+def _call(task: tuple[int, Callable[..., Any], tuple[Any, ...]]) -> tuple[int, Any]:
     index, function, arguments = task
     return index, function(*arguments)

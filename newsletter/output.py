@@ -1,22 +1,19 @@
-"""Write a whole site at once: into a temporary folder, then swapped in for out/."""
+"""Write a whole site at once: into a temporary folder, then swapped in for out/.
+
+The folder is filled by whichever process rendered a file (worker processes write
+their own), through a Writer; the build keeps only the names and sizes.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import NewsletterError
-
-
-@dataclass(frozen=True)
-class Kept:
-    """A file the previous out/ already holds, byte for byte; *load* makes it afresh."""
-
-    load: Callable[[], bytes]
 
 
 def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -30,66 +27,99 @@ def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
     return merged
 
 
-def write_outputs(
-    out_dir: Path, files: Mapping[str, bytes] | Iterable[tuple[str, bytes | Kept]]
-) -> tuple[int, int]:
-    """Replace OUT_DIR with exactly *files*; return (files written, files unchanged).
+@dataclass(frozen=True)
+class Writer:
+    """Writes files into a staging folder; a file as it was in the previous out/ is
+    hard-linked from there instead, keeping its time stamp. Picklable, so a worker
+    process writes what it renders."""
 
-    *files* may be a mapping or a stream of (path, bytes) pairs, written as they
-    come; a path that comes twice is refused. Nothing is touched until every file
-    is in place in a sibling folder, so a failed or interrupted build leaves the
-    previous out/ as it was. A file whose bytes did not change is hard-linked from
-    the previous out/, keeping its time stamp; a Kept file is linked unread.
-    """
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; a published site is not
-    written = unchanged = 0
-    seen: set[str] = set()
-    folders: set[Path] = set()
-    try:
-        pairs = sorted(files.items()) if isinstance(files, Mapping) else files
-        for relative, data in pairs:
-            if relative in seen:
-                raise NewsletterError(f"{relative}: two outputs would be written to the same path")
-            seen.add(relative)
-            target = staging / relative
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
-            if isinstance(data, Kept):
-                if _link(out_dir / relative, target):
-                    unchanged += 1
-                    continue
-                data = data.load()
-            if _link_if_same(out_dir / relative, target, data):
-                unchanged += 1
-            else:
-                target.write_bytes(data)
-                written += 1
-        _swap(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return written, unchanged
+    folder: Path
+    previous: Path
 
-
-def _link_if_same(previous: Path, target: Path, data: bytes) -> bool:
-    try:
-        if previous.stat().st_size != len(data) or previous.read_bytes() != data:
+    def write(self, relative: str, data: bytes) -> bool:
+        """Put *data* at *relative*; return False when it was linked, unchanged."""
+        if _same(self.previous / relative, data) and self.link(relative):
             return False
-    except OSError:
-        return False
-    return _link(previous, target)
+        target = self.folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            file = target.open("xb")
+        except FileExistsError:
+            # Linked a moment ago: writing into it would change the last out/ too.
+            target.unlink()
+            file = target.open("xb")
+        with file:
+            file.write(data)
+        return True
+
+    def link(self, relative: str) -> bool:
+        """Link *relative* from the previous out/, unread; False when it is not there."""
+        previous, target = self.previous / relative, self.folder / relative
+        try:
+            os.link(previous, target)
+        except FileNotFoundError:  # no such file, or its folder is not made yet
+            if not previous.is_file():
+                return False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(previous, target)
+            except OSError:
+                return False
+        except OSError:
+            return False
+        return True
 
 
-def _link(previous: Path, target: Path) -> bool:
+class Staging:
+    """A sibling of OUT_DIR that becomes it on commit(), and is removed on any failure.
+
+    Nothing touches OUT_DIR until commit(), so a failed or interrupted build leaves
+    the previous out/ as it was.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        out_dir = out_dir.resolve()
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+        folder.chmod(0o755)  # mkdtemp makes it private; a published site is not
+        self.out_dir, self.writer = out_dir, Writer(folder, out_dir)
+        self.paths: set[str] = set()
+
+    def claim(self, paths: Iterable[str]) -> None:
+        """Note that *paths* are written; a path written twice is an error."""
+        for path in paths:
+            if path in self.paths:
+                raise NewsletterError(f"{path}: two outputs would be written to the same path")
+            self.paths.add(path)
+
+    def commit(self) -> None:
+        """Replace out/ with the staging folder."""
+        _swap(self.writer.folder, self.out_dir)
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is not None:
+            shutil.rmtree(self.writer.folder, ignore_errors=True)
+
+
+def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> tuple[int, int]:
+    """Replace OUT_DIR with exactly *files*; return (files written, files unchanged)."""
+    written = 0
+    with Staging(out_dir) as staging:
+        for relative, data in sorted(files.items()):
+            staging.claim([relative])
+            written += staging.writer.write(relative, data)
+        staging.commit()
+    return written, len(files) - written
+
+
+def _same(previous: Path, data: bytes) -> bool:
     try:
-        os.link(previous, target)
+        return previous.stat().st_size == len(data) and previous.read_bytes() == data
     except OSError:
         return False
-    return True
 
 
 def _swap(staging: Path, out_dir: Path) -> None:

@@ -27,11 +27,11 @@ from newsletter.feeds import (
 )
 from newsletter.ics import render_calendar
 from newsletter.items import Item
-from newsletter.jobs import Files, Job
+from newsletter.jobs import HANDED_BACK, Files, Job
 from newsletter.pages import INDEX_ITEMS, render_entry_content, render_index, render_item_page
 from newsletter.templates import Templates, cached_environment
 
-CONTENT = "#content/"
+CONTENT = HANDED_BACK + "content/"
 
 
 class Content(dict[str, str]):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,18 +51,36 @@ def test_one_edited_item_renders_only_what_it_touches(project: Path) -> None:
 
 def test_a_damaged_cache_entry_is_rendered_again(project: Path, tmp_path: Path) -> None:
     build(project, project / "out", AS_OF)
-    entries = sorted((project / ".newsletter" / "cache").glob("*/*"))
-    for entry in entries[::3]:
-        data = bytearray(entry.read_bytes())
-        data[-1] ^= 0xFF
-        entry.write_bytes(bytes(data))
-    entries[1].write_bytes(b"")
+    with closing(sqlite3.connect(project / ".newsletter" / "cache.sqlite")) as db, db:
+        keys = [key for (key,) in db.execute("SELECT key FROM entries ORDER BY key")]
+        for key in keys[::3]:  # a flipped bit in the compressed body
+            (blob,) = db.execute("SELECT blob FROM entries WHERE key = ?", (key,)).fetchone()
+            damaged = blob[:-1] + bytes([blob[-1] ^ 0xFF])
+            db.execute("UPDATE entries SET blob = ? WHERE key = ?", (damaged, key))
+        db.execute("UPDATE entries SET blob = ? WHERE key = ?", (b"", keys[1]))
+        db.execute("UPDATE entries SET blob = ? WHERE key = ?", ("text", keys[2]))
     for part in sorted((project / ".newsletter" / "items").glob("*.json"))[::2]:
         part.write_text("{not json", "utf-8")
     shutil.rmtree(project / "out")
     report = build(project, project / "out", AS_OF)
-    assert report.rendered == len(entries[::3]) + 1
+    assert report.rendered == len(keys[::3]) + 2
     assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "junk", [b"", b"not a database at all", b"SQLite format 3\x00" + b"\xff" * 5000]
+)
+def test_a_cache_file_that_is_not_a_database_is_made_anew(
+    project: Path, tmp_path: Path, junk: bytes
+) -> None:
+    build(project, project / "out", AS_OF)
+    (project / ".newsletter" / "cache.sqlite").write_bytes(junk)
+    shutil.rmtree(project / "out")
+    again = build(project, project / "out", AS_OF)
+    assert again.rendered > 0
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+    shutil.rmtree(project / "out")
+    assert build(project, project / "out", AS_OF).rendered == 0  # cached afresh
 
 
 EDITS = st.lists(
@@ -126,7 +147,7 @@ def test_a_later_as_of_that_changes_nothing_stops_early(project: Path) -> None:
 def test_files_lost_from_out_or_the_cache_are_made_again(project: Path, tmp_path: Path) -> None:
     build(project, project / "out", AS_OF)
     (project / "out" / "news" / "lecture.html").unlink()  # out/ itself looks untouched
-    shutil.rmtree(project / ".newsletter" / "cache")
+    (project / ".newsletter" / "cache.sqlite").unlink()
     item = project / "items" / "older.yaml"
     item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
     build(project, project / "out", AS_OF)
