@@ -72,7 +72,7 @@ def build(
         return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings))
     _refuse_unsafe_out(root, out_dir)
     with Workers(workers) as pool:  # forked now, while this process holds little
-        catalog = load_catalog(root, strict=strict, config=config, prints=prints)
+        catalog = load_catalog(root, strict=strict, config=config, prints=prints, workers=pool)
         published = select_published(catalog.items, moment)
         cache = Cache(root / config.state_dir / CACHE_FILE)
         try:
@@ -123,7 +123,7 @@ class _Run:
             progress.start(len(plan.item_jobs) + len(plan.jobs))
         for job, outcome in run_jobs(plan.item_jobs, self.sink, self.workers, self.kept):
             for path, data in outcome.handed.items():
-                plan.content[path.removeprefix(CONTENT)] = data.decode()
+                plan.content[path.removeprefix(CONTENT)] = data
             self._note(job, outcome)
             tick()
         errors: list[Problem] = []

@@ -19,6 +19,7 @@ from newsletter.cache import code_fingerprint, fingerprint
 from newsletter.config import CONFIG_FILE, Config, load_config
 from newsletter.errors import Problem
 from newsletter.items import Catalog, Event, Image, Item, Memo, load_items
+from newsletter.jobs import Workers
 
 ITEMS_DIR = "items"  # in the state folder: one JSON file per first two hex digits of a key
 _TIMES = ("published", "updated", "start", "end")
@@ -30,6 +31,7 @@ def load_catalog(
     strict: bool = False,
     config: Config | None = None,
     prints: Mapping[str, str] | None = None,
+    workers: Workers | None = None,
 ) -> Catalog:
     """Validate the configuration and every item; raise every problem at once.
 
@@ -41,7 +43,7 @@ def load_catalog(
     context = fingerprint(code_fingerprint(), (root / CONFIG_FILE).read_bytes())
     memo = read_memo(folder, context)
     known = set(memo)
-    catalog = load_items(root, config, strict=strict, memo=memo, prints=prints)
+    catalog = load_items(root, config, strict=strict, memo=memo, prints=prints, workers=workers)
     keep = {item.fingerprint for item in catalog.items}
     if keep != known:
         with contextlib.suppress(OSError):  # a read-only project is checked all the same
@@ -77,11 +79,14 @@ def write_memo(folder: Path, context: str, memo: Memo, known: set[str], keep: se
         partial.replace(path)
 
 
-def _encode(item: Item, problems: tuple[Problem, ...]) -> dict[str, Any]:
+def _encode(item: Item | None, problems: tuple[Problem, ...]) -> dict[str, Any]:
+    found = [_plain(problem) for problem in problems]
+    if item is None:  # a file with errors
+        return {"item": None, "problems": found}
     data = _plain(item)
     data["image"] = _plain(item.image) if item.image else None
     data["event"] = _plain(item.event) if item.event else None
-    return {"item": data, "problems": [_plain(problem) for problem in problems]}
+    return {"item": data, "problems": found}
 
 
 def _plain(record: Any) -> dict[str, Any]:
@@ -90,7 +95,10 @@ def _plain(record: Any) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in pairs}
 
 
-def _decode(entry: dict[str, Any]) -> tuple[Item, tuple[Problem, ...]]:
+def _decode(entry: dict[str, Any]) -> tuple[Item | None, tuple[Problem, ...]]:
+    problems = tuple(Problem(**problem) for problem in entry["problems"])
+    if entry["item"] is None:
+        return None, problems
     data = _times(entry["item"])
     data["image"] = Image(**data["image"]) if data["image"] else None
     data["event"] = Event(**_times(data["event"])) if data["event"] else None
@@ -99,7 +107,6 @@ def _decode(entry: dict[str, Any]) -> tuple[Item, tuple[Problem, ...]]:
     known = {field.name for field in fields(Item)}
     if set(data) != known:
         raise KeyError("the stored item has other fields")
-    problems = tuple(Problem(**problem) for problem in entry["problems"])
     return Item(**data), problems
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from newsletter.cache import fingerprint
 from newsletter.config import Config
 from newsletter.errors import NewsletterError, Problem, Severity
+from newsletter.jobs import Workers
 from newsletter.markup import first_paragraph, render_markdown, unsafe_links
 from newsletter.model import ID_PATTERN, EventFields, ItemFields
 from newsletter.slugs import slugify
@@ -101,7 +102,7 @@ class Catalog:
     warnings: tuple[Problem, ...]
 
 
-Memo = dict[str, tuple["Item", tuple[Problem, ...]]]
+Memo = dict[str, tuple["Item | None", tuple[Problem, ...]]]  # None: the file has errors
 
 
 def load_items(
@@ -111,32 +112,38 @@ def load_items(
     strict: bool = False,
     memo: Memo | None = None,
     prints: Mapping[str, str] | None = None,
+    workers: Workers | None = None,
 ) -> Catalog:
     """Read and validate every item under ROOT/items; raise all problems at once.
 
     *memo* maps a file's fingerprint to what reading it gave; it is used and
     filled, so that an unchanged file is never parsed twice. *prints* maps file
     names to the fingerprints they had a moment ago: a file found in the memo by
-    its print is not even read again.
+    its print is not even read again. The files left to parse are parsed by
+    *workers*, where given.
     """
-    items: list[Item] = []
     problems: list[Problem] = []
     memo = {} if memo is None else memo
     prints = prints or {}
+    keys: list[str] = []
+    unread: list[tuple[bytes, str, str, str, Config]] = []
     for path, label in _item_files(root, problems):
         key = prints.get(label, "")
         if key not in memo:
             data = path.read_bytes()
             key = fingerprint(label, data)
-        if key not in memo:
-            try:
-                memo[key] = _load_item(data, label, path.stem, key, config)
-            except NewsletterError as exc:
-                problems.extend(exc.problems)
-                continue
+            if key not in memo:
+                unread.append((data, label, path.stem, key, config))
+        keys.append(key)
+    calls = ((_parse_item, arguments) for arguments in unread)
+    for index, read in (workers or Workers(1)).map(len(unread), calls):
+        memo[unread[index][3]] = read
+    items: list[Item] = []
+    for key in keys:
         item, found = memo[key]
-        items.append(item)
         problems.extend(found)
+        if item is not None:
+            items.append(item)
     problems.extend(_duplicate_ids(items))
     problems.sort(key=lambda p: (p.path, p.line, p.field))
     if strict:
@@ -145,6 +152,16 @@ def load_items(
         raise NewsletterError(problems)
     items.sort(key=lambda item: item.sort_key, reverse=True)
     return Catalog(tuple(items), tuple(problems))
+
+
+def _parse_item(
+    data: bytes, label: str, stem: str, key: str, config: Config
+) -> tuple[Item | None, tuple[Problem, ...]]:
+    """Read one item file: the Item and its warnings, or no Item and its errors."""
+    try:
+        return _load_item(data, label, stem, key, config)
+    except NewsletterError as exc:
+        return None, exc.problems
 
 
 def _item_files(root: Path, problems: list[Problem]) -> Iterator[tuple[Path, str]]:

@@ -34,19 +34,22 @@ from newsletter.templates import Templates, cached_environment
 CONTENT = HANDED_BACK + "content/"
 
 
-class Content(dict[str, str]):
-    """Item id: the HTML of its content. What the items' round did not hand over (an
-    item whose page was kept from the last build) is read from the cache, or rendered."""
+class Content(dict[str, bytes]):
+    """Item id: the HTML of its content, UTF-8. What the items' round did not hand over
+    (an item whose page was kept from the last build) is read from the cache, or rendered.
+
+    Bytes, not text: half the size, and sending text to a worker would leave a UTF-8
+    copy of it in this process, for as long as the text lives."""
 
     def __init__(self, cache: Cache) -> None:
         super().__init__()
         self.cache = cache
         self.jobs: dict[str, Job] = {}
 
-    def __missing__(self, item_id: str) -> str:
+    def __missing__(self, item_id: str) -> bytes:
         job = self.jobs[item_id]
         files = self.cache.get(job.key) or job.run()
-        self[item_id] = html = files[CONTENT + item_id].decode()
+        self[item_id] = html = files[CONTENT + item_id]
         return html
 
 
@@ -100,11 +103,16 @@ def _feed_job(document: FeedDocument, config: Config, content: Content, context:
     parts = [channel.path, channel.title, repr(document.links), repr(document.formats)]
     key = fingerprint(context, "feed", *parts, str(document.archived), *_prints(channel.items))
     # The HTML of the document's own items only: a worker needs nothing more.
-    return Job(key, lambda: (render_feed_document, (document, config, _html_of(channel, content))))
+    return Job(key, lambda: (render_feed, (document, config, _html_of(channel, content))))
 
 
-def _html_of(channel: Channel, content: Content) -> dict[str, str]:
+def _html_of(channel: Channel, content: Content) -> dict[str, bytes]:
     return {item.id: content[item.id] for item in channel.items}
+
+
+def render_feed(document: FeedDocument, config: Config, html: dict[str, bytes]) -> Files:
+    """Render a feed document from the UTF-8 HTML of its items."""
+    return render_feed_document(document, config, {k: v.decode() for k, v in html.items()})
 
 
 def _index_job(

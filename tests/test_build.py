@@ -123,3 +123,17 @@ def test_worker_processes_build_the_same_bytes(project: Path, tmp_path: Path) ->
     report = build(shared, shared / "out", date(2024, 4, 30), workers=2)
     assert report.rendered > PARALLEL_MIN
     assert snapshot(shared / "out") == snapshot(alone / "out")
+
+
+def test_items_read_by_worker_processes_report_their_problems(project: Path) -> None:
+    for day in range(PARALLEL_MIN + 8):  # enough files to be read by workers
+        text = f"title: Story {day}\ndate: 2024-03-{day % 28 + 1:02}\nbody: Body.\n"
+        (project / "items" / f"story-{day}.yaml").write_text(text, "utf-8")
+    (project / "items" / "story-7.yaml").write_text("title: Seven\ndate: 2024-02-30\n", "utf-8")
+    with pytest.raises(NewsletterError) as caught:
+        build(project, project / "out", date(2024, 4, 30), workers=2)
+    assert [str(p) for p in caught.value.problems] == [
+        "items/story-7.yaml:2: date: expected a date like 2024-04-10 or a time like "
+        "2024-04-10T10:30, got '2024-02-30' (day is out of range for month)",
+    ]
+    assert not (project / "out").exists()
