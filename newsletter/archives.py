@@ -2,12 +2,14 @@
 
 A feed's subscription document (feed.atom, tags/<slug>.atom) holds its newest
 ``feed.entries`` items, and every item is also in the archive document of its
-calendar month (in the configured time zone), under archive/. A month is closed
-once a newer month has items: the archive of a closed month never changes when
-newer items arrive. The month of the newest item is open; its archive grows with
+period, under archive/: its calendar month for the site's feed, its year for a
+topic's (a topic has a few items a month: monthly archives would be a long chain
+of tiny documents). Periods are in the configured time zone. A period is closed
+once a newer one has items: the archive of a closed period never changes when
+newer items arrive. The period of the newest item is open; its archive grows with
 it. Archives link to their neighbours, so walking the prev-archive links from the
 subscription document reaches every item. Only a feed whose items all fall in one
-month and fit in its subscription document has no archive at all.
+period and fit in its subscription document has no archive at all.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from newsletter.items import Item
 
 @dataclass(frozen=True)
 class Archive:
-    """One month of one feed's entries, newest first, and its neighbours' months."""
+    """One period of one feed's entries, newest first, and its neighbours' periods."""
 
-    month: str  # 2024-04
+    period: str  # 2024-04, or 2024
     items: tuple[Item, ...]
-    prev_month: str | None
-    next_month: str | None
+    prev_period: str | None
+    next_period: str | None
 
 
 @dataclass(frozen=True)
@@ -39,28 +41,32 @@ class History:
 
     @property
     def newest_archive(self) -> str | None:
-        """The month the subscription document's prev-archive link points to."""
-        return self.archives[-1].month if self.archives else None
+        """The period the subscription document's prev-archive link points to."""
+        return self.archives[-1].period if self.archives else None
 
 
-def split_history(items: Sequence[Item], entries: int, tz: ZoneInfo) -> History:
-    """Split *items* (newest first) into the newest *entries* and monthly archives."""
+def split_history(
+    items: Sequence[Item], entries: int, tz: ZoneInfo, *, yearly: bool = False
+) -> History:
+    """Split *items* (newest first) into the newest *entries* and monthly archives,
+    or yearly ones."""
     current = tuple(items[:entries])
-    months = [
-        (month, tuple(group))
-        for month, group in groupby(items, key=lambda item: month_of(item, tz))
+    pattern = "%Y" if yearly else "%Y-%m"
+    periods = [
+        (period, tuple(group))
+        for period, group in groupby(items, key=lambda item: period_of(item, tz, pattern))
     ]
-    if len(months) <= 1 and len(items) <= entries:
+    if len(periods) <= 1 and len(items) <= entries:
         return History(current, ())
-    chosen = list(reversed(months))
+    chosen = list(reversed(periods))
     archives = []
-    for index, (month, group) in enumerate(chosen):
-        prev_month = chosen[index - 1][0] if index > 0 else None
-        next_month = chosen[index + 1][0] if index + 1 < len(chosen) else None
-        archives.append(Archive(month, group, prev_month, next_month))
+    for index, (period, group) in enumerate(chosen):
+        prev_period = chosen[index - 1][0] if index > 0 else None
+        next_period = chosen[index + 1][0] if index + 1 < len(chosen) else None
+        archives.append(Archive(period, group, prev_period, next_period))
     return History(current, tuple(archives))
 
 
-def month_of(item: Item, tz: ZoneInfo) -> str:
-    """The calendar month of an item's publication, in the configured time zone."""
-    return item.published.astimezone(tz).strftime("%Y-%m")
+def period_of(item: Item, tz: ZoneInfo, pattern: str) -> str:
+    """The month (%Y-%m) or year (%Y) of an item's publication, in the zone *tz*."""
+    return item.published.astimezone(tz).strftime(pattern)

@@ -80,7 +80,8 @@ def feed_documents(items: Sequence[Item], config: Config) -> list[FeedDocument]:
     """Describe every feed document of *items* (newest first), archives included."""
     documents = []
     for channel in channels_of(items, config):
-        history = split_history(channel.items, config.feed.entries, config.tz)
+        yearly = channel.path != "feed"  # a topic's archives: a year each
+        history = split_history(channel.items, config.feed.entries, config.tz, yearly=yearly)
         newest = history.newest_archive
         previous = (("prev-archive", _archive_url(channel, newest, config)),) if newest else ()
         formats = ("atom", "rss", "json") if channel.path == "feed" else ("atom", "rss")
@@ -110,29 +111,29 @@ def render_feed_document(
 def _archive_document(
     channel: Channel, archive: Archive, config: Config
 ) -> tuple[Channel, tuple[tuple[str, str], ...]]:
-    """Describe one month's archive: its contents and its RFC 5005 links."""
+    """Describe one period's archive: its contents and its RFC 5005 links."""
     document = Channel(
-        path=_archive_path(channel, archive.month),
-        title=f"{channel.title} (archive {archive.month})",
+        path=_archive_path(channel, archive.period),
+        title=f"{channel.title} (archive {archive.period})",
         subtitle=channel.subtitle,
-        key=f"{channel.key}/archive/{archive.month}",
+        key=f"{channel.key}/archive/{archive.period}",
         items=archive.items,
     )
     links = [("current", f"{config.base_url}{channel.path}.atom")]
-    if archive.prev_month:
-        links.append(("prev-archive", _archive_url(channel, archive.prev_month, config)))
-    if archive.next_month:
-        links.append(("next-archive", _archive_url(channel, archive.next_month, config)))
+    if archive.prev_period:
+        links.append(("prev-archive", _archive_url(channel, archive.prev_period, config)))
+    if archive.next_period:
+        links.append(("next-archive", _archive_url(channel, archive.next_period, config)))
     return document, tuple(links)
 
 
-def _archive_path(channel: Channel, month: str) -> str:
+def _archive_path(channel: Channel, period: str) -> str:
     folder = "" if channel.path == "feed" else f"{channel.path}/"
-    return f"archive/{folder}{month}"
+    return f"archive/{folder}{period}"
 
 
-def _archive_url(channel: Channel, month: str, config: Config) -> str:
-    return f"{config.base_url}{_archive_path(channel, month)}.atom"
+def _archive_url(channel: Channel, period: str, config: Config) -> str:
+    return f"{config.base_url}{_archive_path(channel, period)}.atom"
 
 
 def feed_updated(items: Sequence[Item]) -> datetime:

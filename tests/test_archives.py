@@ -69,6 +69,24 @@ def test_walking_the_archives_reaches_every_item_exactly_once(archive_project: P
         "2024-04.atom",
         "2024-05.atom",
     ]
+    years = sorted(p.name for p in (archive_project / "out" / "archive" / "tags").glob("*/*"))
+    assert years == ["2024.atom"]  # a topic's archives are by year
+
+
+def test_a_topics_closed_year_does_not_change_when_a_newer_item_arrives(
+    archive_project: Path,
+) -> None:
+    write_items(archive_project, [-30, -200])  # two items in 2023
+    out = archive_project / "out"
+    build(archive_project, out, date(2024, 12, 31))
+    closed = (out / "archive" / "tags" / "science" / "2023.atom").read_bytes()
+    assert b"Item -30" in closed and b"Item -200" in closed
+    write_items(archive_project, [151])
+    build(archive_project, out, date(2024, 12, 31))
+    assert (out / "archive" / "tags" / "science" / "2023.atom").read_bytes() == closed
+    assert "Item 151" in (out / "archive" / "tags" / "science" / "2024.atom").read_text("utf-8")
+    current, archives = walk(out, "tags/science.atom")
+    assert [len(archive) for archive in archives] == [26, 2]  # 2024, then 2023
 
 
 def test_closed_archives_do_not_change_when_a_newer_item_arrives(archive_project: Path) -> None:
