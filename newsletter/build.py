@@ -65,7 +65,7 @@ def build(
     """Build the project at ROOT into OUT_DIR as it stands at AS_OF."""
     config = load_config(root)
     moment = resolve_as_of(as_of, config)
-    context, prints = _context(root), item_prints(root)
+    context, prints = _context(root), item_prints(root, root / config.state_dir)
     last = last_build(root, out_dir, config)
     if last is not None and last.unchanged(prints, context, config, moment, strict):
         total, shown, digests, files = last.counts

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,8 @@ from newsletter.items import ITEMS_DIR, Item
 from newsletter.periods import latest_complete
 
 BUILD_FILE = "build.json"
+PRINTS_FILE = "prints.json"  # each item file's size, inode and times, and its print
+_SETTLED_NS = 2_000_000_000  # older changes than this cannot be followed by one unseen
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,49 @@ class Manifest:
         return signature(context, prints, published, config, as_of, strict) == self.signature
 
 
-def item_prints(root: Path) -> dict[str, str]:
-    """Fingerprint every file under items/ as load_items does: {name: print}, in name order."""
+def item_prints(root: Path, state: Path | None = None) -> dict[str, str]:
+    """Fingerprint every file under items/ as load_items does: {name: print}, in name order.
+
+    With a state folder, a file whose size, inode and change time are those it had
+    when last fingerprinted is not read again, as git does with its index. A file
+    changed within a moment of being fingerprinted is read again every time: a
+    later change in the same clock tick could leave its times as they were.
+    """
     folder = root / ITEMS_DIR
     paths = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-    named = ((p.relative_to(root).as_posix(), p) for p in paths)
-    return {label: fingerprint(label, path.read_bytes()) for label, path in named}
+    known = _read_stats(state / PRINTS_FILE) if state else {}
+    prints, stats = {}, {}
+    now = time.time_ns()
+    for path in paths:
+        label = path.relative_to(root).as_posix()
+        stat = path.stat()
+        seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
+        entry = known.get(label)
+        if entry and entry[:4] == seen and isinstance(entry[4], str):
+            prints[label] = entry[4]
+        else:
+            prints[label] = fingerprint(label, path.read_bytes())
+        if now - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
+            stats[label] = [*seen, prints[label]]
+    if state and stats != known:
+        _write_json(state, PRINTS_FILE, stats)
+    return prints
+
+
+def _read_stats(path: Path) -> dict[str, list[int | str]]:
+    try:
+        stats = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return stats if isinstance(stats, dict) else {}
+
+
+def _write_json(state: Path, name: str, data: object) -> None:
+    partial = state / f".{name}.{os.getpid()}"
+    with contextlib.suppress(OSError):  # without it, the next build is merely slower
+        state.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(data), "utf-8")
+        partial.replace(state / name)
 
 
 def signature(
@@ -103,12 +143,7 @@ def remember(
         "dates": {i.fingerprint: [i.published.isoformat(), i.draft] for i in items},
         "outputs": outputs,
     }
-    state = root / config.state_dir
-    partial = state / f".{BUILD_FILE}.{os.getpid()}"
-    with contextlib.suppress(OSError):  # without it, the next build is merely slower
-        state.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(manifest), "utf-8")
-        partial.replace(state / BUILD_FILE)
+    _write_json(root / config.state_dir, BUILD_FILE, manifest)
 
 
 def _identity(stat: os.stat_result) -> list[int]:

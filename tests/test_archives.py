@@ -85,7 +85,7 @@ def test_a_topics_closed_year_does_not_change_when_a_newer_item_arrives(
     build(archive_project, out, date(2024, 12, 31))
     assert (out / "archive" / "tags" / "science" / "2023.atom").read_bytes() == closed
     assert "Item 151" in (out / "archive" / "tags" / "science" / "2024.atom").read_text("utf-8")
-    current, archives = walk(out, "tags/science.atom")
+    _, archives = walk(out, "tags/science.atom")
     assert [len(archive) for archive in archives] == [26, 2]  # 2024, then 2023
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import sqlite3
 from contextlib import closing
@@ -12,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsletter import manifest
 from newsletter.build import build
 
 AS_OF = date(2024, 4, 30)
@@ -163,3 +166,33 @@ def test_a_state_folder_that_cannot_be_written_only_costs_time(
     again = build(project, tmp_path / "public", AS_OF)
     assert again.rendered > 0 and again.written == 0
     assert snapshot(tmp_path / "public") == clean_build(project, tmp_path)
+
+
+def test_an_item_file_whose_size_and_times_are_unchanged_is_not_read_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(manifest, "_SETTLED_NS", 0)  # every file counts as settled
+    state = project / ".newsletter"
+    prints = manifest.item_prints(project, state)
+    stored = json.loads((state / "prints.json").read_bytes())
+    stored["items/lecture.yaml"][4] = "remembered"
+    (state / "prints.json").write_text(json.dumps(stored), "utf-8")
+    again = manifest.item_prints(project, state)
+    assert again["items/lecture.yaml"] == "remembered"  # taken from the state folder
+    assert {k: v for k, v in again.items() if k != "items/lecture.yaml"} == {
+        k: v for k, v in prints.items() if k != "items/lecture.yaml"
+    }
+
+
+def test_an_edit_that_keeps_the_size_and_modification_time_is_still_seen(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(manifest, "_SETTLED_NS", 0)
+    build(project, project / "out", AS_OF)
+    item = project / "items" / "older.yaml"
+    before = item.stat()
+    item.write_text(item.read_text("utf-8").replace("Two of our", "Two of OUR"), "utf-8")
+    os.utime(item, ns=(before.st_atime_ns, before.st_mtime_ns))  # as a careless copy might
+    assert item.stat().st_size == before.st_size
+    build(project, project / "out", AS_OF)
+    assert "Two of OUR" in (project / "out" / "news" / "older.html").read_text("utf-8")
