@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -130,7 +131,11 @@ def load_items(
     for path, label in _item_files(root, problems):
         key = prints.get(label, "")
         if key not in memo:
-            data = path.read_bytes()
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                problems.append(Problem(label, 0, "", f"cannot be read: {exc.strerror}"))
+                continue
             key = fingerprint(label, data)
             if key not in memo:
                 unread.append((data, label, path.stem, key, config))
@@ -164,14 +169,35 @@ def _parse_item(
         return None, exc.problems
 
 
-def _item_files(root: Path, problems: list[Problem]) -> Iterator[tuple[Path, str]]:
+def item_files(root: Path) -> list[tuple[str, Path]] | None:
+    """Every file under ROOT/items, as (its name from ROOT, its path), in path order.
+
+    None when there is no items/ folder. Links to folders are not followed.
+    """
     folder = root / ITEMS_DIR
     if not folder.is_dir():
+        return None
+    found: list[tuple[str, Path]] = []
+    pending = [(str(folder), f"{ITEMS_DIR}/")]
+    while pending:
+        where, prefix = pending.pop()
+        with os.scandir(where) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, f"{prefix}{entry.name}/"))
+                else:
+                    found.append((prefix + entry.name, Path(entry.path)))
+    found.sort(key=lambda pair: pair[0].split("/"))
+    return found
+
+
+def _item_files(root: Path, problems: list[Problem]) -> Iterator[tuple[Path, str]]:
+    files = item_files(root)
+    if files is None:
         problems.append(Problem(ITEMS_DIR, 0, "", "folder not found; create it for the items"))
         return
-    for path in sorted(folder.rglob("*")):
-        label = path.relative_to(root).as_posix()
-        if path.name.startswith(".") or path.is_dir():
+    for label, path in files:
+        if path.name.startswith("."):
             continue
         if path.suffix in (".yaml", ".yml"):
             yield path, label

@@ -22,7 +22,7 @@ from pathlib import Path
 from newsletter.cache import fingerprint
 from newsletter.config import Config
 from newsletter.errors import Problem
-from newsletter.items import ITEMS_DIR, Item
+from newsletter.items import Item, item_files
 from newsletter.periods import latest_complete
 
 BUILD_FILE = "build.json"
@@ -61,20 +61,21 @@ def item_prints(root: Path, state: Path | None = None) -> dict[str, str]:
     changed within a moment of being fingerprinted is read again every time: a
     later change in the same clock tick could leave its times as they were.
     """
-    folder = root / ITEMS_DIR
-    paths = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     known = _read_stats(state / PRINTS_FILE) if state else {}
     prints, stats = {}, {}
     now = time.time_ns()
-    for path in paths:
-        label = path.relative_to(root).as_posix()
-        stat = path.stat()
-        seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
-        entry = known.get(label)
-        if entry and entry[:4] == seen and isinstance(entry[4], str):
-            prints[label] = entry[4]
-        else:
-            prints[label] = fingerprint(label, path.read_bytes())
+    for label, path in item_files(root) or []:
+        try:
+            stat = path.stat()
+            seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
+            entry = known.get(label)
+            if entry and entry[:4] == seen and isinstance(entry[4], str):
+                prints[label] = entry[4]
+            else:
+                prints[label] = fingerprint(label, path.read_bytes())
+        except OSError as exc:  # reported when the items are read
+            prints[label] = fingerprint(label, "unreadable", str(exc))
+            continue
         if now - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
             stats[label] = [*seen, prints[label]]
     if state and stats != known:

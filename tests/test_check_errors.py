@@ -48,3 +48,12 @@ def test_norwegian_no_stays_a_language_code(project: Path) -> None:
     item.write_text(item.read_text(encoding="utf-8").replace("lang: nb", "lang: no"), "utf-8")
     result = CliRunner().invoke(cli, ["--root", str(project), "check"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_an_item_file_that_cannot_be_read_is_named(project: Path, command: str) -> None:
+    (project / "items" / "gone.yaml").symlink_to(project / "items" / "moved-away.yaml")
+    result = CliRunner().invoke(cli, ["--root", str(project), command])
+    assert result.exit_code == 1
+    assert "items/gone.yaml: cannot be read: No such file or directory" in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not a crash
