@@ -24,7 +24,7 @@ from typing import Any
 from newsletter.cache import Cache, decode, encode
 from newsletter.output import Writer
 
-PARALLEL_MIN = 32  # fewer jobs than this run faster in this process than in workers
+PARALLEL_MIN = 2  # a single job runs in this process: sending it would only cost time
 HANDED_BACK = "#"  # outputs named so are not files: they go back to the build
 
 Files = dict[str, bytes]
