@@ -14,7 +14,7 @@ period and fit in its subscription document has no archive at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from zoneinfo import ZoneInfo
@@ -45,28 +45,33 @@ class History:
         return self.archives[-1].period if self.archives else None
 
 
-def split_history(
-    items: Sequence[Item], entries: int, tz: ZoneInfo, *, yearly: bool = False
-) -> History:
-    """Split *items* (newest first) into the newest *entries* and monthly archives,
-    or yearly ones."""
+def split_history(items: Sequence[Item], entries: int, period: Callable[[Item], str]) -> History:
+    """Split *items* (newest first) into the newest *entries* and archives by *period*,
+    one of the Periods' month or year."""
     current = tuple(items[:entries])
-    pattern = "%Y" if yearly else "%Y-%m"
-    periods = [
-        (period, tuple(group))
-        for period, group in groupby(items, key=lambda item: period_of(item, tz, pattern))
-    ]
+    periods = [(key, tuple(group)) for key, group in groupby(items, key=period)]
     if len(periods) <= 1 and len(items) <= entries:
         return History(current, ())
     chosen = list(reversed(periods))
     archives = []
-    for index, (period, group) in enumerate(chosen):
+    for index, (key, group) in enumerate(chosen):
         prev_period = chosen[index - 1][0] if index > 0 else None
         next_period = chosen[index + 1][0] if index + 1 < len(chosen) else None
-        archives.append(Archive(period, group, prev_period, next_period))
+        archives.append(Archive(key, group, prev_period, next_period))
     return History(current, tuple(archives))
 
 
-def period_of(item: Item, tz: ZoneInfo, pattern: str) -> str:
-    """The month (%Y-%m) or year (%Y) of an item's publication, in the zone *tz*."""
-    return item.published.astimezone(tz).strftime(pattern)
+class Periods:
+    """The month (2024-04) and year (2024) of each item's publication, in the zone *tz*;
+    worked out once for all the feeds an item is in."""
+
+    def __init__(self, items: Sequence[Item], tz: ZoneInfo) -> None:
+        self.months = {item.id: item.published.astimezone(tz).strftime("%Y-%m") for item in items}
+
+    def month(self, item: Item) -> str:
+        """The item's month."""
+        return self.months[item.id]
+
+    def year(self, item: Item) -> str:
+        """The item's year."""
+        return self.months[item.id][:4]

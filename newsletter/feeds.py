@@ -20,7 +20,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from newsletter.archives import Archive, split_history
+from newsletter.archives import Archive, Periods, split_history
 from newsletter.config import Config
 from newsletter.items import Item
 from newsletter.slugs import slugify
@@ -79,9 +79,10 @@ class FeedDocument:
 def feed_documents(items: Sequence[Item], config: Config) -> list[FeedDocument]:
     """Describe every feed document of *items* (newest first), archives included."""
     documents = []
+    periods = Periods(items, config.tz)
     for channel in channels_of(items, config):
-        yearly = channel.path != "feed"  # a topic's archives: a year each
-        history = split_history(channel.items, config.feed.entries, config.tz, yearly=yearly)
+        period = periods.month if channel.path == "feed" else periods.year  # a topic's: yearly
+        history = split_history(channel.items, config.feed.entries, period)
         newest = history.newest_archive
         previous = (("prev-archive", _archive_url(channel, newest, config)),) if newest else ()
         formats = ("atom", "rss", "json") if channel.path == "feed" else ("atom", "rss")

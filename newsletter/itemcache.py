@@ -23,6 +23,7 @@ from newsletter.jobs import Workers
 
 ITEMS_DIR = "items"  # in the state folder: one JSON file per first two hex digits of a key
 _TIMES = ("published", "updated", "start", "end")
+_ITEM_FIELDS = {field.name for field in fields(Item)}
 
 
 def load_catalog(
@@ -97,21 +98,23 @@ def _plain(record: Any) -> dict[str, Any]:
 
 def _decode(entry: dict[str, Any]) -> tuple[Item | None, tuple[Problem, ...]]:
     problems = tuple(Problem(**problem) for problem in entry["problems"])
-    if entry["item"] is None:
+    data = entry["item"]
+    if data is None:
         return None, problems
-    data = _times(entry["item"])
-    data["image"] = Image(**data["image"]) if data["image"] else None
-    data["event"] = Event(**_times(data["event"])) if data["event"] else None
-    for name in ("authors", "tags"):
-        data[name] = tuple(data[name])
-    known = {field.name for field in fields(Item)}
-    if set(data) != known:
+    if data.keys() != _ITEM_FIELDS:
         raise KeyError("the stored item has other fields")
+    _times(data)
+    if data["image"]:
+        data["image"] = Image(**data["image"])
+    if data["event"]:
+        data["event"] = Event(**_times(data["event"]))
+    data["authors"], data["tags"] = tuple(data["authors"]), tuple(data["tags"])
     return Item(**data), problems
 
 
 def _times(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: datetime.fromisoformat(value) if key in _TIMES and value else value
-        for key, value in data.items()
-    }
+    """Turn the times in *data* back into datetimes, in place."""
+    for key in _TIMES:
+        if data.get(key):
+            data[key] = datetime.fromisoformat(data[key])
+    return data

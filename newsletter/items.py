@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
@@ -132,13 +132,14 @@ def load_items(
         key = prints.get(label, "")
         if key not in memo:
             try:
-                data = path.read_bytes()
+                with open(path, "rb") as file:
+                    data = file.read()
             except OSError as exc:
                 problems.append(Problem(label, 0, "", f"cannot be read: {exc.strerror}"))
                 continue
             key = fingerprint(label, data)
             if key not in memo:
-                unread.append((data, label, path.stem, key, config))
+                unread.append((data, label, PurePosixPath(label).stem, key, config))
         keys.append(key)
     calls = ((_parse_item, arguments) for arguments in unread)
     for index, read in (workers or Workers(1)).map(len(unread), calls):
@@ -169,7 +170,7 @@ def _parse_item(
         return None, exc.problems
 
 
-def item_files(root: Path) -> list[tuple[str, Path]] | None:
+def item_files(root: Path) -> list[tuple[str, str]] | None:
     """Every file under ROOT/items, as (its name from ROOT, its path), in path order.
 
     None when there is no items/ folder. Links to folders are not followed.
@@ -177,7 +178,7 @@ def item_files(root: Path) -> list[tuple[str, Path]] | None:
     folder = root / ITEMS_DIR
     if not folder.is_dir():
         return None
-    found: list[tuple[str, Path]] = []
+    found: list[tuple[str, str]] = []
     pending = [(str(folder), f"{ITEMS_DIR}/")]
     while pending:
         where, prefix = pending.pop()
@@ -186,20 +187,21 @@ def item_files(root: Path) -> list[tuple[str, Path]] | None:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((entry.path, f"{prefix}{entry.name}/"))
                 else:
-                    found.append((prefix + entry.name, Path(entry.path)))
+                    found.append((prefix + entry.name, entry.path))
     found.sort(key=lambda pair: pair[0].split("/"))
     return found
 
 
-def _item_files(root: Path, problems: list[Problem]) -> Iterator[tuple[Path, str]]:
+def _item_files(root: Path, problems: list[Problem]) -> Iterator[tuple[str, str]]:
     files = item_files(root)
     if files is None:
         problems.append(Problem(ITEMS_DIR, 0, "", "folder not found; create it for the items"))
         return
     for label, path in files:
-        if path.name.startswith("."):
+        name = label.rsplit("/", 1)[-1]
+        if name.startswith("."):
             continue
-        if path.suffix in (".yaml", ".yml"):
+        if name.endswith((".yaml", ".yml")):
             yield path, label
         else:
             message = "not an item (items end in .yaml); move it out of items/"

@@ -66,13 +66,14 @@ def item_prints(root: Path, state: Path | None = None) -> dict[str, str]:
     now = time.time_ns()
     for label, path in item_files(root) or []:
         try:
-            stat = path.stat()
+            stat = os.stat(path)
             seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
             entry = known.get(label)
             if entry and entry[:4] == seen and isinstance(entry[4], str):
                 prints[label] = entry[4]
             else:
-                prints[label] = fingerprint(label, path.read_bytes())
+                with open(path, "rb") as file:
+                    prints[label] = fingerprint(label, file.read())
         except OSError as exc:  # reported when the items are read
             prints[label] = fingerprint(label, "unreadable", str(exc))
             continue

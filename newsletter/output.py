@@ -10,7 +10,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import NewsletterError
@@ -27,18 +26,18 @@ def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
     return merged
 
 
-@dataclass(frozen=True)
 class Writer:
     """Writes files into a staging folder; a file as it was in the previous out/ is
-    hard-linked from there instead, keeping its time stamp. Picklable, so a worker
-    process writes what it renders."""
+    hard-linked from there instead, keeping its time stamp."""
 
-    folder: Path
-    previous: Path
+    def __init__(self, folder: Path, previous: Path) -> None:
+        self.folder, self.previous = folder, previous
+        # Plain strings: a site has thousands of files, and pathlib costs more than linking.
+        self._into, self._from = f"{folder}{os.sep}", f"{previous}{os.sep}"
 
     def write(self, relative: str, data: bytes) -> bool:
         """Put *data* at *relative*; return False when it was linked, unchanged."""
-        if _same(self.previous / relative, data) and self.link(relative):
+        if _same(self._from + relative, data) and self.link(relative):
             return False
         target = self.folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -54,13 +53,13 @@ class Writer:
 
     def link(self, relative: str) -> bool:
         """Link *relative* from the previous out/, unread; False when it is not there."""
-        previous, target = self.previous / relative, self.folder / relative
+        previous, target = self._from + relative, self._into + relative
         try:
             os.link(previous, target)
         except FileNotFoundError:  # no such file, or its folder is not made yet
-            if not previous.is_file():
+            if not os.path.isfile(previous):
                 return False
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
             try:
                 os.link(previous, target)
             except OSError:
@@ -115,9 +114,12 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> tuple[int, int]:
     return written, len(files) - written
 
 
-def _same(previous: Path, data: bytes) -> bool:
+def _same(previous: str, data: bytes) -> bool:
     try:
-        return previous.stat().st_size == len(data) and previous.read_bytes() == data
+        if os.stat(previous).st_size != len(data):
+            return False
+        with open(previous, "rb") as file:
+            return file.read() == data
     except OSError:
         return False
 
