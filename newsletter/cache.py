@@ -86,10 +86,6 @@ class Cache:
         """Keep the entry under *key* though this build does not read it."""
         self.used.add(key)
 
-    def put(self, key: str, files: Mapping[str, bytes]) -> bool:
-        """Store *files* under *key*; False when it could not."""
-        return self.put_blob(key, encode(key, files))
-
     def put_blob(self, key: str, blob: bytes) -> bool:
         """Store an entry made by encode() under *key*; False when it could not."""
         self.used.add(key)

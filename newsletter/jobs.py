@@ -129,9 +129,9 @@ class Workers:
     def map(self, count: int, calls: Iterable[Call]) -> Iterator[tuple[int, Any]]:
         """Make each of *count* calls; yield (its index, its result) as each is done.
 
-        They run in the workers where there are enough to pay for sending them there.
-        *calls* is read as the workers take them, so their arguments are made only
-        when needed, never all at once.
+        They run in the workers, but for a single call, which runs here. *calls* is
+        read as the workers take them, so their arguments are made only when needed,
+        never all at once.
         """
         if self.pool is None or count < PARALLEL_MIN:
             for index, (function, arguments) in enumerate(calls):
