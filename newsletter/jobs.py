@@ -16,6 +16,9 @@ the build, such as the HTML that feeds embed.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -111,6 +114,7 @@ class Workers:
     """A pool of forked worker processes, or none for a build on one core."""
 
     def __init__(self, count: int) -> None:
+        _return_large_blocks()
         usable = count > 1 and "fork" in multiprocessing.get_all_start_methods()
         self.pool = multiprocessing.get_context("fork").Pool(count) if usable else None
         self.count = count
@@ -179,3 +183,22 @@ def _render(key: str, function: Callable[..., Files], arguments: tuple[Any, ...]
 def _call(task: tuple[int, Callable[..., Any], tuple[Any, ...]]) -> tuple[int, Any]:
     index, function, arguments = task
     return index, function(*arguments)
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's malloc.h
+
+
+@functools.cache
+def _return_large_blocks() -> None:
+    """Have glibc give every large block back to the system once it is freed.
+
+    By default glibc raises the size from which it maps blocks of their own each
+    time such a block is freed, until every rendered file is carved out of the
+    heap, which fragments and never shrinks: a build of 10,000 items then holds a
+    quarter more memory, in this process and in each worker forked from it. A
+    fixed threshold keeps it as it starts, at 128 KiB. Elsewhere than glibc, this
+    does nothing.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
