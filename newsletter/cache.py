@@ -165,7 +165,7 @@ class Cache:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=30)
+    db = sqlite3.connect(path, timeout=5)  # another build writing: wait a little, then do without
     try:
         # Nothing here is precious: no journal on disk, no waiting for the disk, each
         # byte written once. A crash can at worst damage the file, which checksums
