@@ -68,8 +68,11 @@ def read_memo(folder: Path, context: str) -> Memo:
 def write_memo(folder: Path, context: str, memo: Memo, known: set[str], keep: set[str]) -> None:
     """Remember the entries of *memo* in *keep*, rewriting only the parts that changed."""
     folder.mkdir(parents=True, exist_ok=True)
+    parts: dict[str, list[str]] = {}
+    for key in sorted(keep & memo.keys()):
+        parts.setdefault(key[:2], []).append(key)
     for part in sorted({key[:2] for key in known ^ keep}):
-        keys = sorted(key for key in keep if key.startswith(part) and key in memo)
+        keys = parts.get(part, [])
         path = folder / f"{part}.json"
         if not keys:
             path.unlink(missing_ok=True)
