@@ -27,6 +27,7 @@ _HEADER = struct.Struct(">32sI")  # checksum of the body, number of files
 _FRAME = struct.Struct(">II")  # length of the path, length of the data
 _DAMAGED = (sqlite3.Error, OSError)
 _SAVE_EVERY = 500  # entries per transaction: another build waits no longer than that
+BUSY_SECONDS = 5.0  # how long to wait for another build's lock before doing without
 
 
 @functools.cache
@@ -139,13 +140,13 @@ class Cache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = _open(self.path)
-        except _DAMAGED:
-            # Not a database, or not the right one: start afresh, or do without.
-            with contextlib.suppress(*_DAMAGED):
-                for suffix in ("", "-wal", "-shm", "-journal"):
-                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-                self._db = _open(self.path)
-        self._failed = self._db is None
+        except _DAMAGED as error:
+            if _damaged(error):  # not a database, or a damaged one: start afresh
+                with contextlib.suppress(*_DAMAGED):
+                    for suffix in ("", "-wal", "-shm", "-journal"):
+                        Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                    self._db = _open(self.path)
+        self._failed = self._db is None  # else unwritable, or busy: do without
         return self._db
 
     def _fail(self, error: BaseException | None = None) -> None:
@@ -158,14 +159,20 @@ class Cache:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
         self._db, self._failed = None, True
-        damaged = isinstance(error, sqlite3.DatabaseError)
-        if damaged and not isinstance(error, sqlite3.OperationalError) and self.path:
+        if error is not None and _damaged(error) and self.path:
             with contextlib.suppress(OSError):
                 self.path.unlink(missing_ok=True)
 
 
+def _damaged(error: BaseException) -> bool:
+    """Tell a damaged file from a busy or unwritable one (OperationalError)."""
+    return isinstance(error, sqlite3.DatabaseError) and not isinstance(
+        error, sqlite3.OperationalError
+    )
+
+
 def _open(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=5)  # another build writing: wait a little, then do without
+    db = sqlite3.connect(path, timeout=BUSY_SECONDS)
     try:
         # Nothing here is precious: no journal on disk, no waiting for the disk, each
         # byte written once. A crash can at worst damage the file, which checksums

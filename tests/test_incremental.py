@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter import manifest
+from newsletter import cache, manifest
 from newsletter.build import build
 
 AS_OF = date(2024, 4, 30)
@@ -68,6 +68,25 @@ def test_a_damaged_cache_entry_is_rendered_again(project: Path, tmp_path: Path) 
     report = build(project, project / "out", AS_OF)
     assert report.rendered == len(keys[::3]) + 2
     assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+def test_a_cache_another_build_holds_is_left_alone(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "BUSY_SECONDS", 0.1)
+    build(project, project / "out", AS_OF)
+    path = project / ".newsletter" / "cache.sqlite"
+    inode = path.stat().st_ino
+    with closing(sqlite3.connect(path, isolation_level=None)) as other:
+        other.execute("BEGIN EXCLUSIVE")  # another build, in the middle of writing
+        shutil.rmtree(project / "out")
+        report = build(project, project / "out", AS_OF)
+        other.execute("ROLLBACK")
+    assert report.rendered > 0  # it did without the cache
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+    assert path.stat().st_ino == inode  # and left the other build's file alone
+    shutil.rmtree(project / "out")
+    assert build(project, project / "out", AS_OF).rendered == 0
 
 
 @pytest.mark.parametrize(
