@@ -69,8 +69,8 @@ def item_prints(root: Path, state: Path | None = None) -> dict[str, str]:
             stat = os.stat(path)
             seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
             entry = known.get(label)
-            if entry and entry[:4] == seen and isinstance(entry[4], str):
-                prints[label] = entry[4]
+            if isinstance(entry, list) and len(entry) == 5 and entry[:4] == seen:
+                prints[label] = str(entry[4])
             else:
                 with open(path, "rb") as file:
                     prints[label] = fingerprint(label, file.read())
@@ -84,7 +84,8 @@ def item_prints(root: Path, state: Path | None = None) -> dict[str, str]:
     return prints
 
 
-def _read_stats(path: Path) -> dict[str, list[int | str]]:
+def _read_stats(path: Path) -> dict[str, object]:
+    """The stored sizes, times and prints; anything unexpected in them is a miss."""
     try:
         stats = json.loads(path.read_bytes())
     except (OSError, ValueError):

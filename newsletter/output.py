@@ -1,7 +1,7 @@
 """Write a whole site at once: into a temporary folder, then swapped in for out/.
 
-The folder is filled by whichever process rendered a file (worker processes write
-their own), through a Writer; the build keeps only the names and sizes.
+The build fills the folder through a Writer, file by file as the workers hand them
+over, and keeps only their names and sizes.
 """
 
 from __future__ import annotations

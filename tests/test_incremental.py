@@ -215,3 +215,18 @@ def test_an_edit_that_keeps_the_size_and_modification_time_is_still_seen(
     assert item.stat().st_size == before.st_size
     build(project, project / "out", AS_OF)
     assert "Two of OUR" in (project / "out" / "news" / "older.html").read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    "junk",
+    ['{"items/lecture.yaml": "x", "items/older.yaml": [1, 2], "items/norsk.yaml": null}',
+     "[1, 2, 3]", "{not json"],
+    ids=["odd-entries", "a-list", "not-json"],
+)  # fmt: skip
+def test_damaged_item_file_stats_only_cost_time(project: Path, tmp_path: Path, junk: str) -> None:
+    build(project, project / "out", AS_OF)
+    (project / ".newsletter" / "prints.json").write_text(junk, "utf-8")
+    item = project / "items" / "older.yaml"
+    item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
+    build(project, project / "out", AS_OF)
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
