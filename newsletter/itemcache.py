@@ -60,7 +60,7 @@ def read_memo(folder: Path, context: str) -> Memo:
             stored = json.loads(path.read_bytes())
             if stored.get("context") == context:
                 memo.update((key, _decode(entry)) for key, entry in stored["items"].items())
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # a damaged part costs the parsing of its items, nothing more
     return memo
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from newsletter import cache, manifest
 from newsletter.build import build
+from newsletter.itemcache import read_memo
 
 AS_OF = date(2024, 4, 30)
 
@@ -230,3 +231,14 @@ def test_damaged_item_file_stats_only_cost_time(project: Path, tmp_path: Path, j
     item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
     build(project, project / "out", AS_OF)
     assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+def test_odd_entries_among_the_items_read_before_only_cost_time(project: Path) -> None:
+    folder = project / ".newsletter" / "items"
+    folder.mkdir(parents=True)
+    odd = [{"item": "text", "problems": []}, {"item": None, "problems": "x"}, {"item": []}]
+    for index, entry in enumerate(odd):
+        part = {"context": "c", "items": {f"{index:02}ff": entry}}
+        (folder / f"{index:02}.json").write_text(json.dumps(part), "utf-8")
+    assert read_memo(folder, "c") == {}
+    assert build(project, project / "out", AS_OF).published == 4
