@@ -72,26 +72,29 @@ def build(
         total, shown, digests, files = last.counts
         return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings))
     _refuse_unsafe_out(root, out_dir)
-    with Workers(workers) as pool:  # forked now, while this process holds little
+    kept = last.outputs if last else {}
+    previous = [path for paths in kept.values() for path in paths]
+    # The workers are forked first, while this process holds little; the last out/'s
+    # files are linked into the new one meanwhile, in a thread.
+    with Workers(workers) as pool, Staging(out_dir, previous) as staging:
         catalog = load_catalog(root, strict=strict, config=config, prints=prints, workers=pool)
         gc.freeze()  # the items live as long as the build: spare the collector their walk
         published = select_published(catalog.items, moment)
         cache = Cache(root / config.state_dir / CACHE_FILE)
         try:
             plan = plan_site(root, config, published, moment, context, cache)
-            with Staging(out_dir) as staging:
-                run = _Run(staging, cache, config, last.outputs if last else {}, pool)
-                run.run(plan, progress)
-                staging.commit()
+            run = _Run(staging, cache, config, kept, pool)
+            run.run(plan, progress)
+            staging.commit()
         finally:
             cache.close()  # what was rendered is kept, even when the build fails
-    cache.prune()
-    counts = [len(catalog.items), len(published), plan.digests, run.files]
-    warnings = [*catalog.warnings, *run.warnings]
-    remember(
-        root, out_dir, prints, context, config, moment, strict, catalog.items, counts, warnings,
-        run.made,
-    )  # fmt: skip
+        cache.prune()
+        counts = [len(catalog.items), len(published), plan.digests, run.files]
+        warnings = [*catalog.warnings, *run.warnings]
+        remember(
+            root, out_dir, prints, context, config, moment, strict, catalog.items, counts,
+            warnings, run.made,
+        )  # fmt: skip
     total, shown, digests, files = counts
     written = run.sink.written
     return BuildReport(
@@ -112,7 +115,7 @@ class _Run:
         self, staging: Staging, cache: Cache, config: Config, kept: Mapping[str, list[str]],
         workers: Workers,
     ) -> None:  # fmt: skip
-        self.staging, self.sink = staging, Sink(cache, staging.writer)
+        self.staging, self.sink = staging, Sink(cache, staging)
         self.config, self.kept, self.workers = config, kept, workers
         self.made: dict[str, list[str]] = {}
         self.warnings: list[Problem] = []

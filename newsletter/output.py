@@ -6,9 +6,11 @@ over, and keeps only their names and sizes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -56,6 +58,8 @@ class Writer:
         previous, target = self._from + relative, self._into + relative
         try:
             os.link(previous, target)
+        except FileExistsError:  # linked already, before the build knew it would be kept
+            return _same_file(previous, target)
         except FileNotFoundError:  # no such file, or its folder is not made yet
             if not os.path.isfile(previous):
                 return False
@@ -73,16 +77,42 @@ class Staging:
     """A sibling of OUT_DIR that becomes it on commit(), and is removed on any failure.
 
     Nothing touches OUT_DIR until commit(), so a failed or interrupted build leaves
-    the previous out/ as it was.
+    the previous out/ as it was. Given the files the previous out/ holds, it links
+    them all in at once, in a thread of its own, while the build is still working
+    out which of them it keeps: linking thousands of files is mostly waiting for
+    the file system. Those the build does not claim are removed before commit().
     """
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, previous: Iterable[str] = ()) -> None:
         out_dir = out_dir.resolve()
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
         folder.chmod(0o755)  # mkdtemp makes it private; a published site is not
         self.out_dir, self.writer = out_dir, Writer(folder, out_dir)
         self.paths: set[str] = set()
+        self._linked: set[str] = set()
+        self._stop = threading.Event()
+        self._linking: threading.Thread | None = None
+        self._removing: threading.Thread | None = None
+        self._committed = False
+        if previous:
+            files = sorted(previous)
+            self._linking = threading.Thread(target=self._link_all, args=(files,), daemon=True)
+            self._linking.start()
+
+    def _link_all(self, files: list[str]) -> None:
+        for path in files:
+            if self._stop.is_set():
+                return
+            if self.writer.link(path):
+                self._linked.add(path)
+
+    def linked(self) -> set[str]:
+        """The files of the previous out/ linked in, once all of them are."""
+        if self._linking is not None:
+            self._linking.join()
+            self._linking = None
+        return self._linked
 
     def claim(self, paths: Iterable[str]) -> None:
         """Note that *paths* are written; a path written twice is an error."""
@@ -92,14 +122,29 @@ class Staging:
             self.paths.add(path)
 
     def commit(self) -> None:
-        """Replace out/ with the staging folder."""
-        _swap(self.writer.folder, self.out_dir)
+        """Remove what the previous out/ held and this build did not claim; replace out/."""
+        folders: set[Path] = set()
+        for path in sorted(self.linked() - self.paths):
+            os.unlink(self.writer.folder / path)
+            folders.update(Path(path).parents)
+        for folder in sorted(folders - {Path(".")}, key=lambda f: len(f.parts), reverse=True):
+            with contextlib.suppress(OSError):  # still holds files
+                (self.writer.folder / folder).rmdir()
+        old = _swap(self.writer.folder, self.out_dir)
+        self._committed = True
+        if old is not None:  # removed while the build finishes; waited for on leaving
+            self._removing = threading.Thread(target=shutil.rmtree, args=(old, True))
+            self._removing.start()
 
     def __enter__(self) -> Staging:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        if kind is not None:
+        if self._removing is not None:
+            self._removing.join()
+        if kind is not None and not self._committed:
+            self._stop.set()
+            self.linked()
             shutil.rmtree(self.writer.folder, ignore_errors=True)
 
 
@@ -114,6 +159,13 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> tuple[int, int]:
     return written, len(files) - written
 
 
+def _same_file(one: str, other: str) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
 def _same(previous: str, data: bytes) -> bool:
     try:
         if os.stat(previous).st_size != len(data):
@@ -124,12 +176,13 @@ def _same(previous: str, data: bytes) -> bool:
         return False
 
 
-def _swap(staging: Path, out_dir: Path) -> None:
+def _swap(staging: Path, out_dir: Path) -> Path | None:
+    """Put *staging* in place of *out_dir*; return where the old one went, to remove."""
     if not out_dir.exists():
         staging.rename(out_dir)
-        return
+        return None
     old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
     old.rmdir()
     out_dir.rename(old)
     staging.rename(out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    return old
