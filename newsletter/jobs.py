@@ -200,6 +200,6 @@ def _return_large_blocks() -> None:
     fixed threshold keeps it as it starts, at 128 KiB. Elsewhere than glibc, this
     does nothing.
     """
-    with contextlib.suppress(OSError, AttributeError):
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc
         libc = ctypes.CDLL(None)
         libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)

@@ -74,7 +74,7 @@ class Writer:
 
 
 class Staging:
-    """A sibling of OUT_DIR that becomes it on commit(), and is removed on any failure.
+    """A sibling of OUT_DIR that becomes it on commit(), and is removed otherwise.
 
     Nothing touches OUT_DIR until commit(), so a failed or interrupted build leaves
     the previous out/ as it was. Given the files the previous out/ holds, it links
@@ -142,7 +142,7 @@ class Staging:
     def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         if self._removing is not None:
             self._removing.join()
-        if kind is not None and not self._committed:
+        if not self._committed:  # failed, or given up: the folder goes, out/ stays
             self._stop.set()
             self.linked()
             shutil.rmtree(self.writer.folder, ignore_errors=True)
