@@ -18,6 +18,7 @@ import functools
 import hashlib
 import sqlite3
 import struct
+import threading
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -61,6 +62,9 @@ class Cache:
         self._db: sqlite3.Connection | None = None
         self._failed = path is None
         self._unsaved = 0
+        # A build asks for entries from more than one thread (the workers' tasks are
+        # made in the pool's own thread): one at a time.
+        self._lock = threading.RLock()
 
     def get(self, key: str) -> dict[str, bytes] | None:
         """Return the files stored under *key*, or None when absent or damaged."""
@@ -73,15 +77,16 @@ class Cache:
 
     def get_blob(self, key: str) -> bytes | None:
         """Return the entry under *key* as stored, unchecked, or None."""
-        db = self._connect()
-        if db is None:
-            return None
-        try:
-            row = db.execute("SELECT blob FROM entries WHERE key = ?", (key,)).fetchone()
-        except _DAMAGED as error:
-            self._fail(error)
-            return None
-        return bytes(row[0]) if row and isinstance(row[0], bytes) else None
+        with self._lock:
+            db = self._connect()
+            if db is None:
+                return None
+            try:
+                row = db.execute("SELECT blob FROM entries WHERE key = ?", (key,)).fetchone()
+            except _DAMAGED as error:
+                self._fail(error)
+                return None
+            return bytes(row[0]) if row and isinstance(row[0], bytes) else None
 
     def keep(self, key: str) -> None:
         """Keep the entry under *key* though this build does not read it."""
@@ -89,50 +94,54 @@ class Cache:
 
     def put_blob(self, key: str, blob: bytes) -> bool:
         """Store an entry made by encode() under *key*; False when it could not."""
-        self.used.add(key)
-        db = self._connect()
-        if db is None:
-            return False
-        try:
-            db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", (key, blob))
-        except _DAMAGED as error:
-            self._fail(error)
-            return False
-        self._unsaved += 1
-        if self._unsaved >= _SAVE_EVERY:
-            self.save()
-        return True
+        with self._lock:
+            self.used.add(key)
+            db = self._connect()
+            if db is None:
+                return False
+            try:
+                db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", (key, blob))
+            except _DAMAGED as error:
+                self._fail(error)
+                return False
+            self._unsaved += 1
+            if self._unsaved >= _SAVE_EVERY:
+                self.save()
+            return True
 
     def save(self) -> None:
         """Commit what was stored; the cache stays usable."""
-        self._unsaved = 0
-        if self._db is not None:
-            try:
-                self._db.commit()
-            except _DAMAGED as error:
-                self._fail(error)
+        with self._lock:
+            self._unsaved = 0
+            if self._db is not None:
+                try:
+                    self._db.commit()
+                except _DAMAGED as error:
+                    self._fail(error)
 
     def prune(self) -> None:
         """Delete every entry this build did not use, commit, and close the file."""
-        db = self._connect()
-        if db is None:
-            return
-        try:
-            db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
-            db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
-            db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
-            db.execute("DROP TABLE used")
-            db.commit()
-        except _DAMAGED as error:
-            self._fail(error)
-        self.close()
+        with self._lock:
+            db = self._connect()
+            if db is None:
+                return
+            try:
+                db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
+                db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
+                db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
+                db.execute("DROP TABLE used")
+                db.commit()
+            except _DAMAGED as error:
+                self._fail(error)
+            self.close()
 
     def close(self) -> None:
         """Commit and close the file."""
-        self.save()
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        with self._lock:
+            self.save()
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is not None or self._failed or self.path is None:
@@ -165,14 +174,13 @@ class Cache:
 
 
 def _damaged(error: BaseException) -> bool:
-    """Tell a damaged file from a busy or unwritable one (OperationalError)."""
-    return isinstance(error, sqlite3.DatabaseError) and not isinstance(
-        error, sqlite3.OperationalError
-    )
+    """Tell a damaged file from a busy, unwritable or misused one."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=BUSY_SECONDS)
+    db = sqlite3.connect(path, timeout=BUSY_SECONDS, check_same_thread=False)  # see _lock
     try:
         # Nothing here is precious: no journal on disk, no waiting for the disk, each
         # byte written once. A crash can at worst damage the file, which checksums

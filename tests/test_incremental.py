@@ -277,3 +277,17 @@ def test_outputs_an_item_took_with_it_are_gone_folders_and_all(
     assert not (project / "out" / "tags" / "awards.atom").exists()
     clean_build(project, tmp_path)
     assert sorted(tree(project / "out")) == sorted(tree(tmp_path / "clean" / "out"))
+
+
+def test_an_edit_built_by_worker_processes_keeps_the_cache(project: Path, tmp_path: Path) -> None:
+    for day in range(12):  # enough feeds and digests for several jobs to go to the workers
+        text = f"title: Story {day}\ndate: 2024-0{day % 3 + 2}-1{day % 9}\ntags: [t{day % 3}]\n"
+        (project / "items" / f"story-{day}.yaml").write_text(text + "body: Body.\n", "utf-8")
+    build(project, project / "out", AS_OF, workers=2)
+    item = project / "items" / "story-4.yaml"
+    item.write_text(item.read_text("utf-8").replace("Body.", "Body, edited."), "utf-8")
+    edited = build(project, project / "out", AS_OF, workers=2)
+    assert (project / ".newsletter" / "cache.sqlite").exists()
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+    shutil.rmtree(project / "out")  # all of it from the cache now
+    assert build(project, project / "out", AS_OF, workers=2).rendered == 0 < edited.rendered
