@@ -134,17 +134,18 @@ class Workers:
     def map(self, count: int, calls: Iterable[Call]) -> Iterator[tuple[int, Any]]:
         """Make each of *count* calls; yield (its index, its result) as each is done.
 
-        They run in the workers, but for a single call, which runs here. *calls* is
-        read as the workers take them, so their arguments are made only when needed,
-        never all at once.
+        They run in the workers, but for a single call, which runs here. The workers
+        start at once, before the first result is asked for. *calls* is read as the
+        workers take them, so their arguments are made only when needed, never all
+        at once.
         """
         if self.pool is None or count < PARALLEL_MIN:
-            for index, (function, arguments) in enumerate(calls):
-                yield index, function(*arguments)
-            return
+            return (
+                (index, function(*arguments)) for index, (function, arguments) in enumerate(calls)
+            )
         tasks = ((index, function, arguments) for index, (function, arguments) in enumerate(calls))
         chunk = max(1, count // (self.count * 16))
-        yield from self.pool.imap_unordered(_call, tasks, chunksize=chunk)
+        return self.pool.imap_unordered(_call, tasks, chunksize=chunk)
 
 
 def run_jobs(
@@ -161,6 +162,7 @@ def run_jobs(
     """
     kept = kept or {}
     pending: list[Job] = []
+    local: list[Job] = []
     for job in jobs:
         sink.cache.keep(job.key)
         outcome = sink.relink(kept[job.key]) if job.key in kept else None
@@ -168,12 +170,13 @@ def run_jobs(
             outcome = sink.fetch(job.key)
         if outcome is not None:
             yield job, outcome
-        elif job.local:
-            yield job, sink.take(job.key, pack(job.key, job.run()))
         else:
-            pending.append(job)
+            (local if job.local else pending).append(job)
     calls = ((_render, (job.key, *job.task())) for job in pending)
-    for index, packed in workers.map(len(pending), calls):
+    rendered = workers.map(len(pending), calls)  # the workers start on these now
+    for job in local:  # while this process renders its own
+        yield job, sink.take(job.key, pack(job.key, job.run()))
+    for index, packed in rendered:
         yield pending[index], sink.take(pending[index].key, packed)
 
 
