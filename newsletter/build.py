@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -76,7 +77,7 @@ def build(
     previous = [path for paths in kept.values() for path in paths]
     # The workers are forked first, while this process holds little; the last out/'s
     # files are linked into the new one meanwhile, in a thread.
-    with Workers(workers) as pool, Staging(out_dir, previous) as staging:
+    with Workers(workers) as pool, Staging(out_dir, previous) as staging, _frozen():
         catalog = load_catalog(root, strict=strict, config=config, prints=prints, workers=pool)
         gc.freeze()  # the items live as long as the build: spare the collector their walk
         published = select_published(catalog.items, moment)
@@ -100,6 +101,16 @@ def build(
     return BuildReport(
         total, shown, digests, run.rendered, written, files - written, tuple(warnings)
     )
+
+
+@contextlib.contextmanager
+def _frozen() -> Iterator[None]:
+    """Give back to the collector, when the build ends, what gc.freeze() took from it:
+    `serve` builds again and again in one process."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _context(root: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
@@ -137,3 +138,8 @@ def test_items_read_by_worker_processes_report_their_problems(project: Path) -> 
         "2024-04-10T10:30, got '2024-02-30' (day is out of range for month)",
     ]
     assert not (project / "out").exists()
+
+
+def test_a_build_leaves_nothing_frozen_from_the_collector(project: Path) -> None:
+    build(project, project / "out", date(2024, 4, 30))
+    assert gc.get_freeze_count() == 0  # serve builds again and again in one process
