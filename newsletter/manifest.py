@@ -23,6 +23,7 @@ from newsletter.cache import fingerprint
 from newsletter.config import Config
 from newsletter.errors import Problem
 from newsletter.items import Item, item_files
+from newsletter.output import is_inside
 from newsletter.periods import latest_complete
 
 BUILD_FILE = "build.json"
@@ -122,7 +123,20 @@ def last_build(root: Path, out_dir: Path, config: Config) -> Manifest | None:
         return None
     if last.out_dir != str(out_dir.resolve()) or last.out_id != _identity(stat):
         return None
-    return last
+    return last if _well_formed(last) else None
+
+
+def _well_formed(last: Manifest) -> bool:
+    """Check what a build trusts of a manifest, which may have come back from a CI cache:
+    the files it lists must lie inside out/, since a build links and removes them."""
+    outputs, dates, counts = last.outputs, last.dates, last.counts
+    if not (isinstance(outputs, dict) and isinstance(dates, dict) and isinstance(counts, list)):
+        return False
+    if len(counts) != 4 or not all(isinstance(count, int) for count in counts):
+        return False
+    paths = [path for files in outputs.values() if isinstance(files, list) for path in files]
+    lists = all(isinstance(files, list) for files in outputs.values())
+    return lists and all(isinstance(p, str) and is_inside(p) for p in paths)
 
 
 def remember(

@@ -17,6 +17,16 @@ from pathlib import Path
 from newsletter.errors import NewsletterError
 
 
+def is_inside(relative: str) -> bool:
+    """Tell whether *relative* names a file inside the folder it is relative to."""
+    parts = relative.split("/")
+    return (
+        "\0" not in relative
+        and "\\" not in relative
+        and all(part not in ("", ".", "..") for part in parts)
+    )
+
+
 def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
     """Join the files of several stages, refusing any path that two of them write."""
     merged: dict[str, bytes] = {}
@@ -96,7 +106,7 @@ class Staging:
         self._removing: threading.Thread | None = None
         self._committed = False
         if previous:
-            files = sorted(previous)
+            files = sorted(path for path in previous if is_inside(path))
             self._linking = threading.Thread(target=self._link_all, args=(files,), daemon=True)
             self._linking.start()
 

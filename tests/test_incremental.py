@@ -291,3 +291,21 @@ def test_an_edit_built_by_worker_processes_keeps_the_cache(project: Path, tmp_pa
     assert snapshot(project / "out") == clean_build(project, tmp_path)
     shutil.rmtree(project / "out")  # all of it from the cache now
     assert build(project, project / "out", AS_OF, workers=2).rendered == 0 < edited.rendered
+
+
+@pytest.mark.parametrize("path", ["../victim.txt", "news/../../victim.txt", "/tmp/victim.txt"])
+def test_a_tampered_manifest_cannot_reach_outside_out(
+    project: Path, tmp_path: Path, path: str
+) -> None:
+    build(project, project / "out", AS_OF)
+    victim = project / "victim.txt"
+    victim.write_text("keep me", "utf-8")
+    manifest_file = project / ".newsletter" / "build.json"
+    manifest = json.loads(manifest_file.read_bytes())
+    manifest["outputs"]["0" * 64] = [path.replace("/tmp/victim.txt", str(victim))]
+    manifest_file.write_text(json.dumps(manifest), "utf-8")
+    item = project / "items" / "older.yaml"
+    item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
+    build(project, project / "out", AS_OF)
+    assert victim.read_text("utf-8") == "keep me"
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
