@@ -20,6 +20,7 @@ from newsletter.config import CONFIG_FILE, Config, load_config
 from newsletter.errors import Problem
 from newsletter.items import Catalog, Event, Image, Item, Memo, load_items
 from newsletter.jobs import Workers
+from newsletter.model import ID_PATTERN
 
 ITEMS_DIR = "items"  # in the state folder: one JSON file per first two hex digits of a key
 _TIMES = ("published", "updated", "start", "end")
@@ -106,6 +107,8 @@ def _decode(entry: dict[str, Any]) -> tuple[Item | None, tuple[Problem, ...]]:
         return None, problems
     if data.keys() != _ITEM_FIELDS:
         raise KeyError("the stored item has other fields")
+    if not isinstance(data["id"], str) or not ID_PATTERN.match(data["id"]):
+        raise ValueError("the stored item's id would name a file outside news/")
     _times(data)
     if data["image"]:
         data["image"] = Image(**data["image"])

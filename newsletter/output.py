@@ -49,6 +49,8 @@ class Writer:
 
     def write(self, relative: str, data: bytes) -> bool:
         """Put *data* at *relative*; return False when it was linked, unchanged."""
+        if not is_inside(relative):
+            raise NewsletterError(f"{relative}: an output must stay inside the out/ folder")
         if _same(self._from + relative, data) and self.link(relative):
             return False
         target = self.folder / relative

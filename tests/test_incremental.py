@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 from newsletter import cache, manifest
 from newsletter.build import build
+from newsletter.errors import NewsletterError
 from newsletter.itemcache import read_memo
+from newsletter.output import write_outputs
 
 AS_OF = date(2024, 4, 30)
 
@@ -309,3 +311,22 @@ def test_a_tampered_manifest_cannot_reach_outside_out(
     build(project, project / "out", AS_OF)
     assert victim.read_text("utf-8") == "keep me"
     assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+def test_a_tampered_item_read_before_cannot_name_a_file_outside_out(project: Path) -> None:
+    build(project, project / "out", AS_OF)
+    for part in (project / ".newsletter" / "items").glob("*.json"):
+        stored = json.loads(part.read_bytes())
+        for entry in stored["items"].values():
+            entry["item"]["id"] = "../../escaped"
+        part.write_text(json.dumps(stored), "utf-8")
+    shutil.rmtree(project / "out")
+    build(project, project / "out", AS_OF)
+    assert not (project.parent / "escaped.html").exists()
+    assert (project / "out" / "news" / "older.html").exists()
+
+
+def test_no_output_path_can_leave_out(tmp_path: Path) -> None:
+    with pytest.raises(NewsletterError, match="inside the out/ folder"):
+        write_outputs(tmp_path / "out", {"../escaped.html": b"x"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
