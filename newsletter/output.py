@@ -43,7 +43,7 @@ class Writer:
     hard-linked from there instead, keeping its time stamp."""
 
     def __init__(self, folder: Path, previous: Path) -> None:
-        self.folder, self.previous = folder, previous
+        self.folder = folder
         # Plain strings: a site has thousands of files, and pathlib costs more than linking.
         self._into, self._from = f"{folder}{os.sep}", f"{previous}{os.sep}"
 
