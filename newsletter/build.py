@@ -74,10 +74,8 @@ def build(
         return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings))
     _refuse_unsafe_out(root, out_dir)
     kept = last.outputs if last else {}
-    previous = [path for paths in kept.values() for path in paths]
-    # The workers are forked first, while this process holds little; the last out/'s
-    # files are linked into the new one meanwhile, in a thread.
-    with Workers(workers) as pool, Staging(out_dir, previous) as staging, _frozen():
+    # The workers are forked first, while this process holds little.
+    with Workers(workers) as pool, Staging(out_dir) as staging, _frozen():
         catalog = load_catalog(root, strict=strict, config=config, prints=prints, workers=pool)
         gc.freeze()  # the items live as long as the build: spare the collector their walk
         published = select_published(catalog.items, moment)
@@ -126,7 +124,7 @@ class _Run:
         self, staging: Staging, cache: Cache, config: Config, kept: Mapping[str, list[str]],
         workers: Workers,
     ) -> None:  # fmt: skip
-        self.staging, self.sink = staging, Sink(cache, staging)
+        self.staging, self.sink = staging, Sink(cache, staging.writer)
         self.config, self.kept, self.workers = config, kept, workers
         self.made: dict[str, list[str]] = {}
         self.warnings: list[Problem] = []

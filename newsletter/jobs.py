@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsletter.cache import Cache, decode, encode
-from newsletter.output import Staging
+from newsletter.output import Writer
 
 PARALLEL_MIN = 2  # a single job runs in this process: sending it would only cost time
 HANDED_BACK = "#"  # outputs named so are not files: they go back to the build
@@ -77,8 +77,8 @@ class Outcome:
 class Sink:
     """Where a job's files go: into the cache and the staging folder."""
 
-    def __init__(self, cache: Cache, staging: Staging) -> None:
-        self.cache, self.staging, self.writer = cache, staging, staging.writer
+    def __init__(self, cache: Cache, writer: Writer) -> None:
+        self.cache, self.writer = cache, writer
         self.written = 0  # files written, not linked unchanged from the last out/
 
     def take(self, key: str, packed: Packed) -> Outcome:
@@ -96,9 +96,8 @@ class Sink:
         return Outcome(self._write(files), handed, rendered=False)
 
     def relink(self, paths: Sequence[str]) -> Outcome | None:
-        """Keep the files a job made in the last out/, linked; None when one is gone."""
-        linked = self.staging.linked()
-        if all(path in linked or self.writer.link(path) for path in paths):
+        """Link the files a job made in the last out/; None when one is gone."""
+        if all(self.writer.link(path) for path in paths):
             return Outcome(dict.fromkeys(paths, -1), {}, rendered=False)
         return None
 

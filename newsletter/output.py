@@ -6,7 +6,6 @@ over, and keeps only their names and sizes.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -67,6 +66,8 @@ class Writer:
 
     def link(self, relative: str) -> bool:
         """Link *relative* from the previous out/, unread; False when it is not there."""
+        if not is_inside(relative):
+            return False
         previous, target = self._from + relative, self._into + relative
         try:
             os.link(previous, target)
@@ -89,42 +90,18 @@ class Staging:
     """A sibling of OUT_DIR that becomes it on commit(), and is removed otherwise.
 
     Nothing touches OUT_DIR until commit(), so a failed or interrupted build leaves
-    the previous out/ as it was. Given the files the previous out/ holds, it links
-    them all in at once, in a thread of its own, while the build is still working
-    out which of them it keeps: linking thousands of files is mostly waiting for
-    the file system. Those the build does not claim are removed before commit().
+    the previous out/ as it was.
     """
 
-    def __init__(self, out_dir: Path, previous: Iterable[str] = ()) -> None:
+    def __init__(self, out_dir: Path) -> None:
         out_dir = out_dir.resolve()
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
         folder.chmod(0o755)  # mkdtemp makes it private; a published site is not
         self.out_dir, self.writer = out_dir, Writer(folder, out_dir)
         self.paths: set[str] = set()
-        self._linked: set[str] = set()
-        self._stop = threading.Event()
-        self._linking: threading.Thread | None = None
         self._removing: threading.Thread | None = None
         self._committed = False
-        if previous:
-            files = sorted(path for path in previous if is_inside(path))
-            self._linking = threading.Thread(target=self._link_all, args=(files,), daemon=True)
-            self._linking.start()
-
-    def _link_all(self, files: list[str]) -> None:
-        for path in files:
-            if self._stop.is_set():
-                return
-            if self.writer.link(path):
-                self._linked.add(path)
-
-    def linked(self) -> set[str]:
-        """The files of the previous out/ linked in, once all of them are."""
-        if self._linking is not None:
-            self._linking.join()
-            self._linking = None
-        return self._linked
 
     def claim(self, paths: Iterable[str]) -> None:
         """Note that *paths* are written; a path written twice is an error."""
@@ -134,14 +111,7 @@ class Staging:
             self.paths.add(path)
 
     def commit(self) -> None:
-        """Remove what the previous out/ held and this build did not claim; replace out/."""
-        folders: set[Path] = set()
-        for path in sorted(self.linked() - self.paths):
-            os.unlink(self.writer.folder / path)
-            folders.update(Path(path).parents)
-        for folder in sorted(folders - {Path(".")}, key=lambda f: len(f.parts), reverse=True):
-            with contextlib.suppress(OSError):  # still holds files
-                (self.writer.folder / folder).rmdir()
+        """Replace out/ with the staging folder."""
         old = _swap(self.writer.folder, self.out_dir)
         self._committed = True
         if old is not None:  # removed while the build finishes; waited for on leaving
@@ -155,8 +125,6 @@ class Staging:
         if self._removing is not None:
             self._removing.join()
         if not self._committed:  # failed, or given up: the folder goes, out/ stays
-            self._stop.set()
-            self.linked()
             shutil.rmtree(self.writer.folder, ignore_errors=True)
 
 
