@@ -50,22 +50,6 @@ class Job:
 
 
 @dataclass(frozen=True)
-class Packed:
-    """A job's files as a worker sends them back: packed for the cache, with their sizes."""
-
-    blob: bytes  # made by cache.encode()
-    sizes: dict[str, int]  # each file for out/: its size
-    handed: dict[str, bytes]  # its outputs named HANDED_BACK
-
-
-def pack(key: str, files: Mapping[str, bytes]) -> Packed:
-    """Pack a job's files for the trip back from a worker, and for the cache."""
-    sizes = {path: len(data) for path, data in files.items() if not path.startswith(HANDED_BACK)}
-    handed = {path: data for path, data in files.items() if path.startswith(HANDED_BACK)}
-    return Packed(encode(key, files), sizes, handed)
-
-
-@dataclass(frozen=True)
 class Outcome:
     """What a job put in place, and what it handed back."""
 
@@ -81,19 +65,15 @@ class Sink:
         self.cache, self.writer = cache, writer
         self.written = 0  # files written, not linked unchanged from the last out/
 
-    def take(self, key: str, packed: Packed) -> Outcome:
-        """Store and write what the job under *key* rendered."""
-        self.cache.put_blob(key, packed.blob)
-        self._write(decode(key, packed.blob))
-        return Outcome(packed.sizes, packed.handed, rendered=True)
+    def take(self, key: str, blob: bytes) -> Outcome:
+        """Store the entry a job under *key* rendered (made by encode()), and write it."""
+        self.cache.put_blob(key, blob)
+        return self._write(decode(key, blob), rendered=True)
 
     def fetch(self, key: str) -> Outcome | None:
         """Write the files the cache holds under *key*; None when it has none intact."""
         files = self.cache.get(key)
-        if files is None:
-            return None
-        handed = {path: data for path, data in files.items() if path.startswith(HANDED_BACK)}
-        return Outcome(self._write(files), handed, rendered=False)
+        return None if files is None else self._write(files, rendered=False)
 
     def relink(self, paths: Sequence[str]) -> Outcome | None:
         """Link the files a job made in the last out/; None when one is gone."""
@@ -101,13 +81,15 @@ class Sink:
             return Outcome(dict.fromkeys(paths, -1), {}, rendered=False)
         return None
 
-    def _write(self, files: Mapping[str, bytes]) -> dict[str, int]:
-        sizes = {}
+    def _write(self, files: Mapping[str, bytes], *, rendered: bool) -> Outcome:
+        sizes, handed = {}, {}
         for path, data in files.items():
-            if not path.startswith(HANDED_BACK):
+            if path.startswith(HANDED_BACK):
+                handed[path] = data
+            else:
                 self.written += self.writer.write(path, data)
                 sizes[path] = len(data)
-        return sizes
+        return Outcome(sizes, handed, rendered)
 
 
 class Workers:
@@ -174,13 +156,13 @@ def run_jobs(
     calls = ((_render, (job.key, *job.task())) for job in pending)
     rendered = workers.map(len(pending), calls)  # the workers start on these now
     for job in local:  # while this process renders its own
-        yield job, sink.take(job.key, pack(job.key, job.run()))
-    for index, packed in rendered:
-        yield pending[index], sink.take(pending[index].key, packed)
+        yield job, sink.take(job.key, encode(job.key, job.run()))
+    for index, blob in rendered:
+        yield pending[index], sink.take(pending[index].key, blob)
 
 
-def _render(key: str, function: Callable[..., Files], arguments: tuple[Any, ...]) -> Packed:
-    return pack(key, function(*arguments))
+def _render(key: str, function: Callable[..., Files], arguments: tuple[Any, ...]) -> bytes:
+    return encode(key, function(*arguments))
 
 
 def _call(task: tuple[int, Callable[..., Any], tuple[Any, ...]]) -> tuple[int, Any]:
