@@ -16,7 +16,7 @@ from newsletter.digests import check_email_sizes
 from newsletter.errors import NewsletterError, Problem
 from newsletter.itemcache import load_catalog
 from newsletter.items import Item
-from newsletter.jobs import Job, Outcome, Sink, Workers, run_jobs
+from newsletter.jobs import Job, Outcome, Sink, Workers, return_large_blocks, run_jobs
 from newsletter.manifest import item_prints, last_build, remember
 from newsletter.output import Staging
 from newsletter.site import CONTENT, SitePlan, plan_site
@@ -74,6 +74,7 @@ def build(
         return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings))
     _refuse_unsafe_out(root, out_dir)
     kept = last.outputs if last else {}
+    return_large_blocks()  # before the workers are forked: they inherit it
     # The workers are forked first, while this process holds little.
     with Workers(workers) as pool, Staging(out_dir) as staging, _frozen():
         catalog = load_catalog(root, strict=strict, config=config, prints=prints, workers=pool)

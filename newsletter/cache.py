@@ -92,22 +92,21 @@ class Cache:
         """Keep the entry under *key* though this build does not read it."""
         self.used.add(key)
 
-    def put_blob(self, key: str, blob: bytes) -> bool:
-        """Store an entry made by encode() under *key*; False when it could not."""
+    def put_blob(self, key: str, blob: bytes) -> None:
+        """Store an entry made by encode() under *key*; a cache that cannot, does without."""
         with self._lock:
             self.used.add(key)
             db = self._connect()
             if db is None:
-                return False
+                return
             try:
                 db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", (key, blob))
             except _DAMAGED as error:
                 self._fail(error)
-                return False
+                return
             self._unsaved += 1
             if self._unsaved >= _SAVE_EVERY:
                 self.save()
-            return True
 
     def save(self) -> None:
         """Commit what was stored; the cache stays usable."""

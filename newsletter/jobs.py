@@ -96,7 +96,6 @@ class Workers:
     """A pool of forked worker processes, or none for a build on one core."""
 
     def __init__(self, count: int) -> None:
-        _return_large_blocks()
         usable = count > 1 and "fork" in multiprocessing.get_all_start_methods()
         self.pool = multiprocessing.get_context("fork").Pool(count) if usable else None
         self.count = count
@@ -174,7 +173,7 @@ _M_MMAP_THRESHOLD = -3  # glibc's malloc.h
 
 
 @functools.cache
-def _return_large_blocks() -> None:
+def return_large_blocks() -> None:
     """Have glibc give every large block back to the system once it is freed.
 
     By default glibc raises the size from which it maps blocks of their own each
