@@ -50,7 +50,10 @@ class Manifest:
         """Tell whether a build now would make the very out/ this one made."""
         if any(p not in self.dates for p in prints.values()):
             return False
-        published = [p for p in prints.values() if _published(self.dates[p], as_of)]
+        try:
+            published = [p for p in prints.values() if _published(self.dates[p], as_of)]
+        except (ValueError, TypeError):  # a damaged manifest: build as usual
+            return False
         return signature(context, prints, published, config, as_of, strict) == self.signature
 
 

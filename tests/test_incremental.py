@@ -332,3 +332,16 @@ def test_no_output_path_can_leave_out(tmp_path: Path) -> None:
     with pytest.raises(NewsletterError, match="inside the out/ folder"):
         write_outputs(tmp_path / "out", {"../escaped.html": b"x"})
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("entry", [["not a date", False], 7, []], ids=["date", "number", "empty"])
+def test_damaged_dates_in_the_manifest_only_cost_time(
+    project: Path, tmp_path: Path, entry: object
+) -> None:
+    build(project, project / "out", AS_OF)
+    manifest_file = project / ".newsletter" / "build.json"
+    manifest = json.loads(manifest_file.read_bytes())
+    manifest["dates"] = dict.fromkeys(manifest["dates"], entry)
+    manifest_file.write_text(json.dumps(manifest), "utf-8")
+    build(project, project / "out", AS_OF)  # no traceback: a build as usual
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
