@@ -15,6 +15,8 @@ from pathlib import Path
 
 from newsletter.errors import NewsletterError
 
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
 
 def is_inside(relative: str) -> bool:
     """Tell whether *relative* names a file inside the folder it is relative to."""
@@ -43,25 +45,32 @@ class Writer:
 
     def __init__(self, folder: Path, previous: Path) -> None:
         self.folder = folder
-        # Plain strings: a site has thousands of files, and pathlib costs more than linking.
+        # Plain strings and descriptors: a site has thousands of files, and pathlib and
+        # buffered files cost more than the writing.
         self._into, self._from = f"{folder}{os.sep}", f"{previous}{os.sep}"
+        self._folders = {""}  # folders made so far, relative to the staging folder
+        self._previous = previous.is_dir()  # a first build has nothing to compare with
 
     def write(self, relative: str, data: bytes) -> bool:
         """Put *data* at *relative*; return False when it was linked, unchanged."""
         if not is_inside(relative):
             raise NewsletterError(f"{relative}: an output must stay inside the out/ folder")
-        if _same(self._from + relative, data) and self.link(relative):
+        if self._previous and _same(self._from + relative, data) and self.link(relative):
             return False
-        target = self.folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._make_folder(relative)
+        target = self._into + relative
         try:
-            file = target.open("xb")
+            fd = os.open(target, _CREATE, 0o666)
         except FileExistsError:
             # Linked a moment ago: writing into it would change the last out/ too.
-            target.unlink()
-            file = target.open("xb")
-        with file:
-            file.write(data)
+            os.unlink(target)
+            fd = os.open(target, _CREATE, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         return True
 
     def link(self, relative: str) -> bool:
@@ -74,16 +83,19 @@ class Writer:
         except FileExistsError:  # linked already, before the build knew it would be kept
             return _same_file(previous, target)
         except FileNotFoundError:  # no such file, or its folder is not made yet
-            if not os.path.isfile(previous):
+            if relative.rpartition("/")[0] in self._folders or not os.path.isfile(previous):
                 return False
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            try:
-                os.link(previous, target)
-            except OSError:
-                return False
+            self._make_folder(relative)
+            return self.link(relative)
         except OSError:
             return False
         return True
+
+    def _make_folder(self, relative: str) -> None:
+        folder = relative.rpartition("/")[0]
+        if folder not in self._folders:
+            os.makedirs(self._into + folder, exist_ok=True)
+            self._folders.add(folder)
 
 
 class Staging:
