@@ -62,6 +62,7 @@ class Cache:
         self._db: sqlite3.Connection | None = None
         self._failed = path is None
         self._unsaved = 0
+        self._keys: set[str] = set()  # what the file holds: absent keys are never looked up
         # A build asks for entries from more than one thread (the workers' tasks are
         # made in the pool's own thread): one at a time.
         self._lock = threading.RLock()
@@ -79,7 +80,7 @@ class Cache:
         """Return the entry under *key* as stored, unchecked, or None."""
         with self._lock:
             db = self._connect()
-            if db is None:
+            if db is None or key not in self._keys:
                 return None
             try:
                 row = db.execute("SELECT blob FROM entries WHERE key = ?", (key,)).fetchone()
@@ -104,6 +105,7 @@ class Cache:
             except _DAMAGED as error:
                 self._fail(error)
                 return
+            self._keys.add(key)
             self._unsaved += 1
             if self._unsaved >= _SAVE_EVERY:
                 self.save()
@@ -155,6 +157,11 @@ class Cache:
                         Path(f"{self.path}{suffix}").unlink(missing_ok=True)
                     self._db = _open(self.path)
         self._failed = self._db is None  # else unwritable, or busy: do without
+        if self._db is not None:
+            try:
+                self._keys = {key for (key,) in self._db.execute("SELECT key FROM entries")}
+            except _DAMAGED as error:
+                self._fail(error)
         return self._db
 
     def _fail(self, error: BaseException | None = None) -> None:
@@ -166,7 +173,7 @@ class Cache:
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
-        self._db, self._failed = None, True
+        self._db, self._failed, self._keys = None, True, set()
         if error is not None and _damaged(error) and self.path:
             with contextlib.suppress(OSError):
                 self.path.unlink(missing_ok=True)
@@ -183,13 +190,14 @@ def _open(path: Path) -> sqlite3.Connection:
     try:
         # Nothing here is precious: no journal on disk, no waiting for the disk, each
         # byte written once. A crash can at worst damage the file, which checksums
-        # and SQLite's own checks find; the file is then made anew.
+        # and SQLite's own checks find; the file is then made anew. The build holds
+        # the file from its first read to close(): nothing is locked or read again
+        # per entry, and another build waits, then does without.
+        db.execute("PRAGMA page_size = 16384")  # entries are some kilobytes each
+        db.execute("PRAGMA locking_mode = EXCLUSIVE")
         db.execute("PRAGMA journal_mode = MEMORY")
         db.execute("PRAGMA synchronous = OFF")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, blob BLOB NOT NULL)"
-            " WITHOUT ROWID"
-        )
+        db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, blob BLOB NOT NULL)")
         db.execute("SELECT count(*) FROM entries WHERE key = ''").fetchone()
         db.commit()
     except sqlite3.Error:
