@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Final
 from urllib.parse import urljoin, urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from markdown_it_pyrs import MarkdownIt, Node
 
 SAFE_SCHEMES = ("http", "https", "mailto")
+# CommonMark without its two raw HTML rules: raw HTML stays text, and is escaped.
+_COMMONMARK: Final = (
+    "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph",
+    "reference", "autolink", "backticks", "emphasis", "entity", "escape", "image", "link",
+    "newline",
+)  # fmt: skip
 # Link destinations: [text](dest), <scheme:autolink> and [label]: dest definitions.
 _LINK = re.compile(
     r"\]\(\s*<?(?P<inline>[^)\s>]+)"
@@ -22,35 +28,45 @@ _LINK = re.compile(
     r"|^ {0,3}\[[^\]]+\]:\s*<?(?P<ref>[^\s>]+)",
     re.MULTILINE,
 )
+# Where rendered HTML holds a link or image URL. Text in it is escaped, so only
+# the renderer can have written these.
+_URL = re.compile(r'(<a href="|<img src=")([^"]*)"')
+_ESCAPED = (("&quot;", '"'), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+_TEXT_NODES = ("text", "text_special")
 
 
 @cache
 def _parser() -> MarkdownIt:
-    # "commonmark" with html=False escapes raw HTML instead of passing it through.
-    return MarkdownIt("commonmark", {"html": False, "typographer": False})
+    return MarkdownIt("zero").enable_many(list(_COMMONMARK))
 
 
 def render_markdown(text: str, base: str) -> str:
     """Render *text* to HTML, resolving relative links and images against *base*."""
-    md = _parser()
-    tokens = md.parse(text)
-    for token in tokens:
-        for child in token.children or ():
-            attr = "href" if child.type == "link_open" else "src" if child.type == "image" else ""
-            if attr:
-                child.attrs[attr] = urljoin(base, str(child.attrs.get(attr, "")))
-    return str(md.renderer.render(tokens, md.options, {}))
+
+    def resolve(match: re.Match[str]) -> str:
+        url = match[2]
+        for escaped, plain in _ESCAPED:
+            url = url.replace(escaped, plain)
+        return f'{match[1]}{_escape(urljoin(base, url))}"'
+
+    return _URL.sub(resolve, _parser().render(text))
+
+
+def _escape(text: str) -> str:
+    for escaped, plain in reversed(_ESCAPED):
+        text = text.replace(plain, escaped)
+    return text
 
 
 def first_paragraph(text: str) -> str:
     """Return the plain text of the first paragraph of *text*."""
     head = text.strip().split("\n\n", 1)[0]
-    tokens = _parser().parse(head)
-    if "[" in head or not tokens or tokens[0].type != "paragraph_open":
-        tokens = _parser().parse(text)  # the rare case that needs the whole document
-    for index, token in enumerate(tokens):
-        if token.type == "paragraph_open" and tokens[index + 1].children is not None:
-            return plain_text(tokens[index + 1].children or [])
+    blocks = _parser().tree(head).children
+    if "[" in head or not blocks or blocks[0].name != "paragraph":
+        blocks = _parser().tree(text).children  # the rare case that needs the whole document
+    for block in blocks:
+        if block.name == "paragraph":
+            return " ".join(plain_text(block).split())
     return ""
 
 
@@ -70,14 +86,14 @@ def is_safe_url(url: str) -> bool:
     return scheme in ("", *SAFE_SCHEMES)
 
 
-def plain_text(children: list[Token]) -> str:
-    """Return the readable text of an inline token's children."""
+def plain_text(node: Node) -> str:
+    """Return the readable text within a node of the Markdown tree."""
     parts = []
-    for child in children:
-        if child.type in ("text", "code_inline", "html_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
+    for child in node.children:
+        if child.name in _TEXT_NODES:
+            parts.append(child.meta.get("content", ""))
+        elif child.name in ("softbreak", "hardbreak"):
             parts.append(" ")
-        elif child.type == "image":
-            parts.append(plain_text(child.children or []))
-    return " ".join("".join(parts).split())
+        else:  # emphasis, code, links, images: their text
+            parts.append(plain_text(child))
+    return "".join(parts)
