@@ -6,11 +6,11 @@ premailer is imported inside the function that uses it: it is slow to import, an
 
 from __future__ import annotations
 
+import binascii
 import functools
 import hashlib
 import re
 import textwrap
-from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, parseaddr
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -217,23 +217,40 @@ def email_message(digest: Digest, config: Config, text: str, html: str) -> bytes
 
     Every header derives from the period and the configuration, and the MIME
     boundary from the content, so the same digest always gives the same bytes.
+    The headers are folded by the email package; the bodies are encoded in C
+    (binascii), in lines of at most 76 characters as RFC 2045 requires.
     """
-    message = EmailMessage(policy=_POLICY)
-    message["Subject"] = subject(digest, config)
-    message["From"] = config.sender
-    message["To"] = ", ".join(config.email.to) or "undisclosed-recipients:;"
-    message["Date"] = format_datetime(digest.period.end)
-    message["Message-ID"] = _message_id(digest, config)
-    message["List-Id"] = _list_id(config)
-    message["List-Unsubscribe"] = _list_unsubscribe(config)
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    for part in message.iter_parts():
-        del part["MIME-Version"]  # add_alternative() repeats it in the part; once is enough
     seed = hashlib.sha256(text.encode() + html.encode()).hexdigest()
-    message.set_boundary(f"=_digest_{seed[:32]}")  # '=_' never occurs in quoted-printable
-    return message.as_bytes()
+    boundary = f"=_digest_{seed[:32]}"  # '=_' never occurs in quoted-printable
+    headers = [
+        ("Subject", subject(digest, config)),
+        ("From", config.sender),
+        ("To", ", ".join(config.email.to) or "undisclosed-recipients:;"),
+        ("Date", format_datetime(digest.period.end)),
+        ("Message-ID", _message_id(digest, config)),
+        ("List-Id", _list_id(config)),
+        ("List-Unsubscribe", _list_unsubscribe(config)),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+    ]
+    folded = [_POLICY.fold_binary(*_POLICY.header_store_parse(*pair)) for pair in headers]
+    parts = [_text_part("plain", text), _text_part("html", html)]
+    delimiter = f"--{boundary}\n".encode()
+    body = b"".join(delimiter + part + b"\n" for part in parts)
+    return b"".join(folded) + b"\n" + body + f"--{boundary}--\n".encode()
+
+
+def _text_part(subtype: str, text: str) -> bytes:
+    """A UTF-8 text part, its lines ended by \\n, quoted-printable as the email package
+    would make it, but in lines of at most 76 characters."""
+    lines = text.encode().splitlines()
+    encoded = binascii.b2a_qp(b"\n".join(lines) + b"\n", istext=True)
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\n'.encode()
+        + b"Content-Transfer-Encoding: quoted-printable\n\n"
+        + encoded
+    )
 
 
 def _message_id(digest: Digest, config: Config) -> str:
