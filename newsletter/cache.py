@@ -212,18 +212,20 @@ def encode(key: str, files: Mapping[str, bytes]) -> bytes:
     # Compressed, cheaply: rendered HTML and XML shrink fourfold. Zstandard's fastest
     # level takes a third of the time of zlib's and packs tighter.
     packed = b"".join(_frame(path.encode(), data) for path, data in sorted(files.items()))
-    body = _compressor().compress(packed)
+    body = _CODECS.compressor.compress(packed)
     return _HEADER.pack(_checksum(key, body), len(files)) + body
 
 
-@functools.cache
-def _compressor() -> zstandard.ZstdCompressor:
-    return zstandard.ZstdCompressor(level=1)
+class _Codecs(threading.local):
+    """Zstandard's (de)compressors, one pair per thread: they are not thread-safe, and a
+    build reads the cache from the pool's thread too."""
+
+    def __init__(self) -> None:
+        self.compressor = zstandard.ZstdCompressor(level=1)
+        self.decompressor = zstandard.ZstdDecompressor()
 
 
-@functools.cache
-def _decompressor() -> zstandard.ZstdDecompressor:
-    return zstandard.ZstdDecompressor()
+_CODECS = _Codecs()
 
 
 def _checksum(key: str, body: bytes | memoryview) -> bytes:
@@ -244,7 +246,7 @@ def decode(key: str, blob: bytes) -> dict[str, bytes]:
     packed = memoryview(blob)[_HEADER.size :]
     if _checksum(key, packed) != checksum:
         raise ValueError("damaged cache entry")
-    body = memoryview(_decompressor().decompress(packed))
+    body = memoryview(_CODECS.decompressor.decompress(packed))
     files, offset = {}, 0
     for _ in range(count):
         path_length, data_length = _FRAME.unpack_from(body, offset)

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from newsletter import cache, manifest
 from newsletter.build import build
+from newsletter.cache import decode, encode
 from newsletter.errors import NewsletterError
 from newsletter.itemcache import read_memo
 from newsletter.output import write_outputs
@@ -345,3 +347,16 @@ def test_damaged_dates_in_the_manifest_only_cost_time(
     manifest_file.write_text(json.dumps(manifest), "utf-8")
     build(project, project / "out", AS_OF)  # no traceback: a build as usual
     assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+def test_cache_entries_can_be_packed_and_read_from_several_threads_at_once() -> None:
+    # A build reads the cache from the pool's own thread while its main thread writes.
+    entries = {
+        f"key{n}": {f"news/{n}.html": f"<p>{'æøå ' * n}</p>".encode() * 50} for n in range(200)
+    }
+
+    def round_trips(_: int) -> bool:
+        return all(decode(key, encode(key, files)) == files for key, files in entries.items())
+
+    with ThreadPoolExecutor(4) as threads:
+        assert all(threads.map(round_trips, range(16)))
