@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,7 +18,7 @@ from newsletter.errors import NewsletterError, Problem
 from newsletter.itemcache import load_catalog
 from newsletter.items import Item
 from newsletter.jobs import Job, Outcome, Sink, Workers, return_large_blocks, run_jobs
-from newsletter.manifest import item_prints, last_build, remember
+from newsletter.manifest import forget, item_prints, last_build, remember
 from newsletter.output import Staging
 from newsletter.site import CONTENT, SitePlan, plan_site
 from newsletter.templates import templates_fingerprint
@@ -76,7 +77,9 @@ def build(
     kept = last.outputs if last else {}
     return_large_blocks()  # before the workers are forked: they inherit it
     # The workers are forked first, while this process holds little.
-    with Workers(workers) as pool, Staging(out_dir) as staging, _frozen():
+    # An out/ the last build made is updated in place; any other is replaced whole.
+    in_place = last is not None
+    with Workers(workers) as pool, Staging(out_dir, in_place=in_place) as staging, _frozen():
         catalog = load_catalog(root, strict=strict, config=config, prints=prints, workers=pool)
         gc.freeze()  # the items live as long as the build: spare the collector their walk
         published = select_published(catalog.items, moment)
@@ -85,7 +88,9 @@ def build(
             plan = plan_site(root, config, published, moment, context, cache)
             run = _Run(staging, cache, config, kept, pool)
             run.run(plan, progress)
-            staging.commit()
+            # out/ changes now: until remember(), the manifest must not describe it. One
+            # that cannot be removed would, so out/ is then replaced whole.
+            staging.commit(in_place=forget(root, config))
         finally:
             cache.close()  # what was rendered is kept, even when the build fails
         cache.prune()
@@ -162,7 +167,7 @@ class _Run:
     def _size(self, path: str, size: int) -> int:
         if size >= 0 or not path.endswith("email.html"):
             return size
-        return (self.staging.writer.folder / path).stat().st_size  # linked unread
+        return os.stat(self.staging.writer.where(path)).st_size  # kept unread
 
 
 def resolve_as_of(as_of: date | datetime, config: Config) -> datetime:

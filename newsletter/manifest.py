@@ -166,6 +166,16 @@ def remember(
     _write_json(root / config.state_dir, BUILD_FILE, manifest)
 
 
+def forget(root: Path, config: Config) -> bool:
+    """Remove the manifest before out/ changes, so that a build stopped while changing
+    it leaves none, and the next build replaces out/ whole. False when it stays."""
+    try:
+        (root / config.state_dir / BUILD_FILE).unlink(missing_ok=True)
+    except OSError:
+        return False
+    return True
+
+
 def _identity(stat: os.stat_result) -> list[int]:
     # An inode number alone can come back for a new folder; its change time cannot.
     return [stat.st_dev, stat.st_ino, stat.st_ctime_ns, stat.st_mtime_ns]

@@ -1,16 +1,22 @@
-"""Write a whole site at once: into a temporary folder, then swapped in for out/.
+"""Write a whole site at once, so that a failed build leaves out/ as it was.
 
-The build fills the folder through a Writer, file by file as the workers hand them
-over, and keeps only their names and sizes.
+A first build, or one into an out/ it cannot trust, fills a temporary folder
+file by file, linking unchanged files from the last out/, and then swaps it in
+for out/. A build that updates the out/ its last build made writes only the
+files that changed into the temporary folder, and moves them into out/ when it
+is done, removing what is no longer made: a site of thousands of files is not
+linked and removed file by file for an edit that touches a few.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from newsletter.errors import NewsletterError
@@ -40,19 +46,23 @@ def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
 
 
 class Writer:
-    """Writes files into a staging folder; a file as it was in the previous out/ is
-    hard-linked from there instead, keeping its time stamp."""
+    """Writes files into a staging folder. A file as it was in the previous out/ is
+    hard-linked from there instead, keeping its time stamp; when out/ is updated in
+    place, it is left where it is."""
 
-    def __init__(self, folder: Path, previous: Path) -> None:
+    def __init__(self, folder: Path, previous: Path, *, in_place: bool = False) -> None:
         self.folder = folder
         # Plain strings and descriptors: a site has thousands of files, and pathlib and
         # buffered files cost more than the writing.
         self._into, self._from = f"{folder}{os.sep}", f"{previous}{os.sep}"
         self._folders = {""}  # folders made so far, relative to the staging folder
         self._previous = previous.is_dir()  # a first build has nothing to compare with
+        self.in_place = in_place and self._previous
+        self.written: set[str] = set()  # into the staging folder
+        self._present: set[str] | None = None  # the files of out/, when updated in place
 
     def write(self, relative: str, data: bytes) -> bool:
-        """Put *data* at *relative*; return False when it was linked, unchanged."""
+        """Put *data* at *relative*; return False when it was kept, unchanged."""
         if not is_inside(relative):
             raise NewsletterError(f"{relative}: an output must stay inside the out/ folder")
         if self._previous and _same(self._from + relative, data) and self.link(relative):
@@ -71,12 +81,15 @@ class Writer:
                 view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
+        self.written.add(relative)
         return True
 
     def link(self, relative: str) -> bool:
-        """Link *relative* from the previous out/, unread; False when it is not there."""
+        """Keep *relative* from the previous out/, unread; False when it is not there."""
         if not is_inside(relative):
             return False
+        if self.in_place:
+            return relative in self.present
         previous, target = self._from + relative, self._into + relative
         try:
             os.link(previous, target)
@@ -91,6 +104,19 @@ class Writer:
             return False
         return True
 
+    def where(self, relative: str) -> str:
+        """The path of a file put in place: in the staging folder, or kept in out/."""
+        if self.in_place and relative not in self.written:
+            return self._from + relative
+        return self._into + relative
+
+    @property
+    def present(self) -> set[str]:
+        """Every file in the previous out/, relative to it: read once."""
+        if self._present is None:
+            self._present = set(_files_under(self._from))
+        return self._present
+
     def _make_folder(self, relative: str) -> None:
         folder = relative.rpartition("/")[0]
         if folder not in self._folders:
@@ -99,18 +125,20 @@ class Writer:
 
 
 class Staging:
-    """A sibling of OUT_DIR that becomes it on commit(), and is removed otherwise.
+    """A sibling of OUT_DIR whose files end up in it on commit(); removed otherwise.
 
     Nothing touches OUT_DIR until commit(), so a failed or interrupted build leaves
-    the previous out/ as it was.
+    the previous out/ as it was. With *in_place*, for an out/ the last build made,
+    commit() moves the files written into out/ and removes from it what was not
+    kept; otherwise the staging folder, holding every file, replaces out/.
     """
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, *, in_place: bool = False) -> None:
         out_dir = out_dir.resolve()
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
         folder.chmod(0o755)  # mkdtemp makes it private; a published site is not
-        self.out_dir, self.writer = out_dir, Writer(folder, out_dir)
+        self.out_dir, self.writer = out_dir, Writer(folder, out_dir, in_place=in_place)
         self.paths: set[str] = set()
         self._removing: threading.Thread | None = None
         self._committed = False
@@ -122,13 +150,41 @@ class Staging:
                 raise NewsletterError(f"{path}: two outputs would be written to the same path")
             self.paths.add(path)
 
-    def commit(self) -> None:
-        """Replace out/ with the staging folder."""
-        old = _swap(self.writer.folder, self.out_dir)
+    def commit(self, *, in_place: bool = True) -> None:
+        """Put the claimed files in place as out/: nothing else is left in it. Without
+        *in_place*, out/ is replaced whole even when it could have been updated."""
+        writer = self.writer
+        if writer.in_place and in_place and not self._clashes():
+            with _signals_held():  # a Ctrl-C now would leave out/ half updated
+                _move_in(writer.folder, self.out_dir, sorted(writer.written))
+                _remove(self.out_dir, sorted(writer.present - self.paths))
+            self._committed = True
+            self._removing = threading.Thread(target=shutil.rmtree, args=(writer.folder, True))
+            self._removing.start()
+            return
+        if writer.in_place:  # not allowed, or a file goes where a folder is, or under a file
+            writer.in_place = False
+            for path in sorted(self.paths - writer.written):
+                if not writer.link(path):
+                    raise NewsletterError(f"{path}: removed from out/ while the build ran")
+        with _signals_held():
+            old = _swap(writer.folder, self.out_dir)
         self._committed = True
         if old is not None:  # removed while the build finishes; waited for on leaving
             self._removing = threading.Thread(target=shutil.rmtree, args=(old, True))
             self._removing.start()
+
+    def _clashes(self) -> bool:
+        """Tell whether a written file would go where out/ has a folder, or under a file
+        of out/ that stays."""
+        present = self.writer.present
+        for path in self.writer.written:
+            if os.path.isdir(os.path.join(self.out_dir, path)):
+                return True
+            parts = path.split("/")
+            if any("/".join(parts[:end]) in present for end in range(1, len(parts))):
+                return True
+        return False
 
     def __enter__(self) -> Staging:
         return self
@@ -178,3 +234,59 @@ def _swap(staging: Path, out_dir: Path) -> Path | None:
     out_dir.rename(old)
     staging.rename(out_dir)
     return old
+
+
+def _move_in(staging: Path, out_dir: Path, paths: Iterable[str]) -> None:
+    """Move each of *paths* from *staging* into *out_dir*, over the file there."""
+    made: set[str] = set()
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        if folder not in made:
+            os.makedirs(os.path.join(out_dir, folder), exist_ok=True)
+            made.add(folder)
+        os.replace(os.path.join(staging, path), os.path.join(out_dir, path))
+
+
+def _remove(out_dir: Path, paths: Iterable[str]) -> None:
+    """Remove *paths* from *out_dir*, and the folders that leaves empty."""
+    folders: set[str] = set()
+    for path in paths:
+        os.unlink(os.path.join(out_dir, path))
+        folders.add(path.rpartition("/")[0])
+    for folder in sorted(folders, key=lambda f: f.count("/"), reverse=True):
+        while folder:
+            try:
+                os.rmdir(os.path.join(out_dir, folder))
+            except OSError:  # not empty
+                break
+            folder = folder.rpartition("/")[0]
+
+
+def _files_under(root: str) -> Iterator[str]:
+    """Every file under ROOT (a path ending in a separator), relative to it, with /."""
+    pending = [("", root)]
+    while pending:
+        prefix, where = pending.pop()
+        with os.scandir(where) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((f"{prefix}{entry.name}/", entry.path))
+                else:
+                    yield prefix + entry.name
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold back Ctrl-C and termination until the block is done (where the system can)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if (
+        not hasattr(signal, "pthread_sigmask")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

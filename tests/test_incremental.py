@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter import cache, manifest
+from newsletter import cache, manifest, output
 from newsletter.build import build
 from newsletter.cache import decode, encode
 from newsletter.errors import NewsletterError
@@ -267,6 +267,62 @@ def test_after_an_edit_every_file_with_the_same_bytes_is_the_same_file(project: 
     assert "news/older.html" in changed and "index.html" not in changed  # summaries only
     for path in same:
         assert after[path] == before[path], path  # linked from the last out/, not rewritten
+
+
+def test_an_edit_updates_out_in_place(project: Path, tmp_path: Path) -> None:
+    build(project, project / "out", AS_OF)
+    folder = (project / "out").stat().st_ino
+    item = project / "items" / "older.yaml"
+    item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
+    build(project, project / "out", AS_OF)
+    assert (project / "out").stat().st_ino == folder  # the same folder, not a new one
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+    assert not list(project.glob(".out.*"))  # no staging folder left beside it
+
+
+def test_a_build_stopped_while_updating_out_is_followed_by_a_whole_one(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(project, project / "out", AS_OF)
+    moved = []
+
+    def move_one_then_fail(staging: Path, out_dir: Path, paths: list[str]) -> None:
+        real_move_in(staging, out_dir, paths[:1])
+        moved.extend(paths[:1])
+        raise OSError("the disk is full")
+
+    real_move_in = output._move_in
+    monkeypatch.setattr(output, "_move_in", move_one_then_fail)
+    item = project / "items" / "older.yaml"  # its body is its last field
+    item.write_text(item.read_text("utf-8") + "\n  Later news.\n", "utf-8")
+    with pytest.raises(OSError, match="the disk is full"):
+        build(project, project / "out", AS_OF)
+    assert moved  # out/ is half updated: the manifest is gone with it
+    assert not (project / ".newsletter" / "build.json").exists()
+    monkeypatch.setattr(output, "_move_in", real_move_in)
+    folder = (project / "out").stat().st_ino
+    build(project, project / "out", AS_OF)
+    assert (project / "out").stat().st_ino != folder  # replaced whole
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ({"a": b"file", "b": b"kept"}, {"a/inside": b"now a folder", "b": b"kept"}),
+        ({"a/inside": b"folder", "b": b"kept"}, {"a": b"now a file", "b": b"kept"}),
+    ],
+)
+def test_a_file_that_becomes_a_folder_replaces_out_whole(
+    tmp_path: Path, before: dict[str, bytes], after: dict[str, bytes]
+) -> None:
+    write_outputs(tmp_path / "out", before)
+    with output.Staging(tmp_path / "out", in_place=True) as staging:
+        staging.claim(after)
+        for path, data in after.items():
+            staging.writer.write(path, data)
+        staging.commit()
+    assert snapshot(tmp_path / "out") == after
 
 
 def test_outputs_an_item_took_with_it_are_gone_folders_and_all(
