@@ -42,12 +42,8 @@ def code_fingerprint() -> str:
 
 def fingerprint(*parts: bytes | str) -> str:
     """Hash *parts* into a key: the same parts, in the same order, give the same key."""
-    digest = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "big"))
-        digest.update(data)
-    return digest.hexdigest()
+    data = [part.encode() if isinstance(part, str) else part for part in parts]
+    return hashlib.sha256(b"".join(len(d).to_bytes(8, "big") + d for d in data)).hexdigest()
 
 
 class Cache:

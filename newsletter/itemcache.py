@@ -7,13 +7,14 @@ changes (both change what an item file means), and when it cannot be read.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from newsletter.cache import code_fingerprint, fingerprint
 from newsletter.config import CONFIG_FILE, Config, load_config
@@ -58,7 +59,7 @@ def read_memo(folder: Path, context: str) -> Memo:
     memo: Memo = {}
     for path in sorted(folder.glob("*.json")):
         try:
-            stored = json.loads(path.read_bytes())
+            stored = orjson.loads(path.read_bytes())
             if stored.get("context") == context:
                 memo.update((key, _decode(entry)) for key, entry in stored["items"].items())
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -80,7 +81,7 @@ def write_memo(folder: Path, context: str, memo: Memo, known: set[str], keep: se
             continue
         entries = {key: _encode(*memo[key]) for key in keys}
         partial = folder / f".{part}.json.{os.getpid()}"
-        partial.write_text(json.dumps({"context": context, "items": entries}), "utf-8")
+        partial.write_bytes(orjson.dumps({"context": context, "items": entries}))
         partial.replace(path)
 
 

@@ -84,7 +84,7 @@ class Item:
         """The body rendered to HTML, links made absolute; rendered when first asked for."""
         return render_markdown(self.body, self.base_url)
 
-    @property
+    @cached_property
     def topics(self) -> tuple[str, ...]:
         """Its tags, then its department, each once: every feed it belongs to besides the site's."""
         return tuple(dict.fromkeys([*self.tags, *([self.department] if self.department else [])]))

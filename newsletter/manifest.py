@@ -11,13 +11,14 @@ an ordinary build, which the cache makes cheap anyway.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+import orjson
 
 from newsletter.cache import fingerprint
 from newsletter.config import Config
@@ -91,7 +92,7 @@ def item_prints(root: Path, state: Path | None = None) -> dict[str, str]:
 def _read_stats(path: Path) -> dict[str, object]:
     """The stored sizes, times and prints; anything unexpected in them is a miss."""
     try:
-        stats = json.loads(path.read_bytes())
+        stats = orjson.loads(path.read_bytes())
     except (OSError, ValueError):
         return {}
     return stats if isinstance(stats, dict) else {}
@@ -101,7 +102,7 @@ def _write_json(state: Path, name: str, data: object) -> None:
     partial = state / f".{name}.{os.getpid()}"
     with contextlib.suppress(OSError):  # without it, the next build is merely slower
         state.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(data), "utf-8")
+        partial.write_bytes(orjson.dumps(data))
         partial.replace(state / name)
 
 
@@ -118,7 +119,7 @@ def signature(
 def last_build(root: Path, out_dir: Path, config: Config) -> Manifest | None:
     """Return the manifest of the build that made OUT_DIR as it is now, if there is one."""
     try:
-        data = json.loads((root / config.state_dir / BUILD_FILE).read_bytes())
+        data = orjson.loads((root / config.state_dir / BUILD_FILE).read_bytes())
         data["warnings"] = [Problem(**problem) for problem in data["warnings"]]
         last = Manifest(**data)
         stat = out_dir.stat()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -24,14 +25,13 @@ from newsletter.errors import NewsletterError
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
+# A part of a path that is empty, "." or "..", or a NUL or backslash anywhere.
+_OUTSIDE = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|[\0\\]")
+
+
 def is_inside(relative: str) -> bool:
     """Tell whether *relative* names a file inside the folder it is relative to."""
-    parts = relative.split("/")
-    return (
-        "\0" not in relative
-        and "\\" not in relative
-        and all(part not in ("", ".", "..") for part in parts)
-    )
+    return _OUTSIDE.search(relative) is None
 
 
 def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
