@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,8 +21,8 @@ from newsletter.items import Item
 from newsletter.jobs import Job, Outcome, Sink, Workers, return_large_blocks, run_jobs
 from newsletter.manifest import forget, item_prints, last_build, remember
 from newsletter.output import Staging
-from newsletter.site import CONTENT, SitePlan, plan_site
-from newsletter.templates import templates_fingerprint
+from newsletter.site import CONTENT, SitePlan, plan_site, warm_up
+from newsletter.templates import Templates, templates_fingerprint
 
 
 class Progress(Protocol):
@@ -79,7 +80,8 @@ def build(
     # The workers are forked first, while this process holds little.
     # An out/ the last build made is updated in place; any other is replaced whole.
     in_place = last is not None
-    with Workers(workers) as pool, Staging(out_dir, in_place=in_place) as staging, _frozen():
+    warm = functools.partial(warm_up, Templates(root, context))
+    with Workers(workers, warm) as pool, Staging(out_dir, in_place=in_place) as staging, _frozen():
         catalog = load_catalog(root, strict=strict, config=config, prints=prints, workers=pool)
         gc.freeze()  # the items live as long as the build: spare the collector their walk
         published = select_published(catalog.items, moment)

@@ -90,6 +90,11 @@ def inline_css(html: str) -> str:
     return "<!DOCTYPE html>\n" + body
 
 
+def load_inliner() -> None:
+    """Import premailer ahead of the first email, as a worker process does on starting."""
+    _inliner_class()
+
+
 @functools.cache
 def _inliner_class() -> type[Any]:
     """premailer's Premailer, remembering what it made of each stylesheet.

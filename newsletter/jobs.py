@@ -95,9 +95,11 @@ class Sink:
 class Workers:
     """A pool of forked worker processes, or none for a build on one core."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, warm_up: Callable[[], object] | None = None) -> None:
+        """Start *count* workers, each of which first calls *warm_up*."""
         usable = count > 1 and "fork" in multiprocessing.get_all_start_methods()
-        self.pool = multiprocessing.get_context("fork").Pool(count) if usable else None
+        context = multiprocessing.get_context("fork")
+        self.pool = context.Pool(count, initializer=warm_up) if usable else None
         self.count = count
 
     def __enter__(self) -> Workers:

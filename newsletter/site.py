@@ -9,6 +9,7 @@ picklable arguments, so that it can run in a worker process.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from newsletter.cache import Cache, fingerprint
 from newsletter.config import Config
 from newsletter.digest_pages import render_archive
 from newsletter.digests import Digest, group_into_digests, render_digest
+from newsletter.emails import load_inliner
 from newsletter.feeds import (
     Channel,
     FeedDocument,
@@ -81,6 +83,20 @@ def plan_site(
     plan.jobs.extend(_digest_job(digest, config, templates, context) for digest in digests)
     plan.jobs.append(_digest_archive_job(digests, config, templates, context))
     return plan
+
+
+# The templates the jobs render (with those they extend and include).
+_PAGES = ("item.html", "entry_content.html", "index.html", "digest.html", "digests.html")
+
+
+def warm_up(templates: Templates) -> None:
+    """Ready a worker process while the build reads the items: compile the templates,
+    import the email CSS inliner. Any error is left for the job that meets it to report."""
+    with contextlib.suppress(Exception):
+        env = cached_environment(templates)
+        for name in (*_PAGES, "email.html"):
+            env.get_template(name)
+        load_inliner()
 
 
 def _item_job(item: Item, config: Config, templates: Templates, context: str) -> Job:

@@ -140,6 +140,22 @@ def test_items_read_by_worker_processes_report_their_problems(project: Path) -> 
     assert not (project / "out").exists()
 
 
+def test_a_broken_template_is_reported_by_worker_processes_too(project: Path) -> None:
+    # Workers compile the templates as they start: an error there must not stop them.
+    for day in range(PARALLEL_MIN + 8):
+        text = f"title: Story {day}\ndate: 2024-03-{day % 28 + 1:02}\nbody: Body.\n"
+        (project / "items" / f"story-{day}.yaml").write_text(text, "utf-8")
+    (project / "templates").mkdir()
+    (project / "templates" / "item.html").write_text(
+        '{% extends "default:item.html" %}\n\n{% block title %}{{ item.title }{% endblock %}\n',
+        "utf-8",
+    )
+    with pytest.raises(NewsletterError) as caught:
+        build(project, project / "out", date(2024, 4, 30), workers=2)
+    assert str(caught.value.problems[0]).startswith("templates/item.html:3: ")
+    assert not (project / "out").exists()
+
+
 def test_a_build_leaves_nothing_frozen_from_the_collector(project: Path) -> None:
     build(project, project / "out", date(2024, 4, 30))
     assert gc.get_freeze_count() == 0  # serve builds again and again in one process
