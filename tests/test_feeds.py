@@ -141,3 +141,42 @@ def test_topic_feeds_cover_tags_and_departments(out: Path) -> None:
     ]
     department = feedparser.parse(str(out / "tags" / f"{DEPARTMENT}.atom"))
     assert [e.title for e in department.entries] == [SYMBOLS, "Ny forskning på Radiumhospitalet"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"title": SYMBOLS, "summary": "", "authors": ()},
+        {
+            "summary": 'Line one\r\nline "two"\tand <three> & more',
+            "link": "https://x.org/?a=1&b='2'",
+        },
+        {
+            "authors": ("Ola & Kari", 'Per "P" <per@example.org>'),
+            "lang": "nb",
+            "tags": ("a&b", 'c"d'),
+        },
+    ],
+)
+def test_entries_written_here_are_feedgens_byte_for_byte(
+    project: Path, changes: dict[str, object]
+) -> None:
+    from dataclasses import replace
+
+    from newsletter import feeds
+    from newsletter.config import load_config
+    from newsletter.itemcache import load_catalog
+
+    config = load_config(project)
+    items = tuple(replace(item, **changes) for item in load_catalog(project).items)
+    content = {item.id: f"<p>{item.title} &amp; 'more'</p>\r\n" for item in items}
+    content[items[0].id] = ""  # an item without a body
+    channel = feeds.Channel("feed", "T & T", "S", "feed", items)
+    links = (("prev-archive", "https://x.org/archive/2024-03.atom"),)
+    fg = feeds._generator(channel, config, content, "atom")  # every entry by feedgen
+    for rel, href in links:
+        fg.link(href=href, rel=rel, type="application/atom+xml")
+    fg.register_extension("history", feeds._History, None, atom=True, rss=False)
+    expected = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    assert feeds._atom(channel, config, content, links, archived=True) == expected
