@@ -89,14 +89,18 @@ def plan_site(
 _PAGES = ("item.html", "entry_content.html", "index.html", "digest.html", "digests.html")
 
 
-def warm_up(templates: Templates) -> None:
-    """Ready a worker process while the build reads the items: compile the templates,
-    import the email CSS inliner. Any error is left for the job that meets it to report."""
+def warm_up(templates: Templates, *, emails: bool) -> None:
+    """Ready a worker process while the build reads the items: compile the templates
+    and, with *emails*, import the CSS inliner. A build after an edit has only a few
+    jobs, and would wait for this; a first build's workers have items to read first,
+    and hold less memory without the inliner until the emails come. Any error is left
+    for the job that meets it to report."""
     with contextlib.suppress(Exception):
         env = cached_environment(templates)
         for name in (*_PAGES, "email.html"):
             env.get_template(name)
-        load_inliner()
+        if emails:
+            load_inliner()
 
 
 def _item_job(item: Item, config: Config, templates: Templates, context: str) -> Job:
