@@ -47,19 +47,25 @@ class Channel:
     items: tuple[Item, ...]
 
 
-def channels_of(items: Sequence[Item], config: Config) -> list[Channel]:
-    """Return the site feed and one feed per tag and department, in path order."""
+def channels_of(
+    items: Sequence[Item], config: Config, topics: Topics | None = None
+) -> list[Channel]:
+    """Return the site feed and one feed per tag and department, in path order.
+    *topics* are those of *items*, if already worked out."""
     channels = [Channel("feed", config.title, config.subtitle, "feed", tuple(items))]
-    for slug, (label, members) in sorted(topics_of(items).items()):
+    for slug, (label, members) in sorted((topics or topics_of(items)).items()):
         title = f"{config.title}: {label}"
         subtitle = f"{config.subtitle} ({label})"
         channels.append(Channel(f"tags/{slug}", title, subtitle, f"tags/{slug}", tuple(members)))
     return channels
 
 
-def topics_of(items: Sequence[Item]) -> dict[str, tuple[str, list[Item]]]:
+Topics = dict[str, tuple[str, list[Item]]]  # slug: (label, items)
+
+
+def topics_of(items: Sequence[Item]) -> Topics:
     """Group items by the slug of each tag and department: {slug: (label, items)}."""
-    topics: dict[str, tuple[str, list[Item]]] = {}
+    topics: Topics = {}
     for item in items:
         for label in item.topics:
             slug = slugify(label)
@@ -79,11 +85,13 @@ class FeedDocument:
     formats: tuple[str, ...]  # of "atom", "rss", "json"
 
 
-def feed_documents(items: Sequence[Item], config: Config) -> list[FeedDocument]:
+def feed_documents(
+    items: Sequence[Item], config: Config, topics: Topics | None = None
+) -> list[FeedDocument]:
     """Describe every feed document of *items* (newest first), archives included."""
     documents = []
     periods = Periods(items, config.tz)
-    for channel in channels_of(items, config):
+    for channel in channels_of(items, config, topics):
         period = periods.month if channel.path == "feed" else periods.year  # a topic's: yearly
         history = split_history(channel.items, config.feed.entries, period)
         newest = history.newest_archive

@@ -23,6 +23,7 @@ from newsletter.emails import load_inliner
 from newsletter.feeds import (
     Channel,
     FeedDocument,
+    Topics,
     feed_documents,
     render_feed_document,
     topics_of,
@@ -76,9 +77,10 @@ def plan_site(
     for item in published:
         plan.content.jobs[item.id] = job = _item_job(item, config, templates, context)
         plan.item_jobs.append(job)
-    for document in feed_documents(published, config):
+    topics = topics_of(published)
+    for document in feed_documents(published, config, topics):
         plan.jobs.append(_feed_job(document, config, plan.content, context))
-    plan.jobs.append(_index_job(published, digests, config, templates, context))
+    plan.jobs.append(_index_job(published, topics, digests, config, templates, context))
     plan.jobs.append(_calendar_job(published, config, context))
     plan.jobs.extend(_digest_job(digest, config, templates, context) for digest in digests)
     plan.jobs.append(_digest_archive_job(digests, config, templates, context))
@@ -121,7 +123,7 @@ def render_item(item: Item, config: Config, templates: Templates) -> Files:
 def _feed_job(document: FeedDocument, config: Config, content: Content, context: str) -> Job:
     channel = document.channel
     parts = [channel.path, channel.title, repr(document.links), repr(document.formats)]
-    key = fingerprint(context, "feed", *parts, str(document.archived), *_prints(channel.items))
+    key = fingerprint(context, "feed", *parts, str(document.archived), _prints(channel.items))
     # The HTML of the document's own items only: a worker needs nothing more.
     return Job(key, lambda: (render_feed, (document, config, _html_of(channel, content))))
 
@@ -137,16 +139,17 @@ def render_feed(document: FeedDocument, config: Config, html: dict[str, bytes]) 
 
 def _index_job(
     items: Sequence[Item],
+    topics_of_items: Topics,
     digests: Sequence[Digest],
     config: Config,
     templates: Templates,
     context: str,
 ) -> Job:
     latest = digests[-1] if digests else None
-    topics = [(slug, label) for slug, (label, _) in sorted(topics_of(items).items())]
+    topics = [(slug, label) for slug, (label, _) in sorted(topics_of_items.items())]
     newest = list(items[:INDEX_ITEMS])
     key = fingerprint(
-        context, "index", _digest_print(latest) if latest else "", repr(topics), *_prints(newest)
+        context, "index", _digest_print(latest) if latest else "", repr(topics), _prints(newest)
     )
     return Job(
         key, lambda: (render_index_page, (newest, topics, latest, config, templates)), local=True
@@ -164,7 +167,7 @@ def render_index_page(
 
 def _calendar_job(items: Sequence[Item], config: Config, context: str) -> Job:
     events = [item for item in items if item.event]
-    key = fingerprint(context, "calendar", *_prints(events))
+    key = fingerprint(context, "calendar", _prints(events))
     return Job(key, lambda: (render_calendar, (events, config)))
 
 
@@ -184,7 +187,7 @@ def render_digest_folder(digest: Digest, config: Config, templates: Templates) -
 def _digest_archive_job(
     digests: Sequence[Digest], config: Config, templates: Templates, context: str
 ) -> Job:
-    key = fingerprint(context, "digests", *(_digest_print(digest) for digest in digests))
+    key = fingerprint(context, "digests", "\n".join(map(_digest_print, digests)))
     return Job(key, lambda: (render_digest_archive, (digests, config, templates)), local=True)
 
 
@@ -194,10 +197,11 @@ def render_digest_archive(digests: Sequence[Digest], config: Config, templates: 
 
 
 def _digest_print(digest: Digest) -> str:
-    items = ",".join(_prints(digest.items))
-    events = ",".join(_prints(digest.events))
+    items, events = _prints(digest.items), _prints(digest.events)
     return f"{digest.period.key}:{digest.complete}:{items}:{events}"
 
 
-def _prints(items: Sequence[Item]) -> list[str]:
-    return [item.fingerprint for item in items]
+def _prints(items: Sequence[Item]) -> str:
+    """The fingerprints of *items*, in order, as one part of a key (each is fixed-length
+    hex, so joined they stay unambiguous)."""
+    return ",".join([item.fingerprint for item in items])
