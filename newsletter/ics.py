@@ -1,20 +1,28 @@
-"""The events calendar, events.ics: one VEVENT per published event (RFC 5545)."""
+"""The events calendar, events.ics: one VEVENT per published event (RFC 5545).
+
+icalendar is imported when the calendar is rendered: a build after an edit that
+touches no event should not pay for it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, timedelta
-
-import icalendar
+from typing import TYPE_CHECKING
 
 from newsletter.config import Config
 from newsletter.items import Event, Item
+
+if TYPE_CHECKING:
+    import icalendar
 
 CALENDAR_FILE = "events.ics"
 
 
 def render_calendar(items: Sequence[Item], config: Config) -> dict[str, bytes]:
     """Render events.ics holding every event of ITEMS, byte for byte the same each time."""
+    import icalendar
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//{config.host}//newsletter//EN")
     calendar.add("version", "2.0")
@@ -34,6 +42,8 @@ def render_calendar(items: Sequence[Item], config: Config) -> dict[str, bytes]:
 
 
 def _vevent(item: Item, event: Event, config: Config) -> icalendar.Event:
+    import icalendar
+
     vevent = icalendar.Event()
     authority = (config.id_authority or config.host).split(",")[0]
     vevent.add("uid", f"{item.id}@{authority}")
