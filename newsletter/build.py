@@ -17,7 +17,7 @@ from newsletter.config import CONFIG_FILE, Config, load_config
 from newsletter.digests import check_email_sizes
 from newsletter.errors import NewsletterError, Problem
 from newsletter.itemcache import load_catalog
-from newsletter.items import Item
+from newsletter.items import Item, item_files
 from newsletter.jobs import Job, Outcome, Sink, Workers, return_large_blocks, run_jobs
 from newsletter.manifest import forget, item_prints, last_build, remember
 from newsletter.output import Staging
@@ -69,7 +69,8 @@ def build(
     """Build the project at ROOT into OUT_DIR as it stands at AS_OF."""
     config = load_config(root)
     moment = resolve_as_of(as_of, config)
-    context, prints = _context(root), item_prints(root, root / config.state_dir)
+    found = item_files(root)  # walked once, for the prints and the items
+    context, prints = _context(root), item_prints(root, root / config.state_dir, found)
     last = last_build(root, out_dir, config)
     if last is not None and last.unchanged(prints, context, config, moment, strict):
         total, shown, digests, files = last.counts
@@ -82,7 +83,9 @@ def build(
     in_place = last is not None
     warm = functools.partial(warm_up, Templates(root, context), emails=in_place)
     with Workers(workers, warm) as pool, Staging(out_dir, in_place=in_place) as staging, _frozen():
-        catalog = load_catalog(root, strict=strict, config=config, prints=prints, workers=pool)
+        catalog = load_catalog(
+            root, strict=strict, config=config, prints=prints, workers=pool, files=found
+        )
         gc.freeze()  # the items live as long as the build: spare the collector their walk
         published = select_published(catalog.items, moment)
         cache = Cache(root / config.state_dir / CACHE_FILE)

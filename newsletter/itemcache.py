@@ -19,7 +19,7 @@ import orjson
 from newsletter.cache import code_fingerprint, fingerprint
 from newsletter.config import CONFIG_FILE, Config, load_config
 from newsletter.errors import Problem
-from newsletter.items import Catalog, Event, Image, Item, Memo, load_items
+from newsletter.items import Catalog, Event, Image, Item, ItemFiles, Memo, load_items
 from newsletter.jobs import Workers
 from newsletter.model import ID_PATTERN
 
@@ -35,6 +35,7 @@ def load_catalog(
     config: Config | None = None,
     prints: Mapping[str, str] | None = None,
     workers: Workers | None = None,
+    files: ItemFiles | None = None,
 ) -> Catalog:
     """Validate the configuration and every item; raise every problem at once.
 
@@ -46,7 +47,9 @@ def load_catalog(
     context = fingerprint(code_fingerprint(), (root / CONFIG_FILE).read_bytes())
     memo = read_memo(folder, context)
     known = set(memo)
-    catalog = load_items(root, config, strict=strict, memo=memo, prints=prints, workers=workers)
+    catalog = load_items(
+        root, config, strict=strict, memo=memo, prints=prints, workers=workers, files=files
+    )
     keep = {item.fingerprint for item in catalog.items}
     if keep != known:
         with contextlib.suppress(OSError):  # a read-only project is checked all the same

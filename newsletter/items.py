@@ -114,6 +114,7 @@ def load_items(
     memo: Memo | None = None,
     prints: Mapping[str, str] | None = None,
     workers: Workers | None = None,
+    files: ItemFiles | None = None,
 ) -> Catalog:
     """Read and validate every item under ROOT/items; raise all problems at once.
 
@@ -121,14 +122,14 @@ def load_items(
     filled, so that an unchanged file is never parsed twice. *prints* maps file
     names to the fingerprints they had a moment ago: a file found in the memo by
     its print is not even read again. The files left to parse are parsed by
-    *workers*, where given.
+    *workers*, where given. *files* are those item_files() found, if already known.
     """
     problems: list[Problem] = []
     memo = {} if memo is None else memo
     prints = prints or {}
     keys: list[str] = []
     unread: list[tuple[bytes, str, str, str, Config]] = []
-    for path, label in _item_files(root, problems):
+    for path, label in _item_files(root, problems, files):
         key = prints.get(label, "")
         if key not in memo:
             try:
@@ -170,7 +171,10 @@ def _parse_item(
         return None, exc.problems
 
 
-def item_files(root: Path) -> list[tuple[str, str]] | None:
+ItemFiles = list[tuple[str, str]]  # (name from the project, path), as item_files() finds them
+
+
+def item_files(root: Path) -> ItemFiles | None:
     """Every file under ROOT/items, as (its name from ROOT, its path), in path order.
 
     None when there is no items/ folder. Links to folders are not followed.
@@ -178,7 +182,7 @@ def item_files(root: Path) -> list[tuple[str, str]] | None:
     folder = root / ITEMS_DIR
     if not folder.is_dir():
         return None
-    found: list[tuple[str, str]] = []
+    found: ItemFiles = []
     pending = [(str(folder), f"{ITEMS_DIR}/")]
     while pending:
         where, prefix = pending.pop()
@@ -188,12 +192,14 @@ def item_files(root: Path) -> list[tuple[str, str]] | None:
                     pending.append((entry.path, f"{prefix}{entry.name}/"))
                 else:
                     found.append((prefix + entry.name, entry.path))
-    found.sort(key=lambda pair: pair[0].split("/"))
+    found.sort(key=lambda pair: pair[0].replace("/", "\0"))  # part by part, quickly
     return found
 
 
-def _item_files(root: Path, problems: list[Problem]) -> Iterator[tuple[str, str]]:
-    files = item_files(root)
+def _item_files(
+    root: Path, problems: list[Problem], files: ItemFiles | None
+) -> Iterator[tuple[str, str]]:
+    files = item_files(root) if files is None else files
     if files is None:
         problems.append(Problem(ITEMS_DIR, 0, "", "folder not found; create it for the items"))
         return

@@ -23,7 +23,7 @@ import orjson
 from newsletter.cache import fingerprint
 from newsletter.config import Config
 from newsletter.errors import Problem
-from newsletter.items import Item, item_files
+from newsletter.items import Item, ItemFiles, item_files
 from newsletter.output import is_inside
 from newsletter.periods import latest_complete
 
@@ -58,7 +58,9 @@ class Manifest:
         return signature(context, prints, published, config, as_of, strict) == self.signature
 
 
-def item_prints(root: Path, state: Path | None = None) -> dict[str, str]:
+def item_prints(
+    root: Path, state: Path | None = None, files: ItemFiles | None = None
+) -> dict[str, str]:
     """Fingerprint every file under items/ as load_items does: {name: print}, in name order.
 
     With a state folder, a file whose size, inode and change time are those it had
@@ -69,7 +71,7 @@ def item_prints(root: Path, state: Path | None = None) -> dict[str, str]:
     known = _read_stats(state / PRINTS_FILE) if state else {}
     prints, stats = {}, {}
     now = time.time_ns()
-    for label, path in item_files(root) or []:
+    for label, path in (item_files(root) if files is None else files) or []:
         try:
             stat = os.stat(path)
             seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
