@@ -19,7 +19,7 @@ from newsletter.digest_pages import render_web_version
 from newsletter.emails import render_email
 from newsletter.errors import NewsletterError, Problem
 from newsletter.itemcache import load_catalog
-from newsletter.items import Item
+from newsletter.items import SORT_KEY, Item
 from newsletter.output import merge_outputs, write_outputs
 from newsletter.periods import Period, parse_period, periods_from
 from newsletter.templates import make_environment
@@ -69,7 +69,7 @@ class _Timeline:
     """Items by publication and events by start, sorted once for every period's look-up."""
 
     def __init__(self, published: Sequence[Item]) -> None:
-        self.items = sorted(published, key=lambda item: item.sort_key)
+        self.items = sorted(published, key=SORT_KEY)
         self.dates = [item.published for item in self.items]
         self.events = sorted(
             (item for item in published if item.event),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -89,10 +90,9 @@ class Item:
         """Its tags, then its department, each once: every feed it belongs to besides the site's."""
         return tuple(dict.fromkeys([*self.tags, *([self.department] if self.department else [])]))
 
-    @property
-    def sort_key(self) -> tuple[datetime, str]:
-        """Order items oldest first, ties broken by id; reverse it for newest first."""
-        return (self.published, self.id)
+
+# Orders items oldest first, ties broken by id; reversed, newest first.
+SORT_KEY = operator.attrgetter("published", "id")
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def load_items(
         problems = [Problem(p.path, p.line, p.field, p.message) for p in problems]
     if any(p.severity == "error" for p in problems):
         raise NewsletterError(problems)
-    items.sort(key=lambda item: item.sort_key, reverse=True)
+    items.sort(key=SORT_KEY, reverse=True)
     return Catalog(tuple(items), tuple(problems))
 
 
