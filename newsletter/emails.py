@@ -30,6 +30,7 @@ COLUMN = 560  # the 600 px column less its padding: the widest an image is shown
 TEXT_WIDTH = 78
 PREHEADER_LIMIT = 140
 _MEMO_LIMIT = 64  # stylesheets remembered by inline_css; a build has one or two
+_ONE_LINE = re.compile(r"[^\t\n\x0b\x0c\r]*\Z")  # no whitespace textwrap would change
 _DOCTYPE = re.compile(rb"^\s*<!doctype[^>]*>\s*", re.IGNORECASE)
 # .eml files are stored with \n; smtplib turns them into \r\n when sending.
 _POLICY = default_policy.clone(linesep="\n", max_line_length=78)
@@ -214,6 +215,8 @@ def _heading(text: str) -> list[str]:
 
 def _para(text: str) -> list[str]:
     """Wrap *text* at 78 columns without breaking a word or a link."""
+    if 0 < len(text) <= TEXT_WIDTH and text == text.strip() and _ONE_LINE.match(text):
+        return [text]  # what textwrap makes of it, without its cost: most lines are short
     return textwrap.wrap(text, TEXT_WIDTH, break_long_words=False, break_on_hyphens=False) or [""]
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from datetime import date
 from email import policy
 from email.message import EmailMessage
@@ -11,7 +12,10 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from newsletter import emails
 from newsletter.digests import write_digest
 from newsletter.emails import inline_css
 from newsletter.errors import NewsletterError
@@ -240,3 +244,9 @@ def test_an_undefined_variable_in_an_email_template_is_a_located_error(
     message = "'newsletter.digests.Digest object' has no attribute 'nope'"
     assert str(raised.value).startswith("templates/email.html")
     assert str(raised.value).endswith(f": {message}")
+
+
+@given(st.text(alphabet=" \t\nab-é\xa0\u2003/:.", max_size=90))
+def test_lines_of_the_text_email_wrap_as_textwrap_wraps_them(text: str) -> None:
+    expected = textwrap.wrap(text, 78, break_long_words=False, break_on_hyphens=False) or [""]
+    assert emails._para(text) == expected
