@@ -175,8 +175,8 @@ class Staging:
             self._removing.start()
 
     def _clashes(self) -> bool:
-        """Tell whether a written file would go where out/ has a folder, or under a file
-        of out/ that stays."""
+        """Tell whether a written file would go where out/ has a folder, or where it has
+        a file that would have to be a folder."""
         present = self.writer.present
         for path in self.writer.written:
             if os.path.isdir(os.path.join(self.out_dir, path)):
