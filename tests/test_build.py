@@ -5,14 +5,17 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from newsletter import output
 from newsletter.build import build
 from newsletter.errors import NewsletterError
 from newsletter.jobs import PARALLEL_MIN
@@ -159,3 +162,12 @@ def test_a_broken_template_is_reported_by_worker_processes_too(project: Path) ->
 def test_a_build_leaves_nothing_frozen_from_the_collector(project: Path) -> None:
     build(project, project / "out", date(2024, 4, 30))
     assert gc.get_freeze_count() == 0  # serve builds again and again in one process
+
+
+def test_ctrl_c_waits_while_out_is_being_updated() -> None:
+    done = []
+    with pytest.raises(KeyboardInterrupt), output._signals_held():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # Ctrl-C would stop the build here, out/ half updated
+        done.append("moved every file")
+    assert done == ["moved every file"]
