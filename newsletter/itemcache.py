@@ -1,5 +1,8 @@
 """Items read before, kept as JSON under the state folder so unchanged files skip parsing.
 
+An item is kept without its body, two thirds of its size: a build reads every item
+back, but needs the body of few, and reads those again from their files.
+
 The whole file is thrown away when the configuration or the package version
 changes (both change what an item file means), and when it cannot be read.
 """
@@ -22,10 +25,11 @@ from newsletter.errors import Problem
 from newsletter.items import Catalog, Event, Image, Item, ItemFiles, Memo, load_items
 from newsletter.jobs import Workers
 from newsletter.model import ID_PATTERN
+from newsletter.output import is_inside
 
 ITEMS_DIR = "items"  # in the state folder: one JSON file per first two hex digits of a key
 _TIMES = ("published", "updated", "start", "end")
-_ITEM_FIELDS = {field.name for field in fields(Item)}
+_STORED_FIELDS = {field.name for field in fields(Item)} - {"path"}  # where the project is now
 
 
 def load_catalog(
@@ -45,7 +49,7 @@ def load_catalog(
     config = config or load_config(root)
     folder = root / config.state_dir / ITEMS_DIR
     context = fingerprint(code_fingerprint(), (root / CONFIG_FILE).read_bytes())
-    memo = read_memo(folder, context)
+    memo = read_memo(folder, context, root)
     known = set(memo)
     catalog = load_items(
         root, config, strict=strict, memo=memo, prints=prints, workers=workers, files=files
@@ -57,14 +61,15 @@ def load_catalog(
     return catalog
 
 
-def read_memo(folder: Path, context: str) -> Memo:
-    """Return the items remembered in FOLDER for *context*, or none."""
+def read_memo(folder: Path, context: str, root: Path) -> Memo:
+    """Return the items remembered in FOLDER for *context*, or none; ROOT is the project."""
     memo: Memo = {}
+    where = f"{root}{os.sep}"  # the project's folder, to which the items' names are relative
     for path in sorted(folder.glob("*.json")):
         try:
             stored = orjson.loads(path.read_bytes())
             if stored.get("context") == context:
-                memo.update((key, _decode(entry)) for key, entry in stored["items"].items())
+                memo.update((key, _decode(entry, where)) for key, entry in stored["items"].items())
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # a damaged part costs the parsing of its items, nothing more
     return memo
@@ -93,6 +98,8 @@ def _encode(item: Item | None, problems: tuple[Problem, ...]) -> dict[str, Any]:
     if item is None:  # a file with errors
         return {"item": None, "problems": found}
     data = _plain(item)
+    data["body"] = None
+    del data["path"]
     data["image"] = _plain(item.image) if item.image else None
     data["event"] = _plain(item.event) if item.event else None
     return {"item": data, "problems": found}
@@ -104,15 +111,19 @@ def _plain(record: Any) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in pairs}
 
 
-def _decode(entry: dict[str, Any]) -> tuple[Item | None, tuple[Problem, ...]]:
+def _decode(entry: dict[str, Any], where: str) -> tuple[Item | None, tuple[Problem, ...]]:
     problems = tuple(Problem(**problem) for problem in entry["problems"])
     data = entry["item"]
     if data is None:
         return None, problems
-    if data.keys() != _ITEM_FIELDS:
+    if data.keys() != _STORED_FIELDS or data["body"] is not None:
         raise KeyError("the stored item has other fields")
     if not isinstance(data["id"], str) or not ID_PATTERN.match(data["id"]):
         raise ValueError("the stored item's id would name a file outside news/")
+    source = data["source"]
+    if not isinstance(source, str) or not source.startswith("items/") or not is_inside(source):
+        raise ValueError("the stored item's file is not under items/")
+    data["path"] = where + source
     _times(data)
     if data["image"]:
         data["image"] = Image(**data["image"])

@@ -65,7 +65,7 @@ class Item:
     published: datetime
     updated: datetime
     summary: str
-    body: str  # Markdown; see body_html
+    body: str | None  # Markdown; None when read back from the state folder: see markdown
     authors: tuple[str, ...]
     department: str | None
     tags: tuple[str, ...]
@@ -79,11 +79,18 @@ class Item:
 
     base_url: str
     fingerprint: str  # hash of the file's name and bytes: what every output of it depends on
+    path: str  # of its file, from where the build runs
+
+    @cached_property
+    def markdown(self) -> str:
+        """The body. An item read back from the state folder is kept without it (most
+        builds never need it): it is read again from the file, which must be unchanged."""
+        return self.body if self.body is not None else _read_body(self)
 
     @cached_property
     def body_html(self) -> str:
         """The body rendered to HTML, links made absolute; rendered when first asked for."""
-        return render_markdown(self.body, self.base_url)
+        return render_markdown(self.markdown, self.base_url)
 
     @cached_property
     def topics(self) -> tuple[str, ...]:
@@ -128,7 +135,7 @@ def load_items(
     memo = {} if memo is None else memo
     prints = prints or {}
     keys: list[str] = []
-    unread: list[tuple[bytes, str, str, str, Config]] = []
+    unread: list[tuple[bytes, str, str, str, Config, str]] = []
     for path, label in _item_files(root, problems, files):
         key = prints.get(label, "")
         if key not in memo:
@@ -140,7 +147,7 @@ def load_items(
                 continue
             key = fingerprint(label, data)
             if key not in memo:
-                unread.append((data, label, PurePosixPath(label).stem, key, config))
+                unread.append((data, label, PurePosixPath(label).stem, key, config, path))
         keys.append(key)
     calls = ((_parse_item, arguments) for arguments in unread)
     for index, read in (workers or Workers(1)).map(len(unread), calls):
@@ -162,11 +169,12 @@ def load_items(
 
 
 def _parse_item(
-    data: bytes, label: str, stem: str, key: str, config: Config
+    data: bytes, label: str, stem: str, key: str, config: Config, path: str
 ) -> tuple[Item | None, tuple[Problem, ...]]:
     """Read one item file: the Item and its warnings, or no Item and its errors."""
     try:
-        return _load_item(data, label, stem, key, config)
+        fields, doc = _fields(data, label)
+        return _resolve(fields, doc, label, stem, key, config, path)
     except NewsletterError as exc:
         return None, exc.problems
 
@@ -214,21 +222,34 @@ def _item_files(
             problems.append(Problem(label, 0, "", message, "warning"))
 
 
-def _load_item(
-    data: bytes, label: str, stem: str, key: str, config: Config
-) -> tuple[Item, tuple[Problem, ...]]:
+def _fields(data: bytes, label: str) -> tuple[ItemFields, Document]:
     doc = load_document(label, data)
     if not isinstance(doc.value, dict):
         kind = "a list" if isinstance(doc.value, list) else "a single value"
         message = f"expected a mapping of fields (title: ..., date: ...), got {kind}"
         raise NewsletterError([Problem(label, 1, "", message)])
-    fields = validate_document(label, doc, ItemFields)
-    return _resolve(fields, doc, label, stem, key, config)
+    return validate_document(label, doc, ItemFields), doc
+
+
+def _read_body(item: Item) -> str:
+    """Read the body of *item* from its file again, as it was when the item was read."""
+    try:
+        with open(item.path, "rb") as file:
+            data = file.read()
+    except OSError as exc:
+        raise NewsletterError(
+            [Problem(item.source, 0, "", f"cannot be read: {exc.strerror}")]
+        ) from None
+    if fingerprint(item.source, data) != item.fingerprint:
+        message = "changed while the build ran; build again"
+        raise NewsletterError([Problem(item.source, 0, "", message)])
+    return _fields(data, item.source)[0].body
 
 
 def _resolve(
-    fields: ItemFields, doc: Document, label: str, stem: str, key: str, config: Config
-) -> tuple[Item, tuple[Problem, ...]]:
+    fields: ItemFields, doc: Document, label: str, stem: str, key: str, config: Config,
+    path: str,
+) -> tuple[Item, tuple[Problem, ...]]:  # fmt: skip
     problems: list[Problem] = []
 
     def problem(field: str, message: str, severity: Severity = "error") -> None:
@@ -293,6 +314,7 @@ def _resolve(
         entry_id=f"{config.tag_prefix}news/{item_id}",
         base_url=config.base_url,
         fingerprint=key,
+        path=path,
     )
     return item, tuple(problems)
 

@@ -19,7 +19,7 @@ from newsletter import cache, manifest, output
 from newsletter.build import build
 from newsletter.cache import decode, encode
 from newsletter.errors import NewsletterError
-from newsletter.itemcache import read_memo
+from newsletter.itemcache import load_catalog, read_memo
 from newsletter.output import write_outputs
 
 AS_OF = date(2024, 4, 30)
@@ -181,6 +181,29 @@ def test_files_lost_from_out_or_the_cache_are_made_again(project: Path, tmp_path
     assert snapshot(project / "out") == clean_build(project, tmp_path)
 
 
+def test_items_read_back_without_their_bodies_render_them_from_their_files(
+    project: Path, tmp_path: Path
+) -> None:
+    build(project, project / "out", AS_OF)
+    memo = b"".join(p.read_bytes() for p in (project / ".newsletter" / "items").glob("*.json"))
+    assert b"A second paragraph" not in memo  # older.yaml's body is not kept there
+    shutil.rmtree(project / "out")
+    (project / ".newsletter" / "cache.sqlite").unlink()
+    build(project, project / "out", AS_OF)  # every page again, from items read back
+    assert "A second paragraph" in (project / "out" / "news" / "older.html").read_text("utf-8")
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+def test_a_body_read_back_from_a_file_changed_since_is_a_located_error(project: Path) -> None:
+    load_catalog(project)
+    (item,) = [item for item in load_catalog(project).items if item.source == "items/older.yaml"]
+    assert item.body is None  # read back from the state folder
+    Path(item.path).write_text("title: Changed\n", "utf-8")
+    with pytest.raises(NewsletterError) as caught:
+        item.body_html  # noqa: B018
+    assert str(caught.value) == "items/older.yaml: changed while the build ran; build again"
+
+
 def test_a_state_folder_that_cannot_be_written_only_costs_time(
     project: Path, tmp_path: Path
 ) -> None:
@@ -244,7 +267,7 @@ def test_odd_entries_among_the_items_read_before_only_cost_time(project: Path) -
     for index, entry in enumerate(odd):
         part = {"context": "c", "items": {f"{index:02}ff": entry}}
         (folder / f"{index:02}.json").write_text(json.dumps(part), "utf-8")
-    assert read_memo(folder, "c") == {}
+    assert read_memo(folder, "c", project) == {}
     assert build(project, project / "out", AS_OF).published == 4
 
 
