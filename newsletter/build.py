@@ -6,7 +6,7 @@ import contextlib
 import functools
 import gc
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -16,7 +16,7 @@ from newsletter.cache import CACHE_FILE, Cache, code_fingerprint, fingerprint
 from newsletter.config import CONFIG_FILE, Config, load_config
 from newsletter.digests import check_email_sizes
 from newsletter.errors import NewsletterError, Problem
-from newsletter.itemcache import load_catalog
+from newsletter.itemcache import read_catalog
 from newsletter.items import Item, item_files
 from newsletter.jobs import Job, Outcome, Sink, Workers, return_large_blocks, run_jobs
 from newsletter.manifest import forget, item_prints, last_build, remember
@@ -83,7 +83,7 @@ def build(
     in_place = last is not None
     warm = functools.partial(warm_up, Templates(root, context), emails=in_place)
     with Workers(workers, warm) as pool, Staging(out_dir, in_place=in_place) as staging, _frozen():
-        catalog = load_catalog(
+        catalog, remember_items = read_catalog(
             root, strict=strict, config=config, prints=prints, workers=pool, files=found
         )
         gc.freeze()  # the items live as long as the build: spare the collector their walk
@@ -92,7 +92,7 @@ def build(
         try:
             plan = plan_site(root, config, published, moment, context, cache)
             run = _Run(staging, cache, config, kept, pool)
-            run.run(plan, progress)
+            run.run(plan, progress, meanwhile=remember_items)
             # out/ changes now: until remember(), the manifest must not describe it. One
             # that cannot be removed would, so out/ is then replaced whole.
             staging.commit(in_place=forget(root, config))
@@ -141,8 +141,12 @@ class _Run:
         self.warnings: list[Problem] = []
         self.files = self.rendered = 0
 
-    def run(self, plan: SitePlan, progress: Progress | None) -> None:
-        """Run the items' jobs, then the others; fail at the end if an email is too big."""
+    def run(self, plan: SitePlan, progress: Progress | None, meanwhile: Callable[[], None]) -> None:
+        """Run the items' jobs, then the others; fail at the end if an email is too big.
+
+        *meanwhile* is called once the workers have the second round in hand (the
+        first job it renders is back), or at the end when it renders nothing.
+        """
         tick = progress.advance if progress else (lambda: None)
         if progress:
             progress.start(len(plan.item_jobs) + len(plan.jobs))
@@ -153,6 +157,9 @@ class _Run:
             tick()
         errors: list[Problem] = []
         for job, outcome in run_jobs(plan.jobs, self.sink, self.workers, self.kept):
+            if outcome.rendered:  # the workers are at work
+                meanwhile()
+                meanwhile = _nothing
             self._note(job, outcome)
             emails = {path: self._size(path, size) for path, size in outcome.sizes.items()}
             try:
@@ -160,6 +167,7 @@ class _Run:
             except NewsletterError as exc:
                 errors.extend(exc.problems)
             tick()
+        meanwhile()
         if errors:
             raise NewsletterError(sorted(errors))
 
@@ -173,6 +181,10 @@ class _Run:
         if size >= 0 or not path.endswith("email.html"):
             return size
         return os.stat(self.staging.writer.where(path)).st_size  # kept unread
+
+
+def _nothing() -> None:
+    pass
 
 
 def resolve_as_of(as_of: date | datetime, config: Config) -> datetime:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +46,24 @@ def load_catalog(
     What was read is remembered in the state folder, so unchanged files are not
     parsed again by the next check or build.
     """
+    catalog, remember = read_catalog(
+        root, strict=strict, config=config, prints=prints, workers=workers, files=files
+    )
+    remember()
+    return catalog
+
+
+def read_catalog(
+    root: Path,
+    *,
+    strict: bool = False,
+    config: Config | None = None,
+    prints: Mapping[str, str] | None = None,
+    workers: Workers | None = None,
+    files: ItemFiles | None = None,
+) -> tuple[Catalog, Callable[[], None]]:
+    """As load_catalog(), but return with the catalog the remembering of what was read,
+    for the caller to do when it suits: a build does it while its workers render."""
     config = config or load_config(root)
     folder = root / config.state_dir / ITEMS_DIR
     context = fingerprint(code_fingerprint(), (root / CONFIG_FILE).read_bytes())
@@ -55,10 +73,13 @@ def load_catalog(
         root, config, strict=strict, memo=memo, prints=prints, workers=workers, files=files
     )
     keep = {item.fingerprint for item in catalog.items}
-    if keep != known:
-        with contextlib.suppress(OSError):  # a read-only project is checked all the same
-            write_memo(folder, context, memo, known, keep)
-    return catalog
+
+    def remember() -> None:
+        if keep != known:
+            with contextlib.suppress(OSError):  # a read-only project is checked all the same
+                write_memo(folder, context, memo, known, keep)
+
+    return catalog, remember
 
 
 def read_memo(folder: Path, context: str, root: Path) -> Memo:
