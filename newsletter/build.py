@@ -70,7 +70,9 @@ def build(
     config = load_config(root)
     moment = resolve_as_of(as_of, config)
     found = item_files(root)  # walked once, for the prints and the items
-    context, prints = _context(root), item_prints(root, root / config.state_dir, found)
+    contents: dict[str, bytes] = {}  # what the prints read, for the items not to read again
+    prints = item_prints(root, root / config.state_dir, found, contents)
+    context = _context(root)
     last = last_build(root, out_dir, config)
     if last is not None and last.unchanged(prints, context, config, moment, strict):
         total, shown, digests, files = last.counts
@@ -84,8 +86,9 @@ def build(
     warm = functools.partial(warm_up, Templates(root, context), emails=in_place)
     with Workers(workers, warm) as pool, Staging(out_dir, in_place=in_place) as staging, _frozen():
         catalog, remember_items = read_catalog(
-            root, strict=strict, config=config, prints=prints, workers=pool, files=found
-        )
+            root, strict=strict, config=config, prints=prints, workers=pool, files=found,
+            contents=contents,
+        )  # fmt: skip
         gc.freeze()  # the items live as long as the build: spare the collector their walk
         published = select_published(catalog.items, moment)
         cache = Cache(root / config.state_dir / CACHE_FILE)

@@ -61,6 +61,7 @@ def read_catalog(
     prints: Mapping[str, str] | None = None,
     workers: Workers | None = None,
     files: ItemFiles | None = None,
+    contents: dict[str, bytes] | None = None,
 ) -> tuple[Catalog, Callable[[], None]]:
     """As load_catalog(), but return with the catalog the remembering of what was read,
     for the caller to do when it suits: a build does it while its workers render."""
@@ -70,8 +71,9 @@ def read_catalog(
     memo = read_memo(folder, context, root)
     known = set(memo)
     catalog = load_items(
-        root, config, strict=strict, memo=memo, prints=prints, workers=workers, files=files
-    )
+        root, config, strict=strict, memo=memo, prints=prints, workers=workers, files=files,
+        contents=contents,
+    )  # fmt: skip
     keep = {item.fingerprint for item in catalog.items}
 
     def remember() -> None:

@@ -122,6 +122,7 @@ def load_items(
     prints: Mapping[str, str] | None = None,
     workers: Workers | None = None,
     files: ItemFiles | None = None,
+    contents: dict[str, bytes] | None = None,
 ) -> Catalog:
     """Read and validate every item under ROOT/items; raise all problems at once.
 
@@ -129,7 +130,8 @@ def load_items(
     filled, so that an unchanged file is never parsed twice. *prints* maps file
     names to the fingerprints they had a moment ago: a file found in the memo by
     its print is not even read again. The files left to parse are parsed by
-    *workers*, where given. *files* are those item_files() found, if already known.
+    *workers*, where given. *files* are those item_files() found, if already known;
+    *contents* holds files read already, by name, and is emptied as they are used.
     """
     problems: list[Problem] = []
     memo = {} if memo is None else memo
@@ -140,8 +142,7 @@ def load_items(
         key = prints.get(label, "")
         if key not in memo:
             try:
-                with open(path, "rb") as file:
-                    data = file.read()
+                data = contents.pop(label) if contents and label in contents else _read(path)
             except OSError as exc:
                 problems.append(Problem(label, 0, "", f"cannot be read: {exc.strerror}"))
                 continue
@@ -220,6 +221,11 @@ def _item_files(
         else:
             message = "not an item (items end in .yaml); move it out of items/"
             problems.append(Problem(label, 0, "", message, "warning"))
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
 
 
 def _fields(data: bytes, label: str) -> tuple[ItemFields, Document]:

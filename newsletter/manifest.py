@@ -59,14 +59,18 @@ class Manifest:
 
 
 def item_prints(
-    root: Path, state: Path | None = None, files: ItemFiles | None = None
+    root: Path,
+    state: Path | None = None,
+    files: ItemFiles | None = None,
+    contents: dict[str, bytes] | None = None,
 ) -> dict[str, str]:
     """Fingerprint every file under items/ as load_items does: {name: print}, in name order.
 
     With a state folder, a file whose size, inode and change time are those it had
     when last fingerprinted is not read again, as git does with its index. A file
     changed within a moment of being fingerprinted is read again every time: a
-    later change in the same clock tick could leave its times as they were.
+    later change in the same clock tick could leave its times as they were. The
+    files read are put in *contents*, if given, for load_items not to read again.
     """
     known = _read_stats(state / PRINTS_FILE) if state else {}
     prints, stats = {}, {}
@@ -80,7 +84,10 @@ def item_prints(
                 prints[label] = str(entry[4])
             else:
                 with open(path, "rb") as file:
-                    prints[label] = fingerprint(label, file.read())
+                    data = file.read()
+                prints[label] = fingerprint(label, data)
+                if contents is not None:
+                    contents[label] = data
         except OSError as exc:  # reported when the items are read
             prints[label] = fingerprint(label, "unreadable", str(exc))
             continue
