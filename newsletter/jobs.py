@@ -7,10 +7,10 @@ feed's job can send its workers just the HTML of its own items. The workers are
 forked when the build starts, before it has read anything: each holds only what
 its jobs send it, not a copy of the whole build.
 
-A worker sends back its job's files packed for the cache (compressed), and this
-process stores and writes them (a Sink) while the workers render on: the cache is
-one file with one writer, and the build's memory holds no file for longer than it
-takes to write it. The outputs named HANDED_BACK are not files: they go back to
+A worker writes its job's files into the staging folder itself, on its own core,
+and sends back the entry packed for the cache (compressed) and what it wrote; this
+process stores the entries (a Sink) while the workers render on: the cache is one
+file with one writer. The outputs named HANDED_BACK are not files: they go back to
 the build, such as the HTML that feeds embed.
 """
 
@@ -22,10 +22,11 @@ import functools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from newsletter.cache import Cache, decode, encode
-from newsletter.output import Writer
+from newsletter.output import Place, Writer
 
 PARALLEL_MIN = 2  # a single job runs in this process: sending it would only cost time
 HANDED_BACK = "#"  # outputs named so are not files: they go back to the build
@@ -69,6 +70,14 @@ class Sink:
         """Store the entry a job under *key* rendered (made by encode()), and write it."""
         self.cache.put_blob(key, blob)
         return self._write(decode(key, blob), rendered=True)
+
+    def took(self, key: str, done: Done) -> Outcome:
+        """Store the entry of a job under *key* whose files a worker wrote (see _render)."""
+        blob, sizes, handed, written = done
+        self.cache.put_blob(key, blob)
+        self.writer.written.update(written)
+        self.written += len(written)
+        return Outcome(sizes, handed, rendered=True)
 
     def fetch(self, key: str) -> Outcome | None:
         """Write the files the cache holds under *key*; None when it has none intact."""
@@ -154,16 +163,40 @@ def run_jobs(
             yield job, outcome
         else:
             (local if job.local else pending).append(job)
-    calls = ((_render, (job.key, *job.task())) for job in pending)
+    place = sink.writer.place
+    calls = ((_render, (job.key, place, *job.task())) for job in pending)
     rendered = workers.map(len(pending), calls)  # the workers start on these now
     for job in local:  # while this process renders its own
         yield job, sink.take(job.key, encode(job.key, job.run()))
-    for index, blob in rendered:
-        yield pending[index], sink.take(pending[index].key, blob)
+    for index, done in rendered:
+        yield pending[index], sink.took(pending[index].key, done)
 
 
-def _render(key: str, function: Callable[..., Files], arguments: tuple[Any, ...]) -> bytes:
-    return encode(key, function(*arguments))
+Done = tuple[bytes, dict[str, int], dict[str, bytes], list[str]]  # entry, sizes, handed, written
+
+
+def _render(
+    key: str, place: Place, function: Callable[..., Files], arguments: tuple[Any, ...]
+) -> Done:
+    """Render a job in a worker and write its files: its entry for the cache, its files'
+    sizes, what it hands back, and the files it wrote (the others were kept unchanged)."""
+    files = function(*arguments)
+    writer = _writer(place)
+    sizes, handed, written = {}, {}, []
+    for path, data in files.items():
+        if path.startswith(HANDED_BACK):
+            handed[path] = data
+        else:
+            if writer.write(path, data):
+                written.append(path)
+            sizes[path] = len(data)
+    return encode(key, files), sizes, handed, written
+
+
+@functools.lru_cache(maxsize=4)
+def _writer(place: Place) -> Writer:
+    """A worker's writer into one build's staging folder, made once per build."""
+    return Writer(Path(place.folder), Path(place.previous), in_place=place.in_place)
 
 
 def _call(task: tuple[int, Callable[..., Any], tuple[Any, ...]]) -> tuple[int, Any]:

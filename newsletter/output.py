@@ -18,6 +18,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import NewsletterError
@@ -45,6 +46,15 @@ def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
     return merged
 
 
+@dataclass(frozen=True)
+class Place:
+    """A staging folder, the out/ it is to become or update, and whether in place."""
+
+    folder: str
+    previous: str
+    in_place: bool
+
+
 class Writer:
     """Writes files into a staging folder. A file as it was in the previous out/ is
     hard-linked from there instead, keeping its time stamp; when out/ is updated in
@@ -65,7 +75,8 @@ class Writer:
         """Put *data* at *relative*; return False when it was kept, unchanged."""
         if not is_inside(relative):
             raise NewsletterError(f"{relative}: an output must stay inside the out/ folder")
-        if self._previous and _same(self._from + relative, data) and self.link(relative):
+        unchanged = self._previous and _same(self._from + relative, data)
+        if unchanged and (self.in_place or self.link(relative)):  # in place: there already
             return False
         self._make_folder(relative)
         target = self._into + relative
@@ -103,6 +114,11 @@ class Writer:
         except OSError:
             return False
         return True
+
+    @property
+    def place(self) -> Place:
+        """Where this writer writes, for a worker process to write there too."""
+        return Place(str(self.folder), self._from[:-1], self.in_place)
 
     def where(self, relative: str) -> str:
         """The path of a file put in place: in the staging folder, or kept in out/."""
