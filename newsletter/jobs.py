@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsletter.cache import Cache, decode, encode
+from newsletter.cache import Cache, encode
 from newsletter.output import Place, Writer
 
 PARALLEL_MIN = 2  # a single job runs in this process: sending it would only cost time
@@ -66,13 +66,8 @@ class Sink:
         self.cache, self.writer = cache, writer
         self.written = 0  # files written, not linked unchanged from the last out/
 
-    def take(self, key: str, blob: bytes) -> Outcome:
-        """Store the entry a job under *key* rendered (made by encode()), and write it."""
-        self.cache.put_blob(key, blob)
-        return self._write(decode(key, blob), rendered=True)
-
     def took(self, key: str, done: Done) -> Outcome:
-        """Store the entry of a job under *key* whose files a worker wrote (see _render)."""
+        """Store the entry of a job under *key* whose files were written (see _render)."""
         blob, sizes, handed, written = done
         self.cache.put_blob(key, blob)
         self.writer.written.update(written)
@@ -167,7 +162,7 @@ def run_jobs(
     calls = ((_render, (job.key, place, *job.task())) for job in pending)
     rendered = workers.map(len(pending), calls)  # the workers start on these now
     for job in local:  # while this process renders its own
-        yield job, sink.take(job.key, encode(job.key, job.run()))
+        yield job, sink.took(job.key, _render(job.key, place, *job.task()))
     for index, done in rendered:
         yield pending[index], sink.took(pending[index].key, done)
 
@@ -178,8 +173,9 @@ Done = tuple[bytes, dict[str, int], dict[str, bytes], list[str]]  # entry, sizes
 def _render(
     key: str, place: Place, function: Callable[..., Files], arguments: tuple[Any, ...]
 ) -> Done:
-    """Render a job in a worker and write its files: its entry for the cache, its files'
-    sizes, what it hands back, and the files it wrote (the others were kept unchanged)."""
+    """Render a job and write its files, in a worker or here. Return its entry for the
+    cache, its files' sizes, what it hands back, and the files it wrote (the others
+    were kept unchanged)."""
     files = function(*arguments)
     writer = _writer(place)
     sizes, handed, written = {}, {}, []
