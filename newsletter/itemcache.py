@@ -32,23 +32,13 @@ _TIMES = ("published", "updated", "start", "end")
 _STORED_FIELDS = {field.name for field in fields(Item)} - {"path"}  # where the project is now
 
 
-def load_catalog(
-    root: Path,
-    *,
-    strict: bool = False,
-    config: Config | None = None,
-    prints: Mapping[str, str] | None = None,
-    workers: Workers | None = None,
-    files: ItemFiles | None = None,
-) -> Catalog:
+def load_catalog(root: Path, *, strict: bool = False, config: Config | None = None) -> Catalog:
     """Validate the configuration and every item; raise every problem at once.
 
     What was read is remembered in the state folder, so unchanged files are not
     parsed again by the next check or build.
     """
-    catalog, remember = read_catalog(
-        root, strict=strict, config=config, prints=prints, workers=workers, files=files
-    )
+    catalog, remember = read_catalog(root, strict=strict, config=config)
     remember()
     return catalog
 
@@ -64,7 +54,9 @@ def read_catalog(
     contents: dict[str, bytes] | None = None,
 ) -> tuple[Catalog, Callable[[], None]]:
     """As load_catalog(), but return with the catalog the remembering of what was read,
-    for the caller to do when it suits: a build does it while its workers render."""
+    for the caller to do when it suits: a build does it while its workers render. A
+    build also passes what it has found already: the item files, their prints and
+    the bytes read for them (see load_items), and its worker processes."""
     config = config or load_config(root)
     folder = root / config.state_dir / ITEMS_DIR
     context = fingerprint(code_fingerprint(), (root / CONFIG_FILE).read_bytes())

@@ -240,8 +240,7 @@ def _fields(data: bytes, label: str) -> tuple[ItemFields, Document]:
 def _read_body(item: Item) -> str:
     """Read the body of *item* from its file again, as it was when the item was read."""
     try:
-        with open(item.path, "rb") as file:
-            data = file.read()
+        data = _read(item.path)
     except OSError as exc:
         raise NewsletterError(
             [Problem(item.source, 0, "", f"cannot be read: {exc.strerror}")]
