@@ -1,8 +1,4 @@
-"""The digest as an email: email.html (CSS inlined), email.txt, and the MIME email.eml.
-
-premailer is imported inside the function that uses it: it is slow to import, and
-`newsletter check` or `--help` should not pay for it.
-"""
+"""The digest as an email: email.html (CSS inlined), email.txt, and the MIME email.eml."""
 
 from __future__ import annotations
 
@@ -13,12 +9,13 @@ import re
 import textwrap
 from email.policy import default as default_policy
 from email.utils import format_datetime, parseaddr
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import jinja2
 
 from newsletter.config import Config
+from newsletter.inline import inline_css
 from newsletter.items import Event, Item
 from newsletter.slugs import slugify
 from newsletter.templates import clock, long_date, render
@@ -29,9 +26,7 @@ if TYPE_CHECKING:
 COLUMN = 560  # the 600 px column less its padding: the widest an image is shown
 TEXT_WIDTH = 78
 PREHEADER_LIMIT = 140
-_MEMO_LIMIT = 64  # stylesheets remembered by inline_css; a build has one or two
 _ONE_LINE = re.compile(r"[^\t\n\x0b\x0c\r]*\Z")  # no whitespace textwrap would change
-_DOCTYPE = re.compile(rb"^\s*<!doctype[^>]*>\s*", re.IGNORECASE)
 # .eml files are stored with \n; smtplib turns them into \r\n when sending.
 _POLICY = default_policy.clone(linesep="\n", max_line_length=78)
 
@@ -59,78 +54,6 @@ def email_context(digest: Digest, config: Config) -> dict[str, Any]:
         "image_sizes": {i.id: image_size(i) for i in digest.items if i.image},
         "event_times": {i.id: event_when(i.event, config) for i in digest.events if i.event},
     }
-
-
-def inline_css(html: str) -> str:
-    """Inline the stylesheet with premailer, working around what premailer 3.10 breaks.
-
-    It drops a lower-case doctype (we put it back), strips !important from the rules
-    it leaves in <style> unless told not to (the @media overrides need it), would
-    rewrite #anchors into absolute URLs if given base_url (we give none: every URL
-    is absolute already), and copies CSS sizes into width/height attributes. It
-    never fetches anything with allow_network=False.
-    """
-    import logging
-
-    inliner = _inliner_class()(
-        html,
-        allow_network=False,
-        strip_important=False,
-        keep_style_tags=False,
-        disable_validation=True,
-        # It would turn the CSS width:100% and height:auto of images into attributes,
-        # replacing the pixel sizes Outlook needs.
-        disable_basic_attributes=["width", "height"],
-        # Giving a floated image an align attribute parses every image's style again;
-        # a document that floats nothing has nothing to gain from it.
-        align_floating_images="float" in html,
-        cssutils_logging_level=logging.CRITICAL,
-    )
-    inlined: str = inliner.transform()
-    body = _DOCTYPE.sub(b"", inlined.encode()).decode()
-    return "<!DOCTYPE html>\n" + body
-
-
-def load_inliner() -> None:
-    """Import premailer ahead of the first email, as a worker process does on starting."""
-    _inliner_class()
-
-
-@functools.cache
-def _inliner_class() -> type[Any]:
-    """premailer's Premailer, remembering what it made of each stylesheet.
-
-    premailer parses its cached stylesheet into rules again for every document, and
-    writes the @media rules it leaves in <style> out again: two thirds of its time
-    when every digest shares one stylesheet. This subclass does both once per
-    stylesheet. Both methods depend only on their arguments and on options that
-    inline_css always sets the same way.
-    """
-    from premailer import Premailer
-
-    class StylesheetMemo(Premailer):  # type: ignore[misc]
-        rules: ClassVar[dict[tuple[str, int], tuple[list[Any], list[Any]]]] = {}
-        texts: ClassVar[dict[tuple[Any, ...], str]] = {}
-
-        def _parse_style_rules(self, css_body: str, index: int) -> tuple[list[Any], list[Any]]:
-            key = (css_body, index)
-            if key not in self.rules:
-                if len(self.rules) >= _MEMO_LIMIT:  # a long serve session, many stylesheets
-                    self.rules.clear()
-                    self.texts.clear()  # keyed by the identity of rules just let go
-                self.rules[key] = super()._parse_style_rules(css_body, index)
-            rules, leftover = self.rules[key]
-            return list(rules), list(leftover)
-
-        def _css_rules_to_string(self, rules: list[Any]) -> str:
-            # The @media rules are the very objects kept in self.rules: same identity,
-            # same text. A rule is a tuple of strings for a pseudo-class.
-            key = tuple(rule if isinstance(rule, tuple) else id(rule) for rule in rules)
-            if key not in self.texts:
-                self.texts[key] = super()._css_rules_to_string(rules)
-            return self.texts[key]
-
-    return StylesheetMemo
 
 
 def subject(digest: Digest, config: Config) -> str:

@@ -19,7 +19,6 @@ from newsletter.cache import Cache, fingerprint
 from newsletter.config import Config
 from newsletter.digest_pages import render_archive
 from newsletter.digests import Digest, group_into_digests, render_digest
-from newsletter.emails import load_inliner
 from newsletter.feeds import (
     Channel,
     FeedDocument,
@@ -29,6 +28,7 @@ from newsletter.feeds import (
     topics_of,
 )
 from newsletter.ics import render_calendar
+from newsletter.inline import load_inliner
 from newsletter.items import Item
 from newsletter.jobs import HANDED_BACK, Files, Job
 from newsletter.pages import INDEX_ITEMS, render_entry_content, render_index, render_item_page

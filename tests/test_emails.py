@@ -1,9 +1,8 @@
 # ruff: noqa: RUF001  (real text: en dashes and acute accents)
-"""The digest email: golden files, the MIME message read back, and premailer's traps."""
+"""The digest email: golden files and the MIME message read back."""
 
 from __future__ import annotations
 
-import re
 import textwrap
 from datetime import date
 from email import policy
@@ -17,7 +16,6 @@ from hypothesis import strategies as st
 
 from newsletter import emails
 from newsletter.digests import write_digest
-from newsletter.emails import inline_css
 from newsletter.errors import NewsletterError
 
 AS_OF = "2024-04-30"
@@ -124,80 +122,6 @@ def test_html_layout_holds_what_clients_need(project: Path, tmp_path: Path) -> N
     assert "Friday 19 April 2024, 10:30–11:30" in html
     for banned in ("display:flex", "display: flex", "grid", "var(--", "@font-face", "url("):
         assert banned not in html
-
-
-TRAPS = """<!doctype html>
-<html lang="nb"><head><meta charset="utf-8">
-<!--[if mso]><style>td { font-family: Arial !important; }</style><![endif]-->
-<style>
-p { color: #111111; }
-img { width: 100%; height: auto; }
-@media (max-width: 620px) { p { color: #222222 !important; } }
-</style></head>
-<body><p id="top">Blåbær &amp; brød &lt;3 &nbsp;é´</p>
-<a href="#top">Til toppen</a>
-<img src="https://example.org/a.png" alt="A" width="560" height="373">
-<!--[if mso]><table role="presentation" width="600"><tr><td><![endif]-->
-</body></html>
-"""
-
-
-def test_premailer_keeps_the_doctype_it_drops_when_lower_case() -> None:
-    assert inline_css(TRAPS).startswith("<!DOCTYPE html>\n<html")
-    assert inline_css(TRAPS).count("DOCTYPE") == 1
-
-
-def test_premailer_keeps_important_in_media_queries() -> None:
-    assert "color: #222 !important" in inline_css(TRAPS)
-
-
-def test_premailer_leaves_in_page_anchors_alone() -> None:
-    assert '<a href="#top">Til toppen</a>' in inline_css(TRAPS)
-
-
-def test_premailer_keeps_outlook_conditional_comments_as_they_are() -> None:
-    out = inline_css(TRAPS)
-    assert "<!--[if mso]><style>td { font-family: Arial !important; }</style><![endif]-->" in out
-    assert '<!--[if mso]><table role="presentation" width="600"><tr><td><![endif]-->' in out
-
-
-def test_premailer_keeps_entities_and_non_ascii_text() -> None:
-    assert '<p id="top" style="color:#111">Blåbær &amp; brød &lt;3 \xa0é´</p>' in inline_css(TRAPS)
-
-
-def test_premailer_keeps_pixel_sizes_of_images() -> None:
-    assert 'alt="A" width="560" height="373" style="width:100%; height:auto"' in inline_css(TRAPS)
-
-
-def plain_premailer(html: str, **options: object) -> str:
-    """What premailer itself makes of *html*, with inline_css's options."""
-    import logging
-
-    from premailer import Premailer
-
-    inliner = Premailer(
-        html, allow_network=False, strip_important=False, keep_style_tags=False,
-        disable_validation=True, disable_basic_attributes=["width", "height"],
-        cssutils_logging_level=logging.CRITICAL, **options,
-    )  # fmt: skip
-    body = re.sub(r"^\s*<!doctype[^>]*>\s*", "", str(inliner.transform()), flags=re.IGNORECASE)
-    return "<!DOCTYPE html>\n" + body
-
-
-FLOATS = TRAPS.replace("img { width", "a:hover { color: red; } .left { float: left; } img { width")
-SHEETS = [TRAPS, FLOATS, TRAPS.replace("#111111", "#333333"), TRAPS]
-
-
-@pytest.mark.parametrize("html", SHEETS, ids=["first", "floats", "other-sheet", "again"])
-def test_remembering_stylesheets_changes_nothing_premailer_makes(html: str) -> None:
-    # Run in order: the last one finds its stylesheet remembered from the first.
-    html = html.replace('alt="A"', 'alt="A" class="left"')
-    assert inline_css(html) == plain_premailer(html)
-
-
-def test_an_image_floated_by_the_stylesheet_still_gets_its_align_attribute() -> None:
-    html = FLOATS.replace('alt="A"', 'alt="A" class="left"')
-    assert 'align="left"' in inline_css(html)
 
 
 def test_a_site_without_email_settings_sends_from_news_at_its_host(tmp_path: Path) -> None:
