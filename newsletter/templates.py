@@ -61,8 +61,12 @@ def cached_environment(templates: Templates) -> jinja2.Environment:
     Jinja keeps compiled templates and checks only whether *their* file changed, so a
     project template added next to a built-in one would go unseen by an old
     environment: a change of any template makes a new key, and a new environment.
+    Under one key the templates are as they were, so it does not look at their files
+    again before each page (a stat per page and template).
     """
-    return make_environment(templates.root)
+    env = make_environment(templates.root)
+    env.auto_reload = False
+    return env
 
 
 def render(env: jinja2.Environment, name: str, **context: Any) -> str:
