@@ -53,14 +53,40 @@ class Measure:
         return statistics.median(s.seconds for s in self.samples) if self.samples else None
 
 
-def measure_newsletter(project: Path, items: list[SyntheticItem], runs: int) -> list[Measure]:
-    """Time cold builds, rebuilds, one-item edits, a digest and check on PROJECT."""
-    build: list[str | Path] = [NEWSLETTER, "build", "--as-of", AS_OF]
+def measure_cold(project: Path, site: Path, runs: int) -> tuple[Measure, Measure | None]:
+    """Time cold builds of PROJECT, and Hugo's of SITE where hugo is installed, in turns.
+
+    Deleting the last output leaves work to the system that slows whatever writes next,
+    and this machine's speed drifts from minute to minute: taking turns, each tool
+    builds as often first as second and in the same minutes as the other, and each
+    starts once the deletion is on disk.
+    """
     cold = Measure("cold full build", is_build=True, hugo_ratio_target=2.0)
-    for _ in range(runs):
-        shutil.rmtree(project / "out", ignore_errors=True)
-        shutil.rmtree(project / ".newsletter", ignore_errors=True)
-        cold.samples.append(run_measured(build, project, watch_tree=True))
+    hugo = shutil.which("hugo")
+    theirs = Measure("hugo cold build") if hugo else None
+    build: list[str | Path] = [NEWSLETTER, "build", "--as-of", AS_OF]
+    generated = ("public", "resources", ".hugo_build.lock")
+    for run in range(runs):
+        turns: list[tuple[Measure, Path, list[str | Path], tuple[str, ...]]]
+        turns = [(cold, project, build, ("out", ".newsletter"))]
+        if hugo and theirs:
+            turns.insert(run % 2, (theirs, site, [hugo, "--quiet"], generated))
+        for measure, folder, command, outputs in turns:
+            _clear(folder, outputs)
+            measure.samples.append(run_measured(command, folder, watch_tree=True))
+    return cold, theirs
+
+
+def _clear(folder: Path, generated: Sequence[str]) -> None:
+    for name in generated:
+        path = folder / name
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(True)
+    os.sync()
+
+
+def measure_newsletter(project: Path, items: list[SyntheticItem], runs: int) -> list[Measure]:
+    """Time rebuilds, one-item edits, a digest and check on PROJECT, built already."""
+    build: list[str | Path] = [NEWSLETTER, "build", "--as-of", AS_OF]
     unchanged = Measure("rebuild, nothing changed", is_build=True, hugo_ratio_target=0.15)
     for _ in range(runs):
         unchanged.samples.append(run_measured(build, project, watch_tree=True))
@@ -68,7 +94,7 @@ def measure_newsletter(project: Path, items: list[SyntheticItem], runs: int) -> 
     for number, path in enumerate(_items_to_edit(project, items, runs), start=1):
         edit_item(path, number)
         edited.samples.append(run_measured(build, project, watch_tree=True))
-    return [cold, unchanged, edited, _measure_digest(project, runs), _measure_check(project, runs)]
+    return [unchanged, edited, _measure_digest(project, runs), _measure_check(project, runs)]
 
 
 def _items_to_edit(project: Path, items: list[SyntheticItem], runs: int) -> list[Path]:
@@ -113,20 +139,6 @@ def _help(command: list[str], cwd: Path) -> str | None:
         [NEWSLETTER, *command, "--help"], cwd=cwd, capture_output=True, text=True, check=False
     )
     return result.stdout if result.returncode == 0 else None
-
-
-def measure_hugo(site: Path, runs: int) -> Measure | None:
-    """Time Hugo's cold build of SITE, or return None where hugo is not installed."""
-    hugo = shutil.which("hugo")
-    if hugo is None:
-        return None
-    cold = Measure("hugo cold build")
-    for _ in range(runs):
-        for generated in ("public", "resources", ".hugo_build.lock"):
-            path = site / generated
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(True)
-        cold.samples.append(run_measured([hugo, "--quiet"], site, watch_tree=True))
-    return cold
 
 
 def _version(args: Sequence[str | Path]) -> str:
@@ -243,18 +255,17 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("hugo"):
         write_hugo_site(site, items, BASE_URL)
     done()
-    done = _step("Measuring newsletter ...")
+    turns = ", in turns with hugo" if shutil.which("hugo") else ""
+    done = _step(f"Measuring cold builds{turns} ...")
     try:
-        measures = measure_newsletter(project, items, args.runs)
+        cold, hugo = measure_cold(project, site, args.runs)
+        done()
+        done = _step("Measuring rebuilds, digest and check ...")
+        measures = [cold, *measure_newsletter(project, items, args.runs)]
     except CommandFailed as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     done()
-    hugo = None
-    if shutil.which("hugo"):
-        done = _step("Measuring hugo ...")
-        hugo = measure_hugo(site, args.runs)
-        done()
     info = machine_info(args.items, args.runs)
     print(_report(info, measures, hugo))
     if args.json:
