@@ -1,14 +1,24 @@
-"""out/events.ics: every published event, parsed back with icalendar."""
+"""out/events.ics: every published event, parsed back with icalendar, whatever its text."""
 
 from __future__ import annotations
 
+import functools
+import itertools
+import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
+from conftest import SITE
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsletter.build import build
+from newsletter.config import Config, load_config
+from newsletter.ics import render_calendar
+from newsletter.items import Item, load_items
 
 OSLO = ZoneInfo("Europe/Oslo")
 URL = "https://news.example.org/test/news/"
@@ -130,3 +140,61 @@ def test_a_site_without_events_has_an_empty_calendar(project: Path) -> None:
         b"X-WR-TIMEZONE:Europe/Oslo\r\n"
         b"END:VCALENDAR\r\n"
     )
+
+
+@functools.cache
+def an_event() -> tuple[Item, Config]:
+    config = load_config(SITE)
+    lecture = next(item for item in load_items(SITE, config).items if item.event)
+    return lecture, config
+
+
+# Text with what a calendar must escape, line breaks of every kind, letters of two,
+# three and four bytes in UTF-8, and backslashes next to what they could escape.
+TEXT = st.lists(st.sampled_from([*'ab ,;:\\\n\r"', "æ", "€", "🧬", "\\n", "\\N"]), max_size=60)
+
+
+def read_back(data: bytes) -> dict[str, str]:
+    """The event's values by property name: unfolded, then unescaped left to right.
+    (icalendar's reader turns the escaped backslash of "\\\\n" into a line break.)"""
+    (event,) = icalendar.Calendar.from_ical(data).walk("VEVENT")  # well-formed, one event
+    lines = data.decode().replace("\r\n ", "").split("\r\n")
+    start, end = lines.index("BEGIN:VEVENT"), lines.index("END:VEVENT")
+    values = {}
+    for line in lines[start + 1 : end]:
+        name, _, value = line.partition(":")
+        if name in ("SUMMARY", "DESCRIPTION", "LOCATION"):  # TEXT: nothing unescaped
+            assert not set(re.sub(r"\\.", "", value)) & set(",;\\"), line
+        text = re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], value)
+        values[name.split(";")[0]] = text
+    assert set(values) == {name for name in event}
+    return values
+
+
+def one_line_break(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=TEXT.map("".join), summary=TEXT.map("".join), place=TEXT.map("".join),
+       host=TEXT.map("".join))  # fmt: skip
+def test_any_text_reads_back_from_lines_of_at_most_75_octets(
+    title: str, summary: str, place: str, host: str
+) -> None:
+    lecture, config = an_event()
+    assert lecture.event is not None
+    event = replace(lecture.event, location=place or None, host=host or None)
+    item = replace(lecture, title=title, summary=summary, event=event)
+    data = render_calendar([item], config)["events.ics"]
+    lines = data.split(b"\r\n")
+    for line, after in itertools.pairwise(lines):
+        assert len(line) <= 75
+        line.decode()  # never folded within a character
+        if after.startswith(b" "):  # nor within a backslash escape
+            assert (len(line) - len(line.rstrip(b"\\"))) % 2 == 0
+    values = read_back(data)
+    assert values["SUMMARY"] == one_line_break(title)
+    assert values.get("LOCATION", "") == one_line_break(place)
+    hosted = f"Host: {host}\n\n" if host else ""
+    assert values["DESCRIPTION"] == one_line_break(f"{summary}\n\n{hosted}{item.url}")
+    assert values["URL"] == item.url
