@@ -275,7 +275,7 @@ def _compounds(selector: str) -> tuple[Compound, ...] | None:
     compounds = []
     for text in selector.split():
         match = _COMPOUND.fullmatch(text)
-        if match is None or not text:
+        if match is None:
             return None
         tag, rest = match.groups()
         parts = _PART.findall(rest)
