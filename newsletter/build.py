@@ -89,11 +89,14 @@ def build(
             root, strict=strict, config=config, prints=prints, workers=pool, files=found,
             contents=contents,
         )  # fmt: skip
-        gc.freeze()  # the items live as long as the build: spare the collector their walk
         published = select_published(catalog.items, moment)
         cache = Cache(root / config.state_dir / CACHE_FILE)
         try:
             plan = plan_site(root, config, published, moment, context, cache)
+            # The items and the plan live as long as the build: spare the collector
+            # their walk, which it took again and again while they were made.
+            gc.freeze()
+            gc.enable()
             run = _Run(staging, cache, config, kept, pool)
             run.run(plan, progress, meanwhile=remember_items)
             # out/ changes now: until remember(), the manifest must not describe it. One
@@ -117,12 +120,16 @@ def build(
 
 @contextlib.contextmanager
 def _frozen() -> Iterator[None]:
-    """Give back to the collector, when the build ends, what gc.freeze() took from it:
-    `serve` builds again and again in one process."""
+    """Keep the collector off until the build has its plan (the reading and planning
+    make long-lived objects, not garbage), and give it back, when the build ends, what
+    gc.freeze() took from it: `serve` builds again and again in one process."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
         gc.unfreeze()
+        (gc.enable if enabled else gc.disable)()
 
 
 def _context(root: Path) -> str:
