@@ -56,10 +56,10 @@ class Measure:
 def measure_cold(project: Path, site: Path, runs: int) -> tuple[Measure, Measure | None]:
     """Time cold builds of PROJECT, and Hugo's of SITE where hugo is installed, in turns.
 
-    Deleting the last output leaves work to the system that slows whatever writes next,
-    and this machine's speed drifts from minute to minute: taking turns, each tool
-    builds as often first as second and in the same minutes as the other, and each
-    starts once the deletion is on disk.
+    Deleting the last output slows whatever writes files next, and this machine's
+    speed drifts from minute to minute: taking turns, each tool builds as often first
+    as second and in the same minutes as the other, and each starts once the deletion
+    is on disk.
     """
     cold = Measure("cold full build", is_build=True, hugo_ratio_target=2.0)
     hugo = shutil.which("hugo")
