@@ -12,6 +12,7 @@ touches no event should not pay for it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -47,8 +48,9 @@ def _head(config: Config, events: list[Event]) -> str:
         # The default range (1970-2038) makes a VTIMEZONE of hundreds of lines.
         years = [moment.year for e in events for moment in (e.start, e.end or e.start)]
         first, last = date(min(years), 1, 1), date(max(years) + 1, 1, 1)
-        zone = icalendar.Timezone.from_tzid(config.timezone, first_date=first, last_date=last)
-        calendar.add_component(zone)
+        with contextlib.suppress(ValueError):  # a zone icalendar does not know: none
+            zone = icalendar.Timezone.from_tzid(config.timezone, first_date=first, last_date=last)
+            calendar.add_component(zone)
     text: str = calendar.to_ical().decode()
     return text
 
