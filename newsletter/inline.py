@@ -125,13 +125,13 @@ class _Document:
     def __init__(self, html: str) -> None:
         from lxml import etree
 
-        self.etree = etree
         self.stripped = html.strip()
         self.tree = etree.fromstring(self.stripped, etree.HTMLParser()).getroottree()
         self.page = self.tree.getroot()
 
     def inline(self) -> str | None:
         """The document inlined, or None when premailer must do it whole."""
+        from lxml import etree
         from premailer.premailer import get_or_create_head
 
         # lxml adds a doctype the document lacks: serialize the whole tree only when
@@ -153,7 +153,7 @@ class _Document:
             align = _float(image.get("style"))
             if align:
                 image.set("align", align)
-        out: bytes = self.etree.tostring(root, method="html", pretty_print=True, encoding="utf-8")
+        out: bytes = etree.tostring(root, method="html", pretty_print=True, encoding="utf-8")
         return out.decode()
 
     def _stylesheets(self) -> tuple[str, ...] | None:
