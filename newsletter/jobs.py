@@ -86,13 +86,8 @@ class Sink:
         return None
 
     def _write(self, files: Mapping[str, bytes], *, rendered: bool) -> Outcome:
-        sizes, handed = {}, {}
-        for path, data in files.items():
-            if path.startswith(HANDED_BACK):
-                handed[path] = data
-            else:
-                self.written += self.writer.write(path, data)
-                sizes[path] = len(data)
+        sizes, handed, written = _put(self.writer, files)
+        self.written += len(written)
         return Outcome(sizes, handed, rendered)
 
 
@@ -179,7 +174,14 @@ def _render(
     cache, its files' sizes, what it hands back, and the files it wrote (the others
     were kept unchanged)."""
     files = function(*arguments)
-    writer = _writer(place)
+    return (encode(key, files), *_put(_writer(place), files))
+
+
+def _put(
+    writer: Writer, files: Mapping[str, bytes]
+) -> tuple[dict[str, int], dict[str, bytes], list[str]]:
+    """Write a job's files for out/; return their sizes, what the job hands back, and
+    the files written (the others were kept unchanged)."""
     sizes, handed, written = {}, {}, []
     for path, data in files.items():
         if path.startswith(HANDED_BACK):
@@ -188,7 +190,7 @@ def _render(
             if writer.write(path, data):
                 written.append(path)
             sizes[path] = len(data)
-    return encode(key, files), sizes, handed, written
+    return sizes, handed, written
 
 
 @functools.lru_cache(maxsize=4)
