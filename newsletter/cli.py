@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from newsletter import __version__
-from newsletter.errors import NewsletterError, Problem, count_summary
+from newsletter.core.errors import NewsletterError, Problem, count_summary
 
 ROOT_HELP = "The folder that holds newsletter.yaml (default: the current folder)."
 
@@ -64,7 +64,7 @@ def check(root: Path, strict: bool) -> None:
     Example:
       newsletter check --strict
     """
-    from newsletter.itemcache import load_catalog
+    from newsletter.engine.itemcache import load_catalog
 
     with _reported():
         catalog = load_catalog(root, strict=strict)
@@ -104,7 +104,7 @@ def build(
     Example:
       newsletter build --as-of 2024-04-30 --out public
     """
-    from newsletter.build import build as build_site
+    from newsletter.commands.build import build as build_site
 
     out_dir = out_dir or root / "out"
     started = time.perf_counter()
@@ -143,8 +143,8 @@ def digest(root: Path, period: str, out_dir: Path | None, as_of: date | datetime
     Example:
       newsletter digest 2024-W16 --as-of 2024-04-30
     """
-    from newsletter.digests import write_digest_folder
-    from newsletter.periods import BadPeriod
+    from newsletter.commands.digest import write_digest_folder
+    from newsletter.domain.periods import BadPeriod
 
     out_dir = out_dir or root / "out"
     with _reported():
@@ -164,7 +164,7 @@ def schema() -> None:
     Example:
       newsletter schema > item.schema.json
     """
-    from newsletter.model import item_json_schema
+    from newsletter.sources.model import item_json_schema
 
     click.echo(json.dumps(item_json_schema(), indent=2, ensure_ascii=False))
 
@@ -194,7 +194,7 @@ def new(root: Path, title: str, day: date | None, tags: tuple[str, ...], event: 
     Example:
       newsletter new "Guest lecture: Dr. Blasco" --date 2024-04-10 --tag lecture --event
     """
-    from newsletter.scaffold import scaffold_item
+    from newsletter.commands.new import scaffold_item
 
     with _reported():
         path = scaffold_item(root, title, day or datetime.now(UTC), tags, event=event)
@@ -227,8 +227,9 @@ def send(
     Example:
       newsletter send latest --to me@example.org --dry-run
     """
-    from newsletter.periods import BadPeriod
-    from newsletter.sending import PASSWORD_ENV, send_digest
+    from newsletter.commands.send import send_digest
+    from newsletter.domain.periods import BadPeriod
+    from newsletter.engine.sending import PASSWORD_ENV
 
     password = os.environ.get(PASSWORD_ENV)
     with _reported():
@@ -258,7 +259,7 @@ def serve(root: Path, port: int) -> None:
     Example:
       newsletter serve --port 8080
     """
-    from newsletter.serve import serve as serve_site
+    from newsletter.commands.serve import serve as serve_site
 
     with _reported(), contextlib.suppress(KeyboardInterrupt):
         serve_site(root, port, lambda: datetime.now(UTC), click.echo)

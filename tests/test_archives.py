@@ -8,7 +8,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from newsletter.build import build
+from newsletter.commands.build import build
 
 FH = "http://purl.org/syndication/history/1.0"
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from newsletter import output
-from newsletter.build import build
-from newsletter.errors import NewsletterError
-from newsletter.jobs import PARALLEL_MIN
-from newsletter.output import write_outputs
+from newsletter.commands.build import build
+from newsletter.core.errors import NewsletterError
+from newsletter.engine import output
+from newsletter.engine.jobs import PARALLEL_MIN
+from newsletter.engine.output import write_outputs
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

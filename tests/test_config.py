@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsletter.config import Config, describe_settings, load_config
+from newsletter.sources.config import Config, describe_settings, load_config
 
 DOCS = Path(__file__).parent.parent / "docs" / "configuration.md"
 

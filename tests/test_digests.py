@@ -12,12 +12,13 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from newsletter.build import build
 from newsletter.cli import cli
-from newsletter.config import load_config
-from newsletter.digests import group_into_digests, write_digest
-from newsletter.errors import NewsletterError
-from newsletter.items import load_items
+from newsletter.commands.build import build
+from newsletter.commands.digest import write_digest
+from newsletter.core.errors import NewsletterError
+from newsletter.domain.digests import group_into_digests
+from newsletter.sources.config import load_config
+from newsletter.sources.items import load_items
 
 OSLO = ZoneInfo("Europe/Oslo")
 AS_OF = datetime(2024, 4, 30, 12, tzinfo=OSLO)

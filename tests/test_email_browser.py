@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import SITE, require
 
-from newsletter.build import build
+from newsletter.commands.build import build
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

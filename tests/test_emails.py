@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsletter import emails
-from newsletter.digests import write_digest
-from newsletter.errors import NewsletterError
+from newsletter.commands.digest import write_digest
+from newsletter.core.errors import NewsletterError
+from newsletter.render import emails
 
 AS_OF = "2024-04-30"
 
@@ -165,7 +165,7 @@ def test_an_undefined_variable_in_an_email_template_is_a_located_error(
     )
     with pytest.raises(NewsletterError) as raised:
         written(project, tmp_path, "2024-W16")
-    message = "'newsletter.digests.Digest object' has no attribute 'nope'"
+    message = "'newsletter.domain.digests.Digest object' has no attribute 'nope'"
     assert str(raised.value).startswith("templates/email.html")
     assert str(raised.value).endswith(f": {message}")
 

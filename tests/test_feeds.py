@@ -10,7 +10,7 @@ import feedparser
 import pytest
 from lxml import etree, html
 
-from newsletter.build import build
+from newsletter.commands.build import build
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DEPARTMENT = "department-of-molecular-cell-biology"
@@ -164,15 +164,16 @@ def test_entries_written_here_are_feedgens_byte_for_byte(
 ) -> None:
     from dataclasses import replace
 
-    from newsletter import feeds
-    from newsletter.config import load_config
-    from newsletter.itemcache import load_catalog
+    from newsletter.domain import channels
+    from newsletter.engine.itemcache import load_catalog
+    from newsletter.render import feeds
+    from newsletter.sources.config import load_config
 
     config = load_config(project)
     items = tuple(replace(item, **changes) for item in load_catalog(project).items)
     content = {item.id: f"<p>{item.title} &amp; 'more'</p>\r\n" for item in items}
     content[items[0].id] = ""  # an item without a body
-    channel = feeds.Channel("feed", "T & T", "S", "feed", items)
+    channel = channels.Channel("feed", "T & T", "S", "feed", items)
     links = (("prev-archive", "https://x.org/archive/2024-03.atom"),)
     fg = feeds._generator(channel, config, content, "atom")  # every entry by feedgen
     for rel, href in links:

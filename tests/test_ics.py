@@ -15,10 +15,10 @@ from conftest import SITE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.build import build
-from newsletter.config import Config, load_config
-from newsletter.ics import render_calendar
-from newsletter.items import Item, load_items
+from newsletter.commands.build import build
+from newsletter.render.calendar import render_calendar
+from newsletter.sources.config import Config, load_config
+from newsletter.sources.items import Item, load_items
 
 OSLO = ZoneInfo("Europe/Oslo")
 URL = "https://news.example.org/test/news/"

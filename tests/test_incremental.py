@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter import cache, manifest, output
-from newsletter.build import build
-from newsletter.cache import decode, encode
-from newsletter.errors import NewsletterError
-from newsletter.itemcache import load_catalog, read_memo
-from newsletter.output import write_outputs
+from newsletter.commands.build import build
+from newsletter.core.errors import NewsletterError
+from newsletter.engine import cache, manifest, output
+from newsletter.engine.cache import decode, encode
+from newsletter.engine.itemcache import load_catalog, read_memo
+from newsletter.engine.output import write_outputs
 
 AS_OF = date(2024, 4, 30)
 

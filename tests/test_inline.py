@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.config import load_config
-from newsletter.digests import group_into_digests
-from newsletter.emails import email_context
-from newsletter.inline import inline_css
-from newsletter.itemcache import load_catalog
-from newsletter.templates import make_environment, render
+from newsletter.domain.digests import group_into_digests
+from newsletter.engine.itemcache import load_catalog
+from newsletter.render.emails import email_context
+from newsletter.render.inline import inline_css
+from newsletter.render.templates import make_environment, render
+from newsletter.sources.config import load_config
 
 TRAPS = """<!doctype html>
 <html lang="nb"><head><meta charset="utf-8">

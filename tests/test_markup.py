@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsletter.markup import first_paragraph, render_markdown
+from newsletter.sources.markup import first_paragraph, render_markdown
 
 BASE = "https://news.example.org/icr/news/"
 

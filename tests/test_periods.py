@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsletter.periods import (
+from newsletter.domain.periods import (
     BadPeriod,
     latest_complete,
     parse_period,

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from smtp_server import PASSWORD, USERNAME, Script, free_port, smtp_server
 
 from newsletter.cli import cli
-from newsletter.sendlog import LOG_FILE
+from newsletter.engine.sendlog import LOG_FILE
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 MESSAGE_ID = "<digest.2024-W16.85f0b597ca@news.example.org>"

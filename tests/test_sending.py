@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from smtp_server import PASSWORD, USERNAME, Script, free_port, smtp_server
 
-from newsletter.config import SmtpSettings
-from newsletter.errors import NewsletterError
-from newsletter.sending import Message, Retry, SendReport, read_message, send_message
+from newsletter.core.errors import NewsletterError
+from newsletter.engine.sending import Message, Retry, SendReport, read_message, send_message
+from newsletter.sources.config import SmtpSettings
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 FAST = Retry(attempts=3, delay=0.01, timeout=5)

@@ -16,9 +16,9 @@ from smtp_server import PASSWORD, USERNAME, Script, free_port
 from test_sending import ALL, FAST, eml
 
 from newsletter.cli import cli
-from newsletter.config import SmtpSettings
-from newsletter.errors import NewsletterError
-from newsletter.sending import read_message, send_message
+from newsletter.core.errors import NewsletterError
+from newsletter.engine.sending import read_message, send_message
+from newsletter.sources.config import SmtpSettings
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from smtp_server import free_port
 
-from newsletter.serve import serve
+from newsletter.commands.serve import serve
 
 AS_OF = datetime(2024, 4, 30, tzinfo=UTC)
 DEADLINE = 15.0  # seconds; a rebuild takes well under one

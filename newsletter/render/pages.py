@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
 
-from newsletter.config import Config
-from newsletter.items import Item
-from newsletter.slugs import slugify
-from newsletter.templates import render
-
-if TYPE_CHECKING:
-    from newsletter.digests import Digest
+from newsletter.core.slugs import slugify
+from newsletter.domain.digests import Digest
+from newsletter.render.templates import render
+from newsletter.sources.config import Config
+from newsletter.sources.items import Item
 
 INDEX_ITEMS = 30
 

@@ -19,13 +19,14 @@ from typing import Any
 
 import orjson
 
-from newsletter.cache import code_fingerprint, fingerprint
-from newsletter.config import CONFIG_FILE, Config, load_config
-from newsletter.errors import Problem
-from newsletter.items import Catalog, Event, Image, Item, ItemFiles, Memo, load_items
-from newsletter.jobs import Workers
-from newsletter.model import ID_PATTERN
-from newsletter.output import is_inside
+from newsletter.core.errors import Problem
+from newsletter.core.fingerprints import fingerprint
+from newsletter.engine.cache import code_fingerprint
+from newsletter.engine.jobs import Workers
+from newsletter.engine.output import is_inside
+from newsletter.sources.config import CONFIG_FILE, Config, load_config
+from newsletter.sources.items import Catalog, Event, Image, Item, ItemFiles, Memo, load_items
+from newsletter.sources.model import ID_PATTERN
 
 ITEMS_DIR = "items"  # in the state folder: one JSON file per first two hex digits of a key
 _TIMES = ("published", "updated", "start", "end")

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import orjson
 
-from newsletter.cache import fingerprint
-from newsletter.config import Config
-from newsletter.errors import Problem
-from newsletter.items import Item, ItemFiles, item_files
-from newsletter.output import is_inside
-from newsletter.periods import latest_complete
+from newsletter.core.errors import Problem
+from newsletter.core.fingerprints import fingerprint
+from newsletter.domain.periods import latest_complete
+from newsletter.engine.output import is_inside
+from newsletter.sources.config import Config
+from newsletter.sources.items import Item, ItemFiles, item_files
 
 BUILD_FILE = "build.json"
 PRINTS_FILE = "prints.json"  # each item file's size, inode and times, and its print

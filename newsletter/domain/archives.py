@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from newsletter.items import Item
+from newsletter.sources.items import Item
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from newsletter.errors import NewsletterError, Problem
+from newsletter.core.errors import NewsletterError, Problem
 
 Path = tuple[str | int, ...]
 

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from newsletter.errors import NewsletterError, Problem
-from newsletter.validation import validate_document
-from newsletter.yamlfile import load_document
+from newsletter.core.errors import NewsletterError, Problem
+from newsletter.sources.validation import validate_document
+from newsletter.sources.yamlfile import load_document
 
 CONFIG_FILE = "newsletter.yaml"
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")

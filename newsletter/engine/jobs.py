@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsletter.cache import Cache, encode
-from newsletter.output import Place, Writer
+from newsletter.engine.cache import Cache, encode
+from newsletter.engine.output import Place, Writer
 
 PARALLEL_MIN = 2  # a single job runs in this process: sending it would only cost time
 HANDED_BACK = "#"  # outputs named so are not files: they go back to the build

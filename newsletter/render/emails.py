@@ -9,19 +9,17 @@ import re
 import textwrap
 from email.policy import default as default_policy
 from email.utils import format_datetime, parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
 
-from newsletter.config import Config
-from newsletter.inline import inline_css
-from newsletter.items import Event, Item
-from newsletter.slugs import slugify
-from newsletter.templates import clock, long_date, render
-
-if TYPE_CHECKING:
-    from newsletter.digests import Digest
+from newsletter.core.slugs import slugify
+from newsletter.domain.digests import Digest
+from newsletter.render.inline import inline_css
+from newsletter.render.templates import clock, long_date, render
+from newsletter.sources.config import Config
+from newsletter.sources.items import Event, Item
 
 COLUMN = 560  # the 600 px column less its padding: the widest an image is shown
 TEXT_WIDTH = 78

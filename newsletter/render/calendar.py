@@ -16,8 +16,8 @@ import contextlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from newsletter.config import Config
-from newsletter.items import Event, Item
+from newsletter.sources.config import Config
+from newsletter.sources.items import Event, Item
 
 CALENDAR_FILE = "events.ics"
 LINE_OCTETS = 75  # the longest a line should be, without its CRLF (RFC 5545, 3.1)

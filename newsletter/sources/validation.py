@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from newsletter.errors import NewsletterError, Problem
-from newsletter.yamlfile import Document, dotted
+from newsletter.core.errors import NewsletterError, Problem
+from newsletter.sources.yamlfile import Document, dotted
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.errors import NewsletterError
+from newsletter.core.errors import NewsletterError
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
@@ -33,17 +33,6 @@ _OUTSIDE = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|[\0\\]")
 def is_inside(relative: str) -> bool:
     """Tell whether *relative* names a file inside the folder it is relative to."""
     return _OUTSIDE.search(relative) is None
-
-
-def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Join the files of several stages, refusing any path that two of them write."""
-    merged: dict[str, bytes] = {}
-    for part in parts:
-        for path, data in part.items():
-            if path in merged:
-                raise NewsletterError(f"{path}: two outputs would be written to the same path")
-            merged[path] = data
-    return merged
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from typing import Any
 
 import jinja2
 
-from newsletter.cache import fingerprint
-from newsletter.errors import NewsletterError, Problem
-from newsletter.periods import MONTHS
+from newsletter.core.errors import NewsletterError, Problem
+from newsletter.core.fingerprints import fingerprint
+from newsletter.domain.periods import MONTHS
 
 TEMPLATES_DIR = "templates"
-_BUILT_IN = Path(__file__).parent / TEMPLATES_DIR
+_BUILT_IN = Path(__file__).parent.parent / TEMPLATES_DIR
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 

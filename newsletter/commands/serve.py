@@ -19,11 +19,11 @@ from typing import Any, BinaryIO
 
 import watchfiles
 
-from newsletter.build import build
-from newsletter.config import CONFIG_FILE
-from newsletter.errors import NewsletterError
-from newsletter.items import ITEMS_DIR
-from newsletter.templates import TEMPLATES_DIR
+from newsletter.commands.build import build
+from newsletter.core.errors import NewsletterError
+from newsletter.render.templates import TEMPLATES_DIR
+from newsletter.sources.config import CONFIG_FILE
+from newsletter.sources.items import ITEMS_DIR
 
 PREVIEW_PATH = "/_preview/"
 CONTENT_TYPES = {

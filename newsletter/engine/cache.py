@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.metadata
+import re
 import sqlite3
 import struct
 import threading
@@ -24,26 +26,55 @@ from pathlib import Path
 
 import zstandard
 
+from newsletter.core.fingerprints import fingerprint
+
 CACHE_FILE = "cache.sqlite"
 _HEADER = struct.Struct(">32sI")  # checksum of the body, number of files
 _FRAME = struct.Struct(">II")  # length of the path, length of the data
 _DAMAGED = (sqlite3.Error, OSError)
 _SAVE_EVERY = 500  # entries per transaction: another build waits no longer than that
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 BUSY_SECONDS = 5.0  # how long to wait for another build's lock before doing without
 
 
 @functools.cache
 def code_fingerprint() -> str:
-    """Hash the package's own code: a new version, or an edited checkout, is a new key."""
-    package = Path(__file__).parent
-    sources = sorted(package.glob("*.py"))
-    return fingerprint(*(part for path in sources for part in (path.name, path.read_bytes())))
+    """Hash what shapes every output besides the project: each file of the package (its
+    code and built-in templates) and the installed version of each library it runs on,
+    the libraries they run on included. A new version of any is a new key."""
+    package = Path(__file__).parent.parent
+    sources = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    parts = [
+        part
+        for path in sources
+        for part in (path.relative_to(package).as_posix(), path.read_bytes())
+    ]
+    return fingerprint(*parts, *library_versions())
 
 
-def fingerprint(*parts: bytes | str) -> str:
-    """Hash *parts* into a key: the same parts, in the same order, give the same key."""
-    data = [part.encode() if isinstance(part, str) else part for part in parts]
-    return hashlib.sha256(b"".join(len(d).to_bytes(8, "big") + d for d in data)).hexdigest()
+def library_versions(distribution: str = "newsletter") -> list[str]:
+    """Name and version of every library *distribution* needs, directly or not, sorted."""
+    found: dict[str, str] = {}
+    pending = [distribution]
+    while pending:
+        name = pending.pop()
+        try:
+            requires = importlib.metadata.requires(name) or []
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue  # an optional need that is not installed
+        found[name] = version
+        for requirement in requires:
+            if "extra ==" in requirement:
+                continue
+            needed = _NAME.match(requirement)
+            if needed and _normal(needed.group()) not in map(_normal, found):
+                pending.append(needed.group())
+    return sorted(f"{name}=={version}" for name, version in found.items() if name != distribution)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 class Cache:

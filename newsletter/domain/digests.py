@@ -9,25 +9,16 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
-import jinja2
-
-from newsletter.config import Config, load_config
-from newsletter.digest_pages import render_web_version
-from newsletter.emails import render_email
-from newsletter.errors import NewsletterError, Problem
-from newsletter.itemcache import load_catalog
-from newsletter.items import SORT_KEY, Item
-from newsletter.output import merge_outputs, write_outputs
-from newsletter.periods import Period, parse_period, periods_from
-from newsletter.templates import make_environment
+from newsletter.core.errors import NewsletterError, Problem
+from newsletter.domain.periods import Period, periods_from
+from newsletter.sources.config import Config
+from newsletter.sources.items import SORT_KEY, Item
 
 DIGESTS_DIR = "digests"
 KB = 1000  # Gmail clips at about 102 kB; counting 1000 bytes a kB errs on the safe side
 WARN_SHARE = 0.9
-_UNITS = {"weekly": "week", "monthly": "month"}
 
 
 @dataclass(frozen=True)
@@ -41,28 +32,6 @@ class Digest:
     folder: str  # relative to out/: digests/2024-W16/
     url: str  # the web version
     entry_id: str
-
-
-@dataclass(frozen=True)
-class WrittenDigest:
-    """What write_digest_folder did, for the command's summary."""
-
-    digest: Digest
-    folder: Path
-    email_size: int
-    warnings: tuple[Problem, ...]
-
-    def summary(self) -> str:
-        """Say what was written in one line."""
-        digest, period = self.digest, self.digest.period
-        counts = _count(len(digest.items), "item")
-        if digest.events:
-            counts += ", " + _count(len(digest.events), "upcoming event")
-        preview = "" if digest.complete else f" (preview: the {_UNITS[period.kind]} is not over)"
-        return (
-            f"Wrote {self.folder}: {period.title} ({period.span}){preview}, {counts}; "
-            f"email.html {self.email_size / KB:.1f} kB."
-        )
 
 
 class _Timeline:
@@ -119,14 +88,6 @@ def group_into_digests(published: Sequence[Item], config: Config, as_of: datetim
     return [digest for digest in found if digest is not None]
 
 
-def render_digest(digest: Digest, config: Config, env: jinja2.Environment) -> dict[str, bytes]:
-    """Render one digest's folder: index.html, email.html, email.txt, email.eml."""
-    return merge_outputs(
-        {"index.html": render_web_version(digest, config, env)},
-        render_email(digest, config, env),
-    )
-
-
 def check_email_sizes(sizes: Mapping[str, int], config: Config) -> tuple[Problem, ...]:
     """Fail when an email.html is over digest.size_budget_kb; warn beyond 90 % of it."""
     budget = config.digest.size_budget_kb * KB
@@ -145,42 +106,3 @@ def check_email_sizes(sizes: Mapping[str, int], config: Config) -> tuple[Problem
     if errors:
         raise NewsletterError(errors + warnings)
     return tuple(warnings)
-
-
-def write_digest(root: Path, out_dir: Path, period: str, as_of: datetime | date) -> Path:
-    """Write the digest of PERIOD (2024-W16, 2024-04, latest) into OUT_DIR/digests/PERIOD/.
-
-    Only that folder is replaced, atomically; the rest of OUT_DIR stays as it was.
-    Return the folder, which holds index.html, email.html, email.txt and email.eml.
-    """
-    return write_digest_folder(root, out_dir, period, as_of).folder
-
-
-def write_digest_folder(
-    root: Path, out_dir: Path, period: str, as_of: datetime | date
-) -> WrittenDigest:
-    """Do what write_digest does, and say what was written."""
-    from newsletter.build import resolve_as_of, select_published  # build imports this module
-
-    config = load_config(root)
-    moment = resolve_as_of(as_of, config)
-    chosen = parse_period(period, config.digest.period, config.tz, moment)
-    published = select_published(load_catalog(root, config=config).items, moment)
-    digest = digest_of(chosen, published, config, moment)
-    if digest is None:
-        message = f"no digest: nothing was published in {chosen.title} and no event is coming up"
-        raise NewsletterError([Problem(f"{DIGESTS_DIR}/{chosen.key}", 0, "", message)])
-    files = render_digest(digest, config, make_environment(root))
-    sizes = {path: len(data) for path, data in _prefixed(digest.folder, files).items()}
-    warnings = check_email_sizes(sizes, config)
-    folder = out_dir / DIGESTS_DIR / chosen.key
-    write_outputs(folder, files)
-    return WrittenDigest(digest, folder, len(files["email.html"]), warnings)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _prefixed(folder: str, files: Mapping[str, bytes]) -> dict[str, bytes]:
-    return {folder + name: data for name, data in files.items()}

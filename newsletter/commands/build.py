@@ -6,23 +6,25 @@ import contextlib
 import functools
 import gc
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
-from newsletter.cache import CACHE_FILE, Cache, code_fingerprint, fingerprint
-from newsletter.config import CONFIG_FILE, Config, load_config
-from newsletter.digests import check_email_sizes
-from newsletter.errors import NewsletterError, Problem
-from newsletter.itemcache import read_catalog
-from newsletter.items import Item, item_files
-from newsletter.jobs import Job, Outcome, Sink, Workers, return_large_blocks, run_jobs
-from newsletter.manifest import forget, item_prints, last_build, remember
-from newsletter.output import Staging
-from newsletter.site import CONTENT, SitePlan, plan_site, warm_up
-from newsletter.templates import Templates, templates_fingerprint
+from newsletter.core.errors import NewsletterError, Problem
+from newsletter.core.fingerprints import fingerprint
+from newsletter.domain.digests import check_email_sizes
+from newsletter.domain.publishing import resolve_as_of, select_published
+from newsletter.engine.cache import CACHE_FILE, Cache, code_fingerprint
+from newsletter.engine.itemcache import read_catalog
+from newsletter.engine.jobs import Job, Outcome, Sink, Workers, return_large_blocks, run_jobs
+from newsletter.engine.manifest import forget, item_prints, last_build, remember
+from newsletter.engine.output import Staging
+from newsletter.engine.site import CONTENT, SitePlan, plan_site, warm_up
+from newsletter.render.templates import Templates, templates_fingerprint
+from newsletter.sources.config import CONFIG_FILE, Config, load_config
+from newsletter.sources.items import item_files
 
 
 class Progress(Protocol):
@@ -195,20 +197,6 @@ class _Run:
 
 def _nothing() -> None:
     pass
-
-
-def resolve_as_of(as_of: date | datetime, config: Config) -> datetime:
-    """Turn --as-of into a moment: a date covers that whole day in the configured zone."""
-    if not isinstance(as_of, datetime):
-        as_of = datetime.combine(as_of + timedelta(days=1), time()) - timedelta(microseconds=1)
-    if as_of.tzinfo is None:
-        as_of = as_of.replace(tzinfo=config.tz)
-    return as_of
-
-
-def select_published(items: Sequence[Item], as_of: datetime) -> list[Item]:
-    """Keep the items that are not drafts and are dated at or before AS_OF."""
-    return [item for item in items if not item.draft and item.published <= as_of]
 
 
 def _refuse_unsafe_out(root: Path, out_dir: Path) -> None:

@@ -4,28 +4,44 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-from newsletter.cache import fingerprint
-from newsletter.config import Config
-from newsletter.errors import NewsletterError, Problem, Severity
-from newsletter.jobs import Workers
-from newsletter.markup import first_paragraph, render_markdown, unsafe_links
-from newsletter.model import ID_PATTERN, EventFields, ItemFields
-from newsletter.slugs import slugify
-from newsletter.validation import validate_document
-from newsletter.yamlfile import Document, load_document
+from newsletter.core.errors import NewsletterError, Problem, Severity
+from newsletter.core.fingerprints import fingerprint
+from newsletter.core.slugs import slugify
+from newsletter.sources.config import Config
+from newsletter.sources.markup import first_paragraph, render_markdown, unsafe_links
+from newsletter.sources.model import ID_PATTERN, EventFields, ItemFields
+from newsletter.sources.validation import validate_document
+from newsletter.sources.yamlfile import Document, load_document
 
 ITEMS_DIR = "items"
 SUMMARY_LIMIT = 300
 EARLIEST_YEAR = 1900  # an earlier year is a typing error, and would make thousands of digests
+
+
+class Pool(Protocol):
+    """Makes calls, perhaps in other processes: yields (index, result) as each is done."""
+
+    def map(
+        self, count: int, calls: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]]
+    ) -> Iterator[tuple[int, Any]]: ...
+
+
+class _InOrder:
+    """A Pool that makes each call here, in turn."""
+
+    def map(
+        self, count: int, calls: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]]
+    ) -> Iterator[tuple[int, Any]]:
+        return ((index, function(*args)) for index, (function, args) in enumerate(calls))
 
 
 class _Report(Protocol):
@@ -120,7 +136,7 @@ def load_items(
     strict: bool = False,
     memo: Memo | None = None,
     prints: Mapping[str, str] | None = None,
-    workers: Workers | None = None,
+    workers: Pool | None = None,
     files: ItemFiles | None = None,
     contents: dict[str, bytes] | None = None,
 ) -> Catalog:
@@ -151,7 +167,7 @@ def load_items(
                 unread.append((data, label, PurePosixPath(label).stem, key, config, path))
         keys.append(key)
     calls = ((_parse_item, arguments) for arguments in unread)
-    for index, read in (workers or Workers(1)).map(len(unread), calls):
+    for index, read in (workers or _InOrder()).map(len(unread), calls):
         memo[unread[index][3]] = read
     items: list[Item] = []
     for key in keys:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 
-from newsletter.config import load_config
-from newsletter.errors import NewsletterError, Problem
-from newsletter.items import ITEMS_DIR
-from newsletter.slugs import slugify
+from newsletter.core.errors import NewsletterError, Problem
+from newsletter.core.slugs import slugify
+from newsletter.sources.config import load_config
+from newsletter.sources.items import ITEMS_DIR
 
 SCHEMA_FILE = "item.schema.json"
 

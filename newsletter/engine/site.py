@@ -15,24 +15,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from newsletter.cache import Cache, fingerprint
-from newsletter.config import Config
-from newsletter.digest_pages import render_archive
-from newsletter.digests import Digest, group_into_digests, render_digest
-from newsletter.feeds import (
-    Channel,
-    FeedDocument,
-    Topics,
-    feed_documents,
-    render_feed_document,
-    topics_of,
+from newsletter.core.fingerprints import fingerprint
+from newsletter.domain.channels import Channel, FeedDocument, Topics, feed_documents, topics_of
+from newsletter.domain.digests import Digest, group_into_digests
+from newsletter.engine.cache import Cache
+from newsletter.engine.jobs import HANDED_BACK, Files, Job
+from newsletter.render.calendar import render_calendar
+from newsletter.render.digest_pages import render_archive, render_digest
+from newsletter.render.feeds import render_feed_document
+from newsletter.render.inline import load_inliner
+from newsletter.render.pages import (
+    INDEX_ITEMS,
+    render_entry_content,
+    render_index,
+    render_item_page,
 )
-from newsletter.ics import render_calendar
-from newsletter.inline import load_inliner
-from newsletter.items import Item
-from newsletter.jobs import HANDED_BACK, Files, Job
-from newsletter.pages import INDEX_ITEMS, render_entry_content, render_index, render_item_page
-from newsletter.templates import Templates, cached_environment
+from newsletter.render.templates import Templates, cached_environment
+from newsletter.sources.config import Config
+from newsletter.sources.items import Item
 
 CONTENT = HANDED_BACK + "content/"
 

@@ -1,0 +1,79 @@
+"""The digest command: one period's digest, written into out/digests/PERIOD/."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from newsletter.core.errors import NewsletterError, Problem
+from newsletter.domain.digests import DIGESTS_DIR, KB, Digest, check_email_sizes, digest_of
+from newsletter.domain.periods import parse_period
+from newsletter.domain.publishing import resolve_as_of, select_published
+from newsletter.engine.itemcache import load_catalog
+from newsletter.engine.output import write_outputs
+from newsletter.render.digest_pages import render_digest
+from newsletter.render.templates import make_environment
+from newsletter.sources.config import load_config
+
+_UNITS = {"weekly": "week", "monthly": "month"}
+
+
+@dataclass(frozen=True)
+class WrittenDigest:
+    """What write_digest_folder did, for the command's summary."""
+
+    digest: Digest
+    folder: Path
+    email_size: int
+    warnings: tuple[Problem, ...]
+
+    def summary(self) -> str:
+        """Say what was written in one line."""
+        digest, period = self.digest, self.digest.period
+        counts = _count(len(digest.items), "item")
+        if digest.events:
+            counts += ", " + _count(len(digest.events), "upcoming event")
+        preview = "" if digest.complete else f" (preview: the {_UNITS[period.kind]} is not over)"
+        return (
+            f"Wrote {self.folder}: {period.title} ({period.span}){preview}, {counts}; "
+            f"email.html {self.email_size / KB:.1f} kB."
+        )
+
+
+def write_digest(root: Path, out_dir: Path, period: str, as_of: datetime | date) -> Path:
+    """Write the digest of PERIOD (2024-W16, 2024-04, latest) into OUT_DIR/digests/PERIOD/.
+
+    Only that folder is replaced, atomically; the rest of OUT_DIR stays as it was.
+    Return the folder, which holds index.html, email.html, email.txt and email.eml.
+    """
+    return write_digest_folder(root, out_dir, period, as_of).folder
+
+
+def write_digest_folder(
+    root: Path, out_dir: Path, period: str, as_of: datetime | date
+) -> WrittenDigest:
+    """Do what write_digest does, and say what was written."""
+    config = load_config(root)
+    moment = resolve_as_of(as_of, config)
+    chosen = parse_period(period, config.digest.period, config.tz, moment)
+    published = select_published(load_catalog(root, config=config).items, moment)
+    digest = digest_of(chosen, published, config, moment)
+    if digest is None:
+        message = f"no digest: nothing was published in {chosen.title} and no event is coming up"
+        raise NewsletterError([Problem(f"{DIGESTS_DIR}/{chosen.key}", 0, "", message)])
+    files = render_digest(digest, config, make_environment(root))
+    sizes = {path: len(data) for path, data in _prefixed(digest.folder, files).items()}
+    warnings = check_email_sizes(sizes, config)
+    folder = out_dir / DIGESTS_DIR / chosen.key
+    write_outputs(folder, files)
+    return WrittenDigest(digest, folder, len(files["email.html"]), warnings)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _prefixed(folder: str, files: Mapping[str, bytes]) -> dict[str, bytes]:
+    return {folder + name: data for name, data in files.items()}

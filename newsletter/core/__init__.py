@@ -1,0 +1,1 @@
+"""The ground every layer stands on: located problems, slugs, fingerprints, words."""

@@ -1,0 +1,1 @@
+"""The domain, pure and without I/O: periods, what is published, digests, feeds' contents."""

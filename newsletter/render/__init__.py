@@ -1,0 +1,1 @@
+"""Rendering: pure functions from domain values to the bytes of each output."""

@@ -1,0 +1,50 @@
+"""The digests on the web: each digest's page, the list of them all, and their feed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import jinja2
+
+from newsletter.core.errors import NewsletterError
+from newsletter.domain.digests import Digest
+from newsletter.render.emails import email_context, render_email
+from newsletter.render.feeds import render_digest_feed
+from newsletter.render.templates import render
+from newsletter.sources.config import Config
+
+
+def render_digest(digest: Digest, config: Config, env: jinja2.Environment) -> dict[str, bytes]:
+    """Render one digest's folder: index.html, email.html, email.txt, email.eml."""
+    return merge_outputs(
+        {"index.html": render_web_version(digest, config, env)},
+        render_email(digest, config, env),
+    )
+
+
+def render_web_version(digest: Digest, config: Config, env: jinja2.Environment) -> bytes:
+    """Render digests/<period>/index.html, the page "view in your browser" opens."""
+    return render(env, "digest.html", **email_context(digest, config)).encode()
+
+
+def render_archive(
+    digests: Sequence[Digest], config: Config, env: jinja2.Environment
+) -> dict[str, bytes]:
+    """Render digests/index.html and digests/digests.atom, newest digest first."""
+    newest = list(reversed(digests))
+    page = render(env, "digests.html", digests=newest, config=config)
+    return {
+        "digests/index.html": page.encode(),
+        "digests/digests.atom": render_digest_feed(newest, config),
+    }
+
+
+def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Join the files of several stages, refusing any path that two of them write."""
+    merged: dict[str, bytes] = {}
+    for part in parts:
+        for path, data in part.items():
+            if path in merged:
+                raise NewsletterError(f"{path}: two outputs would be written to the same path")
+            merged[path] = data
+    return merged

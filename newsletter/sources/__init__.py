@@ -1,0 +1,1 @@
+"""Reading the sources: newsletter.yaml and items/*.yaml into frozen, validated values."""
