@@ -17,6 +17,7 @@ import click
 
 from newsletter import __version__
 from newsletter.core.errors import NewsletterError, Problem, count_summary
+from newsletter.core.layout import out_folder
 
 ROOT_HELP = "The folder that holds newsletter.yaml (default: the current folder)."
 
@@ -106,7 +107,7 @@ def build(
     """
     from newsletter.commands.build import build as build_site
 
-    out_dir = out_dir or root / "out"
+    out_dir = out_folder(root, out_dir)
     started = time.perf_counter()
     with _reported(), _progress_bar() as progress:
         report = build_site(
@@ -146,7 +147,7 @@ def digest(root: Path, period: str, out_dir: Path | None, as_of: date | datetime
     from newsletter.commands.digest import write_digest_folder
     from newsletter.domain.periods import BadPeriod
 
-    out_dir = out_dir or root / "out"
+    out_dir = out_folder(root, out_dir)
     with _reported():
         try:
             written = write_digest_folder(root, out_dir, period, as_of or datetime.now(UTC))

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.fingerprints import fingerprint
+from newsletter.core.layout import CONFIG_FILE, ITEMS_DIR, TEMPLATES_DIR
 from newsletter.domain.digests import check_email_sizes
 from newsletter.domain.publishing import resolve_as_of, select_published
 from newsletter.engine.cache import CACHE_FILE, Cache, code_fingerprint
@@ -23,7 +24,7 @@ from newsletter.engine.manifest import forget, item_prints, last_build, remember
 from newsletter.engine.output import Staging
 from newsletter.engine.site import CONTENT, SitePlan, plan_site, warm_up
 from newsletter.render.templates import Templates, templates_fingerprint
-from newsletter.sources.config import CONFIG_FILE, Config, load_config
+from newsletter.sources.config import Config, load_config
 from newsletter.sources.items import item_files
 
 
@@ -201,7 +202,7 @@ def _nothing() -> None:
 
 def _refuse_unsafe_out(root: Path, out_dir: Path) -> None:
     out, root = out_dir.resolve(), root.resolve()
-    if out == root or root.is_relative_to(out) or out in (root / "items", root / "templates"):
+    if out == root or root.is_relative_to(out) or out in (root / ITEMS_DIR, root / TEMPLATES_DIR):
         raise NewsletterError(
             f"--out {out_dir}: would replace the project itself; pick another folder"
         )

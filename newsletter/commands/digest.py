@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from newsletter.core.errors import NewsletterError, Problem
+from newsletter.core.words import plural
 from newsletter.domain.digests import DIGESTS_DIR, KB, Digest, check_email_sizes, digest_of
 from newsletter.domain.periods import parse_period
 from newsletter.domain.publishing import resolve_as_of, select_published
@@ -32,9 +33,9 @@ class WrittenDigest:
     def summary(self) -> str:
         """Say what was written in one line."""
         digest, period = self.digest, self.digest.period
-        counts = _count(len(digest.items), "item")
+        counts = plural(len(digest.items), "item")
         if digest.events:
-            counts += ", " + _count(len(digest.events), "upcoming event")
+            counts += ", " + plural(len(digest.events), "upcoming event")
         preview = "" if digest.complete else f" (preview: the {_UNITS[period.kind]} is not over)"
         return (
             f"Wrote {self.folder}: {period.title} ({period.span}){preview}, {counts}; "
@@ -69,10 +70,6 @@ def write_digest_folder(
     folder = out_dir / DIGESTS_DIR / chosen.key
     write_outputs(folder, files)
     return WrittenDigest(digest, folder, len(files["email.html"]), warnings)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _prefixed(folder: str, files: Mapping[str, bytes]) -> dict[str, bytes]:

@@ -9,9 +9,9 @@ from pathlib import Path
 import yaml
 
 from newsletter.core.errors import NewsletterError, Problem
+from newsletter.core.layout import ITEMS_DIR
 from newsletter.core.slugs import slugify
 from newsletter.sources.config import load_config
-from newsletter.sources.items import ITEMS_DIR
 
 SCHEMA_FILE = "item.schema.json"
 

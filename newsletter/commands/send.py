@@ -8,9 +8,10 @@ from pathlib import Path
 
 from newsletter.commands.digest import write_digest_folder
 from newsletter.core.errors import NewsletterError, Problem
+from newsletter.core.layout import CONFIG_FILE, out_folder
 from newsletter.engine.sending import DEFAULT_RETRY, Retry, SendReport, read_message, send_message
 from newsletter.engine.sendlog import LOG_FILE
-from newsletter.sources.config import CONFIG_FILE, SmtpSettings, load_config
+from newsletter.sources.config import SmtpSettings, load_config
 
 
 def send_digest(
@@ -30,7 +31,7 @@ def send_digest(
     """
     config = load_config(root)
     smtp = _with_ca_file(config.smtp, root)
-    written = write_digest_folder(root, root / "out", period, as_of)
+    written = write_digest_folder(root, out_folder(root), period, as_of)
     if not written.digest.complete and not dry_run:
         key = written.digest.period.key
         reason = f"{key} is not over yet; send it once it has ended, or preview it with --dry-run"

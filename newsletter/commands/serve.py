@@ -21,9 +21,7 @@ import watchfiles
 
 from newsletter.commands.build import build
 from newsletter.core.errors import NewsletterError
-from newsletter.render.templates import TEMPLATES_DIR
-from newsletter.sources.config import CONFIG_FILE
-from newsletter.sources.items import ITEMS_DIR
+from newsletter.core.layout import CONFIG_FILE, ITEMS_DIR, TEMPLATES_DIR, out_folder
 
 PREVIEW_PATH = "/_preview/"
 CONTENT_TYPES = {
@@ -163,7 +161,7 @@ def serve(
 ) -> None:
     """Build ROOT, serve out/ on 127.0.0.1:PORT and rebuild on every change until STOP is set
     (or the process is interrupted)."""
-    preview = Preview(root, (root / "out").resolve(), now, report)
+    preview = Preview(root, out_folder(root).resolve(), now, report)
     preview.rebuild()
     server = make_server(preview, port)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

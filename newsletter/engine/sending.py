@@ -21,6 +21,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from newsletter.core.errors import NewsletterError, Problem
+from newsletter.core.words import plural
 from newsletter.engine.sendlog import SendLog
 from newsletter.sources.config import SmtpSettings
 
@@ -68,9 +69,11 @@ class SendReport:
         lines += [str(problem) for problem in self.refused]
         period, count = self.message.period, len(self.sent)
         if self.dry_run:
-            lines.append(f"Dry run: {period} would go to {_people(count)}; nothing was sent.")
+            lines.append(
+                f"Dry run: {period} would go to {plural(count, 'recipient')}; nothing was sent."
+            )
         else:
-            lines.append(f"Sent {period} to {_people(count)}.")
+            lines.append(f"Sent {period} to {plural(count, 'recipient')}.")
         return lines
 
 
@@ -232,7 +235,3 @@ def _unique(addresses: Sequence[str]) -> list[str]:
 def _text(reply: bytes | str) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
     return " ".join(text.split())
-
-
-def _people(count: int) -> str:
-    return f"{count} recipient" if count == 1 else f"{count} recipients"

@@ -16,9 +16,9 @@ import jinja2
 
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.fingerprints import fingerprint
+from newsletter.core.layout import TEMPLATES_DIR
 from newsletter.domain.periods import MONTHS
 
-TEMPLATES_DIR = "templates"
 _BUILT_IN = Path(__file__).parent.parent / TEMPLATES_DIR
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 

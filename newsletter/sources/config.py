@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from newsletter.core.errors import NewsletterError, Problem
+from newsletter.core.layout import CONFIG_FILE
 from newsletter.sources.validation import validate_document
 from newsletter.sources.yamlfile import load_document
 
-CONFIG_FILE = "newsletter.yaml"
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from newsletter.core.errors import NewsletterError, Problem, Severity
 from newsletter.core.fingerprints import fingerprint
+from newsletter.core.layout import ITEMS_DIR
 from newsletter.core.slugs import slugify
 from newsletter.sources.config import Config
 from newsletter.sources.markup import first_paragraph, render_markdown, unsafe_links
@@ -22,7 +23,6 @@ from newsletter.sources.model import ID_PATTERN, EventFields, ItemFields
 from newsletter.sources.validation import validate_document
 from newsletter.sources.yamlfile import Document, load_document
 
-ITEMS_DIR = "items"
 SUMMARY_LIMIT = 300
 EARLIEST_YEAR = 1900  # an earlier year is a typing error, and would make thousands of digests
 

@@ -1,0 +1,15 @@
+"""Where things are in a project: the names of its files and folders, said once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CONFIG_FILE = "newsletter.yaml"
+ITEMS_DIR = "items"
+TEMPLATES_DIR = "templates"
+OUT_DIR = "out"
+
+
+def out_folder(root: Path, chosen: Path | None = None) -> Path:
+    """The folder a build writes: the one chosen with --out, or ROOT/out."""
+    return chosen if chosen is not None else root / OUT_DIR
