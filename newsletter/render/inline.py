@@ -29,17 +29,10 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from newsletter.render.selectors import Element, Index, compounds, float_side
+
 MEMO_LIMIT = 64  # stylesheets remembered; a build has one or two
 _DOCTYPE = re.compile(r"^\s*<!doctype[^>]*>\s*", re.IGNORECASE)
-# A selector of compounds joined by spaces, each an optional tag, then classes and
-# [attributes] with plain ASCII names: the selectors the index answers.
-_COMPOUND = re.compile(
-    r"([a-zA-Z][a-zA-Z0-9]*)?((?:\.[_a-zA-Z][-_a-zA-Z0-9]*|\[[_a-zA-Z][-_a-zA-Z0-9]*\])*)"
-)
-_PART = re.compile(r"([.\[])([-_a-zA-Z0-9]+)\]?")
-_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() collapses
-
-Element = Any  # lxml's _Element: lxml ships no type hints
 
 
 def inline_css(html: str) -> str:
@@ -150,7 +143,7 @@ class _Document:
                 element.set(name, value)
         # Outlook ignores CSS floats but not the align attribute.
         for image in self.page.iter("img"):
-            align = _float(image.get("style"))
+            align = float_side(image.get("style"))
             if align:
                 image.set("align", align)
         out: bytes = etree.tostring(root, method="html", pretty_print=True, encoding="utf-8")
@@ -177,13 +170,11 @@ class _Document:
         """Each element any rule applies to, and the rules' positions in order."""
         from premailer.premailer import _create_cssselector
 
-        index = _Index(self.page)
+        index = Index(self.page)
         matches: dict[Element, list[int]] = {}
         for position, selector in enumerate(selectors):
-            compounds = _compounds(selector)
-            found = (
-                index.select(compounds) if compounds else _create_cssselector(selector)(self.page)
-            )
+            simple = compounds(selector)
+            found = index.select(simple) if simple else _create_cssselector(selector)(self.page)
             for element in found:
                 matches.setdefault(element, []).append(position)
         return matches
@@ -246,84 +237,8 @@ class _Styles:
         return self.merges[key]
 
 
-@functools.lru_cache(maxsize=1024)
-def _float(style: str | None) -> str | None:
-    """The side an image with *style* floats to, as premailer reads it, if any."""
-    # Without the word (in any case, or escaped) the style cannot float; premailer
-    # parses every image's style to find out, which costs more than the rest.
-    if not style or ("float" not in style.lower() and "\\" not in style):
-        return None
-    import cssutils
-
-    side = cssutils.parseStyle(style).float
-    return side if side in ("left", "right") else None
-
-
 @functools.cache
 def _filter_pseudo_selectors() -> tuple[str, ...]:
     from premailer.premailer import FILTER_PSEUDOSELECTORS
 
     return tuple(FILTER_PSEUDOSELECTORS)
-
-
-Compound = tuple[str | None, frozenset[str], tuple[str, ...]]  # tag, classes, attributes
-
-
-@functools.lru_cache(maxsize=1024)
-def _compounds(selector: str) -> tuple[Compound, ...] | None:
-    """*selector* as compounds joined by descendant combinators, None if it is not one."""
-    compounds = []
-    for text in selector.split():
-        match = _COMPOUND.fullmatch(text)
-        if match is None:
-            return None
-        tag, rest = match.groups()
-        parts = _PART.findall(rest)
-        classes = frozenset(name for kind, name in parts if kind == ".")
-        attributes = tuple(name for kind, name in parts if kind == "[")
-        # Case-sensitive, as in premailer's selector engine: lxml lowers the names
-        # of HTML's tags and attributes, so "P" or "[data-X]" match nothing.
-        compounds.append((tag, classes, attributes))
-    return tuple(compounds) or None
-
-
-class _Index:
-    """A document's elements by tag, by class and by attribute, in document order."""
-
-    def __init__(self, page: Element) -> None:
-        self.page = page
-        self.classes: dict[Element, frozenset[str]] = {}
-        self.by_class: dict[str, list[Element]] = {}
-        for element in page.xpath("descendant-or-self::*[@class]"):
-            classes = frozenset(_XML_SPACE.split(element.get("class"))) - {""}
-            self.classes[element] = classes
-            for name in classes:
-                self.by_class.setdefault(name, []).append(element)
-        self.found: dict[Compound, list[Element]] = {}
-
-    def select(self, compounds: tuple[Compound, ...]) -> list[Element]:
-        """The elements matching the last compound inside ones matching the others."""
-        found = self._matching(compounds[0])
-        for compound in compounds[1:]:
-            inside = {child for element in found for child in element.iterdescendants()}
-            found = [element for element in self._matching(compound) if element in inside]
-        return found
-
-    def _matching(self, compound: Compound) -> list[Element]:
-        """The elements matching *compound*, whatever their ancestors."""
-        if compound not in self.found:
-            tag, classes, attributes = compound
-            if classes:
-                candidates = self.by_class.get(min(classes), [])
-            elif tag:
-                candidates = list(self.page.iter(tag))
-            else:  # the name is plain ASCII (_COMPOUND): safe in an XPath
-                candidates = self.page.xpath(f"descendant-or-self::*[@{attributes[0]}]")
-            self.found[compound] = [
-                element
-                for element in candidates
-                if (tag is None or element.tag == tag)
-                and classes <= self.classes.get(element, frozenset())
-                and all(name in element.attrib for name in attributes)
-            ]
-        return self.found[compound]
