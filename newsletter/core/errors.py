@@ -20,9 +20,12 @@ class Problem:
     field: str
     message: str
     severity: Severity = "error"
+    column: int = 0  # 1-based; 0 where only the line is known
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
+        if self.line and self.column:
+            where += f":{self.column}"
         label = f"{self.field}: " if self.field else ""
         prefix = "warning: " if self.severity == "warning" else ""
         text = f"{prefix}{label}{self.message}"

@@ -47,7 +47,7 @@ def validate_document(label: str, doc: Document, model: type[M], context: Any = 
 
 
 def _problem(label: str, doc: Document, model: type[BaseModel], error: ErrorDetails) -> Problem:
-    loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    loc = _document_path(doc.value, error["loc"])
     field = dotted(loc)
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -68,9 +68,24 @@ def _problem(label: str, doc: Document, model: type[BaseModel], error: ErrorDeta
     return Problem(label, doc.line_of(loc), field, message)
 
 
-def _is_union_tag(part: str | int) -> bool:
-    # pydantic names the branch of a union in the location, e.g. "function-before[...]"
-    return isinstance(part, str) and "[" in part
+def _document_path(value: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Keep the parts of pydantic's *loc* that are fields or indexes in the document.
+
+    pydantic also names the branch of a union it tried (``function-before[...]``);
+    a field name of the writer's may hold the same characters, so the document decides.
+    """
+    path: list[str | int] = []
+    for part in loc:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        elif isinstance(part, str) and "[" in part:
+            continue  # a union's branch
+        else:
+            value = None  # a missing field: named, with nothing under it
+        path.append(part)
+    return tuple(path)
 
 
 def _unknown(model: type[BaseModel], loc: tuple[str | int, ...]) -> str:

@@ -17,8 +17,11 @@ from typing import Any
 import yaml
 
 from newsletter.core.errors import NewsletterError, Problem
+from newsletter.sources.yamlerrors import explain
 
 Path = tuple[str | int, ...]
+
+MAX_DEPTH = 20  # an item nests three levels; deeper is a mistake, or an attack on the stack
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -49,12 +52,7 @@ def load_document(label: str, data: bytes) -> Document:
     try:
         return _Builder(label).build(yaml.parse(text, Loader=_LOADER))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        message = exc.problem or exc.context or "invalid YAML"
-        if exc.problem and exc.context and exc.context_mark and exc.context_mark is not mark:
-            message += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
-        raise NewsletterError([Problem(label, line, "", f"YAML syntax error: {message}")]) from None
+        raise NewsletterError([explain(label, text, exc)]) from None
     except yaml.YAMLError as exc:
         raise NewsletterError([Problem(label, 1, "", f"YAML syntax error: {exc}")]) from None
 
@@ -92,19 +90,19 @@ class _Builder:
         values = []
         for event in stream:
             if isinstance(event, yaml.DocumentStartEvent):
+                if values:
+                    message = "holds several YAML documents (---); keep one"
+                    raise NewsletterError([Problem(self.label, _line(event), "", message)])
                 values.append(self._node(next(stream), stream, (), 1))
         if not values or values == [None]:
             raise NewsletterError([Problem(self.label, 1, "", "the file is empty")])
-        if len(values) > 1:
-            raise NewsletterError(
-                [Problem(self.label, 1, "", "holds several YAML documents (---); keep one")]
-            )
         if self.problems:
             raise NewsletterError(self.problems)
         return Document(values[0], self.lines)
 
-    def _refuse(self, event: Any, message: str) -> NewsletterError:
-        return NewsletterError([Problem(self.label, _line(event), "", message)])
+    def _refuse(self, event: Any, message: str, field: str = "") -> NewsletterError:
+        column = int(event.start_mark.column) + 1 if event.start_mark else 0
+        return NewsletterError([Problem(self.label, _line(event), field, message, column=column)])
 
     def _node(self, event: Any, stream: Any, path: Path, line: int) -> Any:
         if isinstance(event, yaml.AliasEvent):
@@ -122,6 +120,9 @@ class _Builder:
                     Problem(self.label, line, dotted(path), _illegal_message(found.group()))
                 )
             return _scalar(event)
+        if len(path) >= MAX_DEPTH:
+            message = f"nested more than {MAX_DEPTH} levels deep; no field goes that deep"
+            raise self._refuse(event, message, dotted(path))
         if isinstance(event, yaml.SequenceStartEvent):
             return self._sequence(stream, path)
         return self._mapping(stream, path)
@@ -136,15 +137,26 @@ class _Builder:
 
     def _mapping(self, stream: Any, path: Path) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
+        empty_block: tuple[str, str] | None = None  # "name: |" with nothing indented under it
         for event in stream:
             if isinstance(event, yaml.MappingEndEvent):
                 return mapping
             if not isinstance(event, yaml.ScalarEvent) or event.anchor or event.tag:
                 raise self._refuse(event, "a field name must be plain text")
+            if empty_block:
+                field, header = empty_block
+                message = f"every line of the text under '{header}' must be indented"
+                message += f" (by two spaces); line {_line(event)} is not"
+                raise self._refuse(event, message, field)
             key, line = str(_scalar(event)), _line(event)
+            field = dotted((*path, key))
             if key in mapping:
-                raise self._refuse(event, f"{dotted((*path, key))}: appears twice")
-            mapping[key] = self._node(next(stream), stream, (*path, key), line)
+                first = self.lines[(*path, key)]
+                raise self._refuse(event, f"appears twice (first on line {first}); keep one", field)
+            value = next(stream)
+            if isinstance(value, yaml.ScalarEvent) and value.style in ("|", ">") and not value.value:
+                empty_block = (field, f"{key}: {value.style}")
+            mapping[key] = self._node(value, stream, (*path, key), line)
         return mapping
 
 
