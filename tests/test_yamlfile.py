@@ -29,7 +29,7 @@ def test_values_keep_their_lines_and_stay_plain() -> None:
         ("a:\n  - x\n\t- y\n", "a.yaml:3:1: YAML indents with spaces, not tabs;"),
         (
             "title: Lecture: Dr. B\n",
-            'a.yaml:1:15: title: a colon and a space end a field name; put the title in quotes:'
+            "a.yaml:1:15: title: a colon and a space end a field name; put the title in quotes:"
             ' title: "Lecture: Dr. B"',
         ),
         (

@@ -76,7 +76,7 @@ def _document_path(value: Any, loc: tuple[str | int, ...]) -> tuple[str | int, .
     """
     path: list[str | int] = []
     for part in loc:
-        if isinstance(value, dict) and part in value:
+        if isinstance(value, dict) and part in value:  # noqa: SIM114 (mypy needs each test)
             value = value[part]
         elif isinstance(value, list) and isinstance(part, int) and part < len(value):
             value = value[part]

@@ -64,7 +64,7 @@ def _line(lines: list[str], number: int) -> str:
 
 def _tab(lines: list[str], exc: yaml.MarkedYAMLError, at: _At) -> Found:
     line = _line(lines, at.line)
-    if "tab" not in (exc.problem or "") and not line[at.column : at.column + 1] == "\t":
+    if "tab" not in (exc.problem or "") and line[at.column : at.column + 1] != "\t":
         return None
     if "\t" not in line:
         return None
@@ -72,19 +72,17 @@ def _tab(lines: list[str], exc: yaml.MarkedYAMLError, at: _At) -> Found:
     return where, "", "YAML indents with spaces, not tabs; replace the tab with spaces"
 
 
-def _unclosed_quote(
-    lines: list[str], exc: yaml.MarkedYAMLError, at: _At, context: _At
-) -> Found:
-    if exc.context == "while scanning a quoted scalar":
-        opened = context
-    else:  # closed on a later line, where the parser then stumbled
+def _unclosed_quote(lines: list[str], exc: yaml.MarkedYAMLError, at: _At, context: _At) -> Found:
+    opened: _At | None = context
+    if exc.context != "while scanning a quoted scalar":
+        # closed on a later line, where the parser then stumbled
         opened = next(
             (_At(n, m.start("quote")) for n in range(at.line - 1, max(at.line - 5, -1), -1)
              if (m := _OPEN_QUOTE.match(_line(lines, n))) and _is_open(_line(lines, n), m)),
             None,
         )  # fmt: skip
-        if opened is None:
-            return None
+    if opened is None:
+        return None
     quote = _line(lines, opened.line)[opened.column : opened.column + 1] or '"'
     field = _key(_line(lines, opened.line))
     message = f"the quote ({quote}) opened here is never closed; end the value with {quote}"
@@ -132,9 +130,7 @@ def _colon_in_value(lines: list[str], exc: yaml.MarkedYAMLError, at: _At) -> Fou
         return at, "", message
     name, value = key["key"].strip(), line[key.end() :].strip()
     quoted = value.replace("\\", "\\\\").replace('"', '\\"')
-    message = (
-        f'a colon and a space end a field name; put the {name} in quotes: {name}: "{quoted}"'
-    )
+    message = f'a colon and a space end a field name; put the {name} in quotes: {name}: "{quoted}"'
     return at, name, message
 
 

@@ -87,7 +87,7 @@ class _Builder:
 
     def build(self, events: Any) -> Document:
         stream = iter(events)
-        values = []
+        values: list[Any] = []
         for event in stream:
             if isinstance(event, yaml.DocumentStartEvent):
                 if values:
@@ -154,7 +154,8 @@ class _Builder:
                 first = self.lines[(*path, key)]
                 raise self._refuse(event, f"appears twice (first on line {first}); keep one", field)
             value = next(stream)
-            if isinstance(value, yaml.ScalarEvent) and value.style in ("|", ">") and not value.value:
+            block = isinstance(value, yaml.ScalarEvent) and value.style in ("|", ">")
+            if block and not value.value:
                 empty_block = (field, f"{key}: {value.style}")
             mapping[key] = self._node(value, stream, (*path, key), line)
         return mapping
