@@ -107,7 +107,7 @@ def _items_to_edit(project: Path, items: list[SyntheticItem], runs: int) -> list
 
 def _measure_digest(project: Path, runs: int) -> Measure:
     period = digest_period()
-    digest = Measure(f"digest of one week ({period})")
+    digest = Measure(f"digest of one week ({period})", hugo_ratio_target=0.1)
     usage = _help(["digest"], project)
     if usage is None:
         digest.note = "n/a (command not available)"
