@@ -248,13 +248,19 @@ def send(
 
 
 @cli.command()
-@click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+    help="The port on 127.0.0.1 (0: any free one).",
+)  # fmt: skip
 @click.pass_obj
 def serve(root: Path, port: int) -> None:
-    """Preview out/ on 127.0.0.1, rebuilding when an item, a template or the config changes.
+    """Preview the site on 127.0.0.1, rebuilt and reloaded in the browser on every change.
 
-    A failed check shows its problems in the browser; the latest digest, as the email,
-    is at /_preview/.
+    Run it in the project folder and leave it running: each save of an item, a
+    picture (images/), a template or newsletter.yaml rebuilds the preview, and the
+    open page reloads. Links stay on the preview; out/ is not touched. A failed
+    build shows its problems in the browser. /_preview/ shows the email that would
+    go out next, and lists every digest.
 
     \b
     Example:

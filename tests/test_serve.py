@@ -1,152 +1,330 @@
-"""newsletter serve: the preview over real HTTP, rebuilt by real changes on disk."""
+"""newsletter serve, run as a person runs it: from the project folder, with no options
+but a free port, answering real HTTP, rebuilt by real changes on disk."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
 
 import pytest
-from smtp_server import free_port
+from conftest import SITE, require
+from test_email_browser import ARGS, CHROMIUM
 
-from newsletter.commands.serve import serve
+from newsletter.engine.preview_server import MAX_HANDLERS
 
-AS_OF = datetime(2024, 4, 30, tzinfo=UTC)
-DEADLINE = 15.0  # seconds; a rebuild takes well under one
+NEWSLETTER = Path(sys.executable).parent / "newsletter"
+DEADLINE = 15.0  # seconds; a rebuild of the sample takes well under one
 
 
-class Running:
-    def __init__(self, port: int, lines: list[str]) -> None:
-        self.base, self.lines = f"http://127.0.0.1:{port}", lines
+class Served:
+    """`newsletter serve --port 0` running in PROJECT, and what it has printed so far."""
 
-    def get(self, path: str) -> tuple[int, str, bytes]:
-        """Return (status, Content-Type, body) of PATH, following no redirect."""
-        opener = urllib.request.build_opener(_NoRedirect)
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        self.process = subprocess.Popen(
+            [str(NEWSLETTER), "serve", "--port", "0"], cwd=project, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        self.out: list[str] = []
+        self.err: list[str] = []
+        for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
+            threading.Thread(target=_collect, args=(stream, lines), daemon=True).start()
+        line = self.wait_until(lambda: _serving(self.out))
+        self.base = line.removesuffix("/")
+
+    def wait_until(self, done: Callable[[], Any]) -> Any:
+        """Poll DONE until it returns something true, for at most DEADLINE seconds."""
+        end = time.monotonic() + DEADLINE
+        while not (result := done()):
+            assert self.process.poll() is None, f"serve stopped: {self.out} {self.err}"
+            assert time.monotonic() < end, f"it never happened: {self.out} {self.err}"
+            time.sleep(0.05)
+        return result
+
+    def get(self, path: str, method: str = "GET") -> tuple[int, str, bytes]:
+        """Return (status, Content-Type, body) of PATH."""
+        request = urllib.request.Request(self.base + path, method=method)
         try:
-            with opener.open(self.base + path, timeout=5) as response:
+            with urllib.request.urlopen(request, timeout=5) as response:
                 return response.status, response.headers["Content-Type"], response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.headers["Content-Type"], error.read()
 
-    def location(self, path: str) -> str | None:
-        """Return where PATH redirects to."""
-        opener = urllib.request.build_opener(_NoRedirect)
-        try:
-            opener.open(self.base + path, timeout=5).close()
-        except urllib.error.HTTPError as error:
-            return error.headers["Location"]
-        return None
+    def wait_for(self, path: str, done: Callable[[int, bytes], bool]) -> bytes:
+        """Fetch PATH until DONE(status, body) holds; return the body."""
+        return self.wait_until(lambda: _body_if(self.get(path), done))  # type: ignore[no-any-return]
 
-    def wait_for(self, path: str, done: Callable[[int, bytes], bool]) -> tuple[int, bytes]:
-        """Poll PATH until DONE(status, body) holds, for at most DEADLINE seconds."""
-        end = time.monotonic() + DEADLINE
-        while True:
-            try:
-                status, _, body = self.get(path)
-                if done(status, body):
-                    return status, body
-            except OSError:
-                pass  # not listening yet
-            assert time.monotonic() < end, f"{path} never changed as expected: {self.lines}"
-            time.sleep(0.05)
+    def builds(self) -> int:
+        return sum(line.startswith(("Built ", "Build failed")) for line in self.out)
+
+    def stop(self) -> str:
+        """Stop the server as Ctrl-C does; return what it wrote to standard error."""
+        self.process.send_signal(2)
+        self.process.wait(timeout=DEADLINE)
+        return "".join(self.err)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object) -> None:
-        return None
+def _collect(stream: Any, lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line)
+
+
+def _serving(lines: list[str]) -> str | None:
+    found = [re.search(r"Serving the preview on (http://127\.0\.0\.1:\d+/)", x) for x in lines]
+    return next((match[1] for match in found if match), None)
+
+
+def _body_if(answer: tuple[int, str, bytes], done: Callable[[int, bytes], bool]) -> bytes | None:
+    status, _, body = answer
+    return (body or b" ") if done(status, body) else None
 
 
 @pytest.fixture
-def running(project: Path) -> Iterator[Running]:
-    port, lines, stop = free_port(), [], threading.Event()
-    thread = threading.Thread(target=serve, args=(project, port, lambda: AS_OF, lines.append, stop))
-    thread.start()
-    server = Running(port, lines)
-    try:
-        server.wait_for("/index.html", lambda status, _: status == 200)
-        yield server
-    finally:
-        stop.set()
-        thread.join(timeout=DEADLINE)
-        assert not thread.is_alive()
+def served(project: Path) -> Iterator[Served]:
+    server = Served(project)
+    yield server
+    assert "Traceback" not in server.stop()
 
 
-def test_serves_every_output_with_its_content_type(running: Running, project: Path) -> None:
-    types = {
-        path: running.get(path)[:2]
-        for path in [
-            "/feed.atom",
-            "/feed.rss",
-            "/feed.json",
-            "/events.ics",
-            "/index.html",
-            "/news/lecture.html",
-            "/tags/lecture.atom",
-        ]
-    }
-    assert types == {
+@pytest.fixture(scope="module")
+def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A server whose project nobody edits, for the tests that only read."""
+    project = tmp_path_factory.mktemp("steady") / "project"
+    shutil.copytree(SITE, project)
+    server = Served(project)
+    yield server
+    assert server.stop() == ""
+
+
+def test_serves_each_output_with_its_content_type_and_charset(steady: Served) -> None:
+    paths = ["/feed.atom", "/feed.rss", "/feed.json", "/events.ics", "/", "/tags/lecture.atom"]
+    assert {path: steady.get(path)[:2] for path in paths} == {
         "/feed.atom": (200, "application/atom+xml; charset=utf-8"),
         "/feed.rss": (200, "application/rss+xml; charset=utf-8"),
         "/feed.json": (200, "application/feed+json; charset=utf-8"),
         "/events.ics": (200, "text/calendar; charset=utf-8"),
-        "/index.html": (200, "text/html; charset=utf-8"),
-        "/news/lecture.html": (200, "text/html; charset=utf-8"),
+        "/": (200, "text/html; charset=utf-8"),
         "/tags/lecture.atom": (200, "application/atom+xml; charset=utf-8"),
     }
-    assert running.lines[0].startswith(f"Built {project / 'out'}: 4 items published")
-    assert running.lines[1:3] == [
-        f"Serving {project / 'out'} on {running.base}/ (Ctrl-C stops)",
-        f"The latest digest as an email: {running.base}/_preview/",
+    assert "Kjetil Taskén" in steady.get("/feed.atom")[2].decode("utf-8")
+    assert steady.get("/feed.rss", method="HEAD")[:2] == (200, "application/rss+xml; charset=utf-8")
+    assert steady.out[0].startswith(f"Built {steady.project / '.newsletter' / 'preview'}: ")
+    assert steady.out[1:] == [
+        f"Serving the preview on {steady.base}/ (Ctrl-C stops)\n",
+        f"The next email, and every digest: {steady.base}/_preview/\n",
     ]
+    assert not (steady.project / "out").exists()  # the real out/ is not touched
 
 
-def test_previews_the_latest_digest_as_the_email(running: Running) -> None:
-    assert running.get("/_preview/")[:2] == (302, None)
-    assert running.location("/_preview/") == "/digests/2024-W16/email.html"
-    status, kind, body = running.get("/digests/2024-W16/email.html")
-    assert (status, kind) == (200, "text/html; charset=utf-8")
-    assert b'<table role="presentation"' in body
+class _Links(HTMLParser):
+    ATTRIBUTES: ClassVar = {"href", "src", "action"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [value for name, value in attrs if name in self.ATTRIBUTES and value]
 
 
-def test_rebuilds_on_a_change_and_shows_a_failed_check(running: Running, project: Path) -> None:
-    item = project / "items" / "lecture.yaml"
-    text = item.read_text(encoding="utf-8")
+def links(page: bytes) -> list[str]:
+    parser = _Links()
+    parser.feed(page.decode("utf-8"))
+    return parser.found
+
+
+@pytest.mark.parametrize(
+    ("path", "elsewhere"),
+    [
+        ("/", []),
+        ("/news/lecture.html", []),
+        ("/digests/2024-W16/index.html", []),
+        ("/digests/2024-W16/email.html", ["https://news.example.org/unsubscribe"]),  # configured
+    ],
+)
+def test_every_link_stays_on_the_preview(steady: Served, path: str, elsewhere: list[str]) -> None:
+    status, _, page = steady.get(path)
+    found = [urljoin(steady.base + path, link) for link in links(page)]
+    assert status == 200 and len(found) > 4
+    web = [url for url in found if urlsplit(url).scheme in ("http", "https")]
+    assert [url for url in web if not url.startswith(steady.base + "/")] == elsewhere
+    assert b"news.example.org/test" not in page
+
+
+def test_preview_shows_the_next_email_and_lists_every_digest(steady: Served) -> None:
+    status, _, page = steady.get("/_preview/")
+    this_week = datetime.now(UTC).isocalendar().week
+    assert status == 200
+    assert f"Week {this_week}, " in page.decode()
+    assert b"No news yet this week." in page
+    digests = [link for link in links(page) if link.startswith("/digests/")]
+    keys = ["2024-W18", "2024-W16", "2024-W15", "2024-W09"]  # newest first
+    assert digests == [f"/digests/{key}/email.html" for key in keys]
+    assert all(steady.get(link)[0] == 200 for link in digests)
+
+
+def test_no_file_outside_the_site_and_no_listing(steady: Served) -> None:
+    site = (steady.project / ".newsletter" / "preview").resolve()
+    (site / "passwd").symlink_to("/etc/passwd")
+    (site / "root").symlink_to("/")
+    assert steady.get("/passwd")[0] == 404
+    assert steady.get("/root/etc/passwd")[0] == 404
+    assert steady.get("/news/")[:2] == (404, "text/plain; charset=utf-8")
+    assert steady.get("/news")[0] == 404
+    status, _, page = steady.get("/digests/")
+    assert status == 200 and b"<h1>Digests</h1>" in page
+    for path in ["/%00", "/feed.atom%00.html", "/..%2f..%2f..%2fetc/passwd", "/a\\b"]:
+        assert steady.get(path)[0] == 404, path
+    assert raw(steady, b"GET /../../../../etc/passwd HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.0 404 ")
+
+
+def raw(server: Served, request: bytes) -> bytes:
+    """Send REQUEST as is and return the whole answer."""
+    with socket.create_connection(("127.0.0.1", int(server.base.rsplit(":", 1)[1]))) as sock:
+        sock.sendall(request)
+        return b"".join(iter(lambda: sock.recv(65536), b""))
+
+
+def hang_up(server: Served, request: bytes) -> None:
+    """Send REQUEST and reset the connection at once, without reading the answer."""
+    sock = socket.create_connection(("127.0.0.1", int(server.base.rsplit(":", 1)[1])))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    sock.sendall(request)
+    sock.close()
+
+
+def test_clients_that_hang_up_cause_no_traceback(served: Served) -> None:
+    for _ in range(20):
+        hang_up(served, b"GET /feed.atom HTTP/1.0\r\n\r\n")
+        hang_up(served, b"GET /_events?since=1 HTTP/1.0\r\n\r\n")
+        hang_up(served, b"GET /%00 HTTP/1.0\r\n\r\n")
+    hang_up(served, b"\x00\xff nonsense\r\n\r\n")
+    item = served.project / "items" / "lecture.yaml"
+    item.write_text(item.read_text("utf-8").replace("Blasco", "Blasco-Ruiz"), "utf-8")
+    served.wait_for("/news/lecture.html", lambda _, body: b"Blasco-Ruiz" in body)
+    assert "".join(served.err) == ""
+
+
+def threads(process: subprocess.Popen[str]) -> int:
+    status = Path(f"/proc/{process.pid}/status").read_text()
+    return int(re.search(r"Threads:\s+(\d+)", status)[1])  # type: ignore[index]
+
+
+def test_idle_connections_hold_a_bounded_number_of_threads(steady: Served) -> None:
+    port = int(steady.base.rsplit(":", 1)[1])
+    before = threads(steady.process)
+    idle = []
+    for _ in range(300):
+        sock = socket.socket()
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+        idle.append(sock)
+    time.sleep(1)
+    assert threads(steady.process) <= before + MAX_HANDLERS
+    for sock in idle:
+        sock.close()
+    assert steady.wait_for("/feed.atom", lambda status, _: status == 200)
+
+
+def test_rebuilds_on_every_change_to_an_item_template_picture_or_config(served: Served) -> None:
+    item = served.project / "items" / "lecture.yaml"
+    text = item.read_text("utf-8")
     item.write_text(text.replace("Dr. Maria A. Blasco\n", "Dr. Blasco & co\n", 1), "utf-8")
-    running.wait_for("/news/lecture.html", lambda _, body: b"Dr. Blasco &amp; co" in body)
+    served.wait_for("/news/lecture.html", lambda _, body: b"Dr. Blasco &amp; co" in body)
 
+    (served.project / "templates").mkdir()
+    override = '{% extends "default:item.html" %}{% block title %}At {{ item.id }}{% endblock %}'
+    (served.project / "templates" / "item.html").write_text(override, "utf-8")
+    served.wait_for("/news/lecture.html", lambda _, body: b"<title>At lecture</title>" in body)
+
+    config = served.project / "newsletter.yaml"
+    renamed = config.read_text("utf-8").replace("Test Institute — News", "Renamed")
+    config.write_text(renamed, "utf-8")
+    served.wait_for("/feed.atom", lambda _, body: b"<title>Renamed</title>" in body)
+
+    builds = served.builds()
+    (served.project / "images").mkdir()
+    (served.project / "images" / "new.png").write_bytes(b"not yet a picture anyone uses")
+    served.wait_until(lambda: served.builds() > builds)
+
+
+def test_a_failed_build_shows_its_problems_and_serving_goes_on(served: Served) -> None:
+    item = served.project / "items" / "lecture.yaml"
+    text = item.read_text("utf-8")
     item.write_text(text.replace("date: 2024-04-10", "date: 2024-04-10 <b>", 1), "utf-8")
-    _, body = running.wait_for("/news/lecture.html", lambda status, _: status == 500)
-    assert body == (
-        b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        b'<meta http-equiv="refresh" content="2">\n<title>Build failed</title></head>\n'
-        b"<body><h1>The build failed</h1>\n"
+    page = served.wait_for("/news/lecture.html", lambda status, _: status == 500)
+    assert page.startswith(
+        b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        b"<title>Build failed</title></head>\n<body><h1>The build failed</h1>\n"
         b"<p>Fix these problems and save: the preview comes back by itself.</p>\n"
         b"<pre>items/lecture.yaml:3: date: expected a date like 2024-04-10 or a time like "
-        b"2024-04-10T10:30, got &#x27;2024-04-10 &lt;b&gt;&#x27;</pre></body></html>\n"
+        b"2024-04-10T10:30, got &#x27;2024-04-10 &lt;b&gt;&#x27;</pre>\n"
+        b'<script>(() => { const events = new EventSource("/_events?since='
     )
-    assert running.lines[-1].startswith("Build failed:\nitems/lecture.yaml:3: date: ")
-    assert running.get("/feed.atom")[0] == 500
+    assert served.get("/feed.atom")[:2] == (500, "text/html; charset=utf-8")
+    assert "Build failed:\nitems/lecture.yaml:3: date: " in "".join(served.out)
 
-    item.write_text(text, "utf-8")
-    running.wait_for("/news/lecture.html", lambda status, _: status == 200)
-    assert b"Dr. Maria A. Blasco" in running.get("/news/lecture.html")[2]
+    (served.project / "templates").mkdir()
+    (served.project / "templates" / "item.html").write_text("{{ 1 // 0 }}", "utf-8")
+    item.write_text(text, "utf-8")  # a template that fails as it renders: still served
+    served.wait_for("/", lambda status, body: status == 500 and b"division" in body)
+
+    (served.project / "templates" / "item.html").unlink()
+    body = served.wait_for("/news/lecture.html", lambda status, _: status == 200)
+    assert b"Dr. Maria A. Blasco" in body
 
 
-def test_rebuilds_when_a_template_or_the_config_changes(running: Running, project: Path) -> None:
-    (project / "templates").mkdir()
-    override = (
-        '{% extends "default:item.html" %}{% block title %}Preview {{ item.id }}{% endblock %}'
-    )
-    (project / "templates" / "item.html").write_text(override, "utf-8")
-    running.wait_for(
-        "/news/lecture.html", lambda _, body: b"<title>Preview lecture</title>" in body
-    )
+def test_the_next_email_follows_what_is_published_this_week(served: Served) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    item = served.project / "items" / "today.yaml"
+    item.write_text(f"title: News of the day\ndate: {today}\nbody: Fresh.\n", "utf-8")
+    page = served.wait_for("/_preview/", lambda _, body: b"<iframe" in body)
+    assert b'<iframe src="/_preview/next.html"' in page
+    email = served.get("/_preview/next.html")[2]
+    assert b"News of the day" in email and b'<table role="presentation"' in email
+    assert b"news.example.org/test" not in email
 
-    config = project / "newsletter.yaml"
-    text = config.read_text("utf-8")
-    config.write_text(text.replace("Test Institute — News", "Renamed Institute"), "utf-8")
-    running.wait_for("/feed.atom", lambda _, body: b"<title>Renamed Institute</title>" in body)
+
+def test_the_open_page_reloads_after_a_rebuild(served: Served) -> None:
+    require("chromium", CHROMIUM.exists())
+    from playwright.sync_api import sync_playwright
+
+    item = served.project / "items" / "lecture.yaml"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(served.base + "/news/lecture.html")
+            page.evaluate("window.untouched = true")
+            page.wait_for_function("performance.getEntriesByType('resource').length > 0")
+            item.write_text(item.read_text("utf-8").replace("Blasco", "Reloaded"), "utf-8")
+            page.wait_for_function(
+                "!window.untouched && document.body.textContent.includes('Reloaded')",
+                timeout=DEADLINE * 1000,
+            )
+        finally:
+            browser.close()
+    built = (served.project / ".newsletter" / "preview" / "news" / "lecture.html").read_bytes()
+    assert b"EventSource" not in built and b"127.0.0.1" not in built
+
+
+def test_a_port_out_of_range_is_a_usage_error(project: Path) -> None:
+    result = subprocess.run(
+        [str(NEWSLETTER), "serve", "--port", "65536"], cwd=project, capture_output=True,
+        text=True, timeout=DEADLINE,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Invalid value for '--port': 65536 is not in the range 0<=x<=65535." in result.stderr

@@ -1,91 +1,138 @@
-"""Preview out/ on 127.0.0.1, rebuilding it whenever an item, a template or the config changes.
+"""Preview the site on 127.0.0.1, rebuilt after every change and reloaded in the browser.
 
-A build that fails does not stop the preview: every page shows the problems instead,
-until the next change makes the build succeed again.
+The preview is built into its own folder in the state folder (.newsletter/preview/),
+with the project's own configuration, so the real out/ is never touched and the
+preview shares the build's incremental cache entry for entry: a rebuild after an
+edit renders only what the edit changed, and a `build` after `serve` finds its
+work done. Links in the built pages point at base_url; the server rewrites them
+to itself as it sends each page (local_links), and adds the live-reload script
+to each HTML page (with_reload). Neither is ever written into a file.
+
+A build that fails does not stop the preview: every page shows the problems
+instead, until the next change makes the build succeed again.
 """
 
 from __future__ import annotations
 
-import html
-import io
+import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import partial
 from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, BinaryIO
 
 import watchfiles
 
 from newsletter.commands.build import build
+from newsletter.commands.preview import preview_of_next_email
 from newsletter.core.errors import NewsletterError
-from newsletter.core.layout import CONFIG_FILE, ITEMS_DIR, TEMPLATES_DIR, out_folder
+from newsletter.core.layout import CONFIG_FILE, IMAGES_DIR, ITEMS_DIR, TEMPLATES_DIR
+from newsletter.engine.preview_server import PreviewServer, Response, content_type, find_file
+from newsletter.render.preview import (
+    EVENTS_PATH,
+    NEXT_EMAIL_PATH,
+    PREVIEW_PATH,
+    error_page,
+    local_links,
+    with_reload,
+)
+from newsletter.sources.config import load_config
 
-PREVIEW_PATH = "/_preview/"
-CONTENT_TYPES = {
-    ".atom": "application/atom+xml",
-    ".rss": "application/rss+xml",
-    ".json": "application/json",
-    ".ics": "text/calendar",
-    ".html": "text/html",
-    ".txt": "text/plain",
-    ".xml": "application/xml",
-    ".eml": "message/rfc822",
-}
-_ERROR_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
-<title>Build failed</title></head>
-<body><h1>The build failed</h1>
-<p>Fix these problems and save: the preview comes back by itself.</p>
-<pre>{problems}</pre></body></html>
-"""
+PREVIEW_DIR = "preview"  # in the state folder
+_SOURCES = ((ITEMS_DIR,), (IMAGES_DIR,), (TEMPLATES_DIR,))
+_HTML = "text/html; charset=utf-8"
+_REWRITTEN = (".html", ".atom", ".rss", ".xml", ".json")  # links in them point at base_url
+
+
+@dataclass(frozen=True)
+class _Site:
+    """What the last build left to serve."""
+
+    generation: int = 0
+    problems: str | None = None
+    folder: Path | None = None
+    base_url: str = ""
+    preview: bytes = b""
+    email: bytes | None = None
 
 
 class Preview:
-    """The site at ROOT built into OUT_DIR, with the problems of the last build."""
+    """The project at ROOT, built into the state folder and served as LOCAL (http://...)."""
+
+    events_path = EVENTS_PATH
 
     def __init__(
-        self, root: Path, out_dir: Path, now: Callable[[], datetime], report: Callable[[str], None]
+        self, root: Path, now: Callable[[], datetime], report: Callable[[str], None]
     ) -> None:
-        self.root, self.out_dir, self.now, self.report = root, out_dir, now, report
-        self.problems: str | None = None
-        self.lock = threading.Lock()
+        self.root, self.now, self.report = root.resolve(), now, report
+        self.local = "http://127.0.0.1/"
+        self.site = _Site()
+        self.changed = threading.Condition()
 
-    def rebuild(self) -> None:
-        """Build the site; on failure keep the previous out/ and remember why."""
-        problems: str | None = None
+    def rebuild(self, workers: int = 1) -> None:
+        """Build the preview; on failure keep the previous one and remember why."""
         try:
-            result = build(self.root, self.out_dir, self.now())
+            site = self._build(workers)
         except NewsletterError as exc:
-            problems = "\n".join(str(p) for p in exc.problems)
-            self.report(f"Build failed:\n{problems}")
-        else:
-            self.report(result.summary(self.out_dir))
-        with self.lock:
-            self.problems = problems
+            site = replace(self.site, problems="\n".join(str(p) for p in exc.problems))
+        except Exception as exc:  # whatever breaks a build must not stop the preview
+            site = replace(self.site, problems=f"{type(exc).__name__}: {exc}")
+        if site.problems is not None:
+            self.report(f"Build failed:\n{site.problems}")
+        with self.changed:
+            self.site = replace(site, generation=self.site.generation + 1)
+            self.changed.notify_all()
 
-    def error_page(self) -> bytes | None:
-        """Return the page that shows the last build's problems, if it failed."""
-        with self.lock:
-            problems = self.problems
-        if problems is None:
-            return None
-        return _ERROR_PAGE.format(problems=html.escape(problems)).encode()
+    def _build(self, workers: int) -> _Site:
+        config = load_config(self.root)
+        folder = self.root / config.state_dir / PREVIEW_DIR
+        moment = self.now()
+        result = build(self.root, folder, moment, workers=workers)
+        self.report(result.summary(folder))
+        page, email = preview_of_next_email(self.root, config, moment)
+        return _Site(0, None, folder, config.base_url, page, email)
 
-    def latest_digest(self) -> str | None:
-        """Return the URL path of the newest digest's email, if there is one."""
-        folders = sorted(p.parent.name for p in self.out_dir.glob("digests/*/email.html"))
-        return f"/digests/{folders[-1]}/email.html" if folders else None
+    def respond(self, path: str) -> Response:
+        """Answer a GET of PATH: the error page, the preview of the next email, or a file."""
+        site = self.site
+        if site.problems is not None:
+            page = with_reload(error_page(site.problems), site.generation)
+            return Response(HTTPStatus.INTERNAL_SERVER_ERROR, _HTML, page)
+        if path == PREVIEW_PATH:
+            return self._page(site, site.preview)
+        if path == NEXT_EMAIL_PATH and site.email is not None:
+            return self._page(site, site.email)
+        found = find_file(site.folder, path) if site.folder else None
+        if found is None:
+            return Response(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"Not found.\n")
+        try:
+            body = found.read_bytes()
+        except OSError:  # replaced by a rebuild a moment ago
+            return Response(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"Not found.\n")
+        if found.suffix in _REWRITTEN:
+            body = local_links(body, site.base_url, self.local)
+        kind = content_type(found.name)
+        return self._page(site, body) if kind == _HTML else Response(HTTPStatus.OK, kind, body)
+
+    def _page(self, site: _Site, page: bytes) -> Response:
+        body = with_reload(local_links(page, site.base_url, self.local), site.generation)
+        return Response(HTTPStatus.OK, _HTML, body)
+
+    def wait_for_change(self, since: str, timeout: float) -> str | None:
+        """Return the generation of the site once it differs from SINCE; None after TIMEOUT."""
+        with self.changed:
+            self.changed.wait_for(lambda: str(self.site.generation) != since, timeout)
+            generation = str(self.site.generation)
+        return generation if generation != since else None
 
     def matters(self, change: watchfiles.Change, path: str) -> bool:
-        """Tell whether a changed path calls for a new build: items, templates, config."""
+        """Tell whether a changed path calls for a new build: items, pictures, templates, config."""
         try:
             parts = Path(path).relative_to(self.root).parts
         except ValueError:
             return False
-        return parts[:1] in ((ITEMS_DIR,), (TEMPLATES_DIR,)) or parts == (CONFIG_FILE,)
+        return parts[:1] in _SOURCES or parts == (CONFIG_FILE,)
 
     def watch(self, stop: threading.Event) -> None:
         """Rebuild after each batch of changes until STOP is set.
@@ -94,62 +141,10 @@ class Preview:
         made later, or a newsletter.yaml replaced by an editor's rename, is seen too.
         """
         changes = watchfiles.watch(
-            self.root, watch_filter=self.matters, stop_event=stop, debounce=400
+            self.root, watch_filter=self.matters, stop_event=stop, debounce=300
         )
         for _batch in changes:
             self.rebuild()
-
-
-class _Handler(SimpleHTTPRequestHandler):
-    """Serve out/ with the feeds' own content types, or the error page."""
-
-    preview: Preview
-
-    def send_head(self) -> BinaryIO | None:
-        """Answer GET and HEAD: the error page, the digest redirect, or a file of out/."""
-        page = self.preview.error_page()
-        if page is not None:
-            self._headers(HTTPStatus.INTERNAL_SERVER_ERROR, "text/html; charset=utf-8", page)
-            return io.BytesIO(page)
-        if self.path.split("?")[0] == PREVIEW_PATH:
-            return self._redirect(self.preview.latest_digest())
-        return super().send_head()
-
-    def guess_type(self, path: str | Any) -> str:
-        name = str(path)
-        if name.endswith("feed.json"):
-            return "application/feed+json; charset=utf-8"
-        kind = CONTENT_TYPES.get(Path(name).suffix) or super().guess_type(path)
-        is_text = kind.startswith("text/") or kind.endswith(("+xml", "/xml", "/json"))
-        return f"{kind}; charset=utf-8" if is_text else kind
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the terminal shows builds, not every request
-
-    def _redirect(self, target: str | None) -> BinaryIO | None:
-        if target is None:
-            body = b"No digest yet: nothing was published in a complete period.\n"
-            self._headers(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", body)
-            return io.BytesIO(body)
-        self.send_response(HTTPStatus.FOUND)
-        self.send_header("Location", target)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-        return None
-
-    def _headers(self, status: HTTPStatus, kind: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-
-
-def make_server(preview: Preview, port: int) -> ThreadingHTTPServer:
-    """Bind the preview to 127.0.0.1:PORT (0: any free port); serve_forever() runs it."""
-    handler = type("Handler", (_Handler,), {"preview": preview})
-    factory = partial(handler, directory=str(preview.out_dir))
-    return ThreadingHTTPServer(("127.0.0.1", port), factory)
 
 
 def serve(
@@ -159,15 +154,17 @@ def serve(
     report: Callable[[str], None],
     stop: threading.Event | None = None,
 ) -> None:
-    """Build ROOT, serve out/ on 127.0.0.1:PORT and rebuild on every change until STOP is set
-    (or the process is interrupted)."""
-    preview = Preview(root, out_folder(root).resolve(), now, report)
-    preview.rebuild()
-    server = make_server(preview, port)
+    """Build ROOT, serve it on 127.0.0.1:PORT (0: any free port) and rebuild it on every
+    change until STOP is set (or the process is interrupted)."""
+    preview = Preview(root, now, report)
+    # The first build may fork workers: no other thread runs yet.
+    preview.rebuild(workers=os.cpu_count() or 1)
+    server = PreviewServer(port, preview, report)
+    preview.local = f"http://127.0.0.1:{server.server_port}/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    report(f"Serving {root / 'out'} on http://127.0.0.1:{server.server_port}/ (Ctrl-C stops)")
-    report(f"The latest digest as an email: http://127.0.0.1:{server.server_port}{PREVIEW_PATH}")
+    report(f"Serving the preview on {preview.local} (Ctrl-C stops)")
+    report(f"The next email, and every digest: {preview.local}{PREVIEW_PATH[1:]}")
     stop = stop or threading.Event()
     try:
         preview.watch(stop)

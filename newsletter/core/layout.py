@@ -7,6 +7,7 @@ from pathlib import Path
 CONFIG_FILE = "newsletter.yaml"
 ITEMS_DIR = "items"
 TEMPLATES_DIR = "templates"
+IMAGES_DIR = "images"  # pictures, wherever items point to them
 OUT_DIR = "out"
 
 
