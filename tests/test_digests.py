@@ -110,11 +110,11 @@ def test_build_writes_the_archive_and_shows_the_latest_digest(
     index = (out / "index.html").read_text(encoding="utf-8")
     assert (
         '<p class="event">Latest digest: <a href="https://news.example.org/test/digests/'
-        '2024-W16/index.html">Week 16, 2024</a> (15–21 April 2024)'
+        '2024-W16/index.html">Week 16, 2024</a> (15\u2009–\u200921 April 2024)'
     ) in index
     archive = (out / "digests/index.html").read_text(encoding="utf-8")
     assert archive.index("2024-W16/index.html") < archive.index("2024-W15/index.html")
-    assert '<p class="meta">8–14 April 2024 · 1 item, 1 upcoming event</p>' in archive
+    assert '<p class="meta">8\u2009–\u200914 April 2024 · 1 item, 1 upcoming event</p>' in archive
     feed = feedparser.parse((out / "digests/digests.atom").read_bytes())
     assert feed.bozo == 0
     assert [e.id for e in feed.entries] == [
@@ -122,7 +122,7 @@ def test_build_writes_the_archive_and_shows_the_latest_digest(
         "tag:example.org,2024:digests/2024-W15",
         "tag:example.org,2024:digests/2024-W09",
     ]
-    assert feed.entries[0].title == "Week 16, 2024 (15–21 April 2024)"
+    assert feed.entries[0].title == "Week 16, 2024 (15\u2009–\u200921 April 2024)"
     assert feed.entries[0].link == "https://news.example.org/test/digests/2024-W16/index.html"
     assert feed.entries[0].updated == "2024-04-22T00:00:00+02:00"
     assert feed.feed.updated == "2024-04-22T00:00:00+02:00"
@@ -231,7 +231,7 @@ def test_cli_digest_writes_the_folder_and_says_so(
     )
     assert run(project, "digest", "--as-of", "2024-04-23", "--out", "x") == (
         0,
-        "Wrote x/digests/2024-W16: Week 16, 2024 (15–21 April 2024), 2 items; email.html 7.3 kB.\n",
+        "Wrote x/digests/2024-W16: Week 16, 2024 (15–21 April 2024), 2 items; email.html 7.4 kB.\n",
         "",
     )
     assert (tmp_path / "x/digests/2024-W16/email.eml").is_file()
@@ -242,7 +242,7 @@ def test_cli_digest_of_a_week_in_progress_is_a_preview(project: Path) -> None:
     assert (code, output.split(": ", 1)[1]) == (
         0,
         "Week 16, 2024 (15–21 April 2024) (preview: the week is not over), 2 items; "
-        "email.html 7.3 kB.\n",
+        "email.html 7.4 kB.\n",
     )
 
 

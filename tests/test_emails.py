@@ -25,9 +25,22 @@ def written(project: Path, tmp_path: Path, period: str) -> Path:
     return write_digest(project, tmp_path / "out", period, date.fromisoformat(AS_OF))
 
 
+def in_norwegian(project: Path) -> Path:
+    """The sample project with `language: nb`, its lecture still in English."""
+    config = project / "newsletter.yaml"
+    config.write_text(config.read_text("utf-8").replace("language: en", "language: nb"), "utf-8")
+    with (project / "items/lecture.yaml").open("a", encoding="utf-8") as lecture:
+        lecture.write("lang: en\n")
+    return project
+
+
+@pytest.mark.parametrize("language", ["en", "nb"])
 @pytest.mark.parametrize("period", ["2024-W15", "2024-W16"])
-def test_email_files_match_golden(project: Path, tmp_path: Path, golden, period: str) -> None:  # type: ignore[no-untyped-def]
-    folder = written(project, tmp_path, period)
+def test_email_files_match_golden(
+    project: Path, tmp_path: Path, golden, period: str, language: str
+) -> None:  # type: ignore[no-untyped-def]
+    folder = written(in_norwegian(project) if language == "nb" else project, tmp_path, period)
+    prefix = "digests" if language == "en" else f"digests-{language}"
     assert sorted(p.name for p in folder.iterdir()) == [
         "email.eml",
         "email.html",
@@ -35,7 +48,7 @@ def test_email_files_match_golden(project: Path, tmp_path: Path, golden, period:
         "index.html",
     ]
     for name in ("email.html", "email.txt", "email.eml"):
-        golden(f"digests/{period}/{name}", (folder / name).read_bytes())
+        golden(f"{prefix}/{period}/{name}", (folder / name).read_bytes())
 
 
 def read_eml(folder: Path) -> EmailMessage:
@@ -119,7 +132,7 @@ def test_html_layout_holds_what_clients_need(project: Path, tmp_path: Path) -> N
     ) in html
     assert 'href="https://news.example.org/test/digests/2024-W15/index.html"' in html
     assert 'href="https://news.example.org/test/events.ics"' in html
-    assert "Friday 19 April 2024, 10:30–11:30" in html
+    assert "Friday, 19 April 2024, 10:30–11:30" in html
     for banned in ("display:flex", "display: flex", "grid", "var(--", "@font-face", "url("):
         assert banned not in html
 

@@ -86,7 +86,7 @@ def build(
     # The workers are forked first, while this process holds little.
     # An out/ the last build made is updated in place; any other is replaced whole.
     in_place = last is not None
-    warm = functools.partial(warm_up, Templates(root, context), emails=in_place)
+    warm = functools.partial(warm_up, Templates(root, context, config.language), emails=in_place)
     with Workers(workers, warm) as pool, Staging(out_dir, in_place=in_place) as staging, _frozen():
         catalog, remember_items = read_catalog(
             root, strict=strict, config=config, prints=prints, workers=pool, files=found,

@@ -64,7 +64,7 @@ def write_digest_folder(
     if digest is None:
         message = f"no digest: nothing was published in {chosen.title} and no event is coming up"
         raise NewsletterError([Problem(f"{DIGESTS_DIR}/{chosen.key}", 0, "", message)])
-    files = render_digest(digest, config, make_environment(root))
+    files = render_digest(digest, config, make_environment(root, config.language))
     sizes = {path: len(data) for path, data in _prefixed(digest.folder, files).items()}
     warnings = check_email_sizes(sizes, config)
     folder = out_dir / DIGESTS_DIR / chosen.key

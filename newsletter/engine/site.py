@@ -72,7 +72,7 @@ def plan_site(
 ) -> SitePlan:  # fmt: skip
     """Describe every output of the site; *context* is the key of config and templates."""
     digests = group_into_digests(published, config, as_of)
-    templates = Templates(root, context)
+    templates = Templates(root, context, config.language)
     plan = SitePlan([], [], len(digests), Content(cache))
     for item in published:
         plan.content.jobs[item.id] = job = _item_job(item, config, templates, context)

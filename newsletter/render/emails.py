@@ -16,8 +16,10 @@ import jinja2
 
 from newsletter.core.slugs import slugify
 from newsletter.domain.digests import Digest
+from newsletter.render.dates import event_when, long_date, period_span, period_title
+from newsletter.render.i18n import translations
 from newsletter.render.inline import inline_css
-from newsletter.render.templates import clock, long_date, render
+from newsletter.render.templates import render
 from newsletter.sources.config import Config
 from newsletter.sources.items import Event, Item
 
@@ -47,16 +49,32 @@ def email_context(digest: Digest, config: Config) -> dict[str, Any]:
         "config": config,
         "subject": subject(digest, config),
         "preheader": preheader(digest),
-        "frequency": "monthly" if digest.period.kind == "monthly" else "weekly",
+        "why": why_you_receive_it(digest, config),
         "unsubscribe_url": config.unsubscribe_url,
         "image_sizes": {i.id: image_size(i) for i in digest.items if i.image},
-        "event_times": {i.id: event_when(i.event, config) for i in digest.events if i.event},
+        "event_times": {i.id: _when(i.event, config) for i in digest.events if i.event},
     }
 
 
 def subject(digest: Digest, config: Config) -> str:
     """The email's subject: the site's title and the period."""
-    return f"{config.title}: {digest.period.title}"
+    return f"{config.title}: {period_title(digest.period, config.language)}"
+
+
+def why_you_receive_it(digest: Digest, config: Config) -> str:
+    """The footer's first sentence: why this email came."""
+    _ = translations(config.language).gettext
+    if digest.period.kind == "monthly":
+        text = _(
+            "You receive this monthly digest of %(title)s because you are subscribed"
+            " to its mailing list."
+        )
+    else:
+        text = _(
+            "You receive this weekly digest of %(title)s because you are subscribed"
+            " to its mailing list."
+        )
+    return text % {"title": config.title}
 
 
 def preheader(digest: Digest) -> str:
@@ -79,54 +97,52 @@ def image_size(item: Item) -> tuple[int, int]:
     return width, round(width * 2 / 3)
 
 
-def event_when(event: Event, config: Config) -> str:
-    """Say when an event is, in local time, e.g. Friday 19 April 2024, 10:30 to 11:30."""
-    start = event.start.astimezone(config.tz)
-    end = event.end.astimezone(config.tz) if event.end else None
-    text = long_date(start)
-    if not event.all_day:
-        text += f", {clock(start)}"
-    if end and end.date() != start.date() and not (event.all_day and end == start):
-        text += f" \u2013 {long_date(end)}"
-        return text + (f", {clock(end)}" if not event.all_day else "")
-    return text + (f"\u2013{clock(end)}" if end and not event.all_day else "")
+def _when(event: Event, config: Config) -> str:
+    return event_when(event, config.tz, config.language)
 
 
 def email_text(digest: Digest, config: Config) -> str:
     """Write the plain-text email from the items: wrapped at 78 columns, links whole."""
-    lines = [config.title, f"{digest.period.title}, {digest.period.span}", ""]
-    lines += [*_para(f"View it in your browser: {digest.url}"), ""]
+    _ = translations(config.language).gettext
+    period = f"{period_title(digest.period, config.language)}, "
+    lines = [config.title, period + period_span(digest.period, config.language), ""]
+    lines += [*_para(_("View it in your browser: %(url)s") % {"url": digest.url}), ""]
     if digest.items:
-        lines += _heading("News")
+        lines += _heading(_("News"))
     for item in digest.items:
-        if item.kicker:
-            lines += _para(item.kicker.upper())
-        lines += _para(item.title)
-        where = f" · {item.department}" if item.department else ""
-        lines += [*_para(long_date(item.published.astimezone(config.tz)) + where), ""]
-        lines += [*_para(item.summary), ""]
-        lines += [*_para(f"Read more: {item.link or item.url}"), "", ""]
+        lines += _item_text(item, config)
     if digest.events:
-        lines += _heading("Upcoming events")
+        lines += _heading(_("Upcoming events"))
     for item in digest.events:
         event = item.event
         assert event is not None  # digest.events holds only items with an event
-        lines += _para(event_when(event, config)) + _para(item.title)
-        lines += _para(f"Where: {event.location}") if event.location else []
-        lines += _para(f"Host: {event.host}") if event.host else []
+        lines += _para(_when(event, config)) + _para(item.title)
+        lines += _para(_("Where: %(place)s") % {"place": event.location}) if event.location else []
+        lines += _para(_("Host: %(name)s") % {"name": event.host}) if event.host else []
         lines += [*_para(item.url), ""]
     if digest.events:
-        lines += [*_para(f"Add all events to your calendar: {config.base_url}events.ics"), ""]
+        ics = f"{config.base_url}events.ics"
+        lines += [*_para(_("Add all events to your calendar: %(url)s") % {"url": ics}), ""]
     lines += ["-- ", *_footer_text(digest, config)]
     return "\n".join(lines) + "\n"
 
 
+def _item_text(item: Item, config: Config) -> list[str]:
+    _ = translations(config.language).gettext
+    lines = _para(item.kicker.upper()) if item.kicker else []
+    lines += _para(item.title)
+    where = f" · {item.department}" if item.department else ""
+    lines += [*_para(long_date(item.published.astimezone(config.tz), config.language) + where), ""]
+    lines += [*_para(item.summary), ""]
+    return [*lines, *_para(_("Read more: %(url)s") % {"url": item.link or item.url}), "", ""]
+
+
 def _footer_text(digest: Digest, config: Config) -> list[str]:
-    frequency = "monthly" if digest.period.kind == "monthly" else "weekly"
-    why = f"You receive this {frequency} digest of {config.title} because you are"
-    lines = _para(f"{why} subscribed to its mailing list.")
-    lines += _para(f"Unsubscribe: {config.unsubscribe_url}")
-    lines += _para(f"Past digests: {config.base_url}digests/index.html")
+    _ = translations(config.language).gettext
+    lines = _para(why_you_receive_it(digest, config))
+    lines += _para(_("Unsubscribe: %(url)s") % {"url": config.unsubscribe_url})
+    archive = f"{config.base_url}digests/index.html"
+    lines += _para(_("Past digests: %(url)s") % {"url": archive})
     return lines + (_para(config.email.postal_address) if config.email.postal_address else [])
 
 

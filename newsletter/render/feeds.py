@@ -23,6 +23,8 @@ from lxml import etree
 
 from newsletter.domain.channels import EPOCH, Channel, FeedDocument, feed_updated
 from newsletter.domain.digests import Digest
+from newsletter.render.dates import period_span, period_title
+from newsletter.render.i18n import translations
 from newsletter.sources.config import Config
 from newsletter.sources.items import Item
 
@@ -252,7 +254,7 @@ def render_digest_feed(digests: Sequence[Digest], config: Config) -> bytes:
     """Render digests/digests.atom: one entry per digest, newest first, dated its period's end."""
     fg = FeedGenerator()
     fg.id(f"{config.tag_prefix}digests")
-    fg.title(f"{config.title}: digests")
+    fg.title(f"{config.title}: {translations(config.language).gettext('digests')}")
     fg.subtitle(config.subtitle)
     fg.language(config.language)
     fg.author({"name": config.author_name})
@@ -263,7 +265,8 @@ def render_digest_feed(digests: Sequence[Digest], config: Config) -> bytes:
     for digest in digests:
         fe = fg.add_entry(order="append")
         fe.id(digest.entry_id)
-        fe.title(f"{digest.period.title} ({digest.period.span})")
+        period, language = digest.period, config.language
+        fe.title(f"{period_title(period, language)} ({period_span(period, language)})")
         fe.link(href=digest.url, rel="alternate", type="text/html")
         fe.published(digest.period.end)
         fe.updated(digest.period.end)

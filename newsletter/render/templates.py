@@ -1,14 +1,14 @@
 """The Jinja2 environment: a project's templates/ first, the package's defaults second.
 
 A project template overrides the built-in one of the same name, and can extend it
-with ``{% extends "default:page.html" %}``. Undefined variables fail loudly.
+with ``{% extends "default:page.html" %}``. Undefined variables fail loudly. The
+environment speaks the site's language: ``{% trans %}``, ``_()`` and the date filters.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +17,15 @@ import jinja2
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import TEMPLATES_DIR
-from newsletter.domain.periods import MONTHS
+from newsletter.render import dates
+from newsletter.render.i18n import translations
 
 _BUILT_IN = Path(__file__).parent.parent / TEMPLATES_DIR
-_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def make_environment(root: Path) -> jinja2.Environment:
-    """Return the environment that renders every page and email of the project at ROOT."""
+def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
+    """Return the environment that renders every page and email of the project at ROOT,
+    in *language*."""
     defaults = jinja2.PackageLoader("newsletter", "templates")
     loader = jinja2.ChoiceLoader(
         [
@@ -40,18 +41,23 @@ def make_environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["long_date"] = long_date
-    env.filters["clock"] = clock
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    for name in ("long_date", "clock", "period_title", "period_span"):
+        env.filters[name] = functools.partial(getattr(dates, name), language=language)
+    env.filters["event_when"] = lambda event, tz: dates.event_when(event, tz, language)
     return env
 
 
 @dataclass(frozen=True)
 class Templates:
-    """A project's templates as they are in one build: its root and their fingerprint."""
+    """A project's templates as they are in one build: its root, their fingerprint, and
+    the language they speak."""
 
     root: Path
     key: str
+    language: str = "en"
 
 
 @functools.lru_cache(maxsize=4)
@@ -64,7 +70,7 @@ def cached_environment(templates: Templates) -> jinja2.Environment:
     Under one key the templates are as they were, so it does not look at their files
     again before each page (a stat per page and template).
     """
-    env = make_environment(templates.root)
+    env = make_environment(templates.root, templates.language)
     env.auto_reload = False
     return env
 
@@ -81,16 +87,6 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
     except jinja2.TemplateError as exc:
         line, label = _template_line(exc, name)
         raise NewsletterError([Problem(label, line, "", str(exc))]) from None
-
-
-def long_date(moment: datetime) -> str:
-    """Format a date the same way under every locale: Friday 19 April 2024."""
-    return f"{_DAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
-
-
-def clock(moment: datetime) -> str:
-    """Format a time of day as 10:30."""
-    return f"{moment:%H:%M}"
 
 
 def _label(filename: str | None, name: str) -> str:

@@ -20,6 +20,20 @@ from newsletter.sources.yamlfile import load_document
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+# The interface's catalogues, one folder per language: what `language` may name.
+LOCALES = Path(__file__).parent.parent / "locales"
+
+
+def catalogue_language(language: str) -> str:
+    """The catalogue *language* is written in: nb-NO reads nb_NO's, else nb's."""
+    subtags = language.replace("-", "_").split("_")
+    for size in range(len(subtags), 0, -1):
+        name = "_".join(subtags[:size])
+        if (LOCALES / name / "LC_MESSAGES").is_dir():
+            return name
+    shipped = ", ".join(sorted(path.name for path in LOCALES.iterdir() if path.is_dir()))
+    new = f"newsletter/locales/{subtags[0]}/LC_MESSAGES/newsletter.po"
+    raise ValueError(f"no interface in {language!r}, only in {shipped}; a new language is {new}")
 
 
 def _address(value: str) -> str:
@@ -115,7 +129,8 @@ class Config(_Section):
     description: str = ""
     """One sentence about the site, used as the feeds' subtitle; default: the title."""
     language: str = "en"
-    """Language of the items (BCP 47, e.g. en, nb); an item can override it with lang."""
+    """Language of the site (BCP 47): of its interface (en and nb are shipped), its dates,
+    and its items, each of which can say otherwise with lang."""
     timezone: str = "UTC"
     """IANA time zone (e.g. Europe/Oslo) in which dates without an offset are read."""
     author: Author = Author()
@@ -160,6 +175,7 @@ class Config(_Section):
     def _language_tag(cls, value: str) -> str:
         if not _LANG.match(value):
             raise ValueError(f"expected a language code such as en or nb, got {value!r}")
+        catalogue_language(value)
         return value
 
     @cached_property

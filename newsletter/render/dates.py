@@ -1,0 +1,59 @@
+"""Dates, times, periods and events as a reader of the site's language writes them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_skeleton, format_time
+
+from newsletter.domain.periods import Period
+from newsletter.render.i18n import locale_of, translations
+from newsletter.sources.items import Event
+
+
+def long_date(moment: datetime, language: str) -> str:
+    """The day with its weekday: Friday, 19 April 2024 / fredag 19. april 2024."""
+    return format_date(moment, "full", locale=locale_of(language))
+
+
+def clock(moment: datetime, language: str) -> str:
+    """The time of day: 10:30."""
+    return format_time(moment.replace(tzinfo=None), "short", locale=locale_of(language))
+
+
+def period_title(period: Period, language: str) -> str:
+    """Say which period it is: Week 16, 2024 / Uke 16, 2024, or April 2024."""
+    if period.kind == "monthly":
+        month = format_skeleton("yMMMM", period.start, locale=locale_of(language))
+        return month[:1].upper() + month[1:]
+    year, week, _ = period.start.date().isocalendar()
+    return translations(language).gettext("Week %(week)s, %(year)s") % {
+        "week": week,
+        "year": year,
+    }
+
+
+def period_span(period: Period, language: str) -> str:
+    """Say its first and last days: 15 - 21 April 2024 / 15.-21. april 2024 (en dashes).
+
+    The locale's own pattern for a span of days, with the month's name in full.
+    """
+    first, last = period.start.date(), period.end.date() - timedelta(days=1)
+    locale = locale_of(language)
+    differs = "y" if first.year != last.year else "M" if first.month != last.month else "d"
+    start, end = (p.replace("MMM", "MMMM") for p in locale.interval_formats["yMMMd"][differs])
+    return format_date(first, start, locale=locale) + format_date(last, end, locale=locale)
+
+
+def event_when(event: Event, tz: ZoneInfo, language: str) -> str:
+    """Say when an event is, in local time: Friday, 19 April 2024, 10:30-11:30."""
+    start = event.start.astimezone(tz)
+    end = event.end.astimezone(tz) if event.end else None
+    text = long_date(start, language)
+    if not event.all_day:
+        text += f", {clock(start, language)}"
+    if end and end.date() != start.date() and not (event.all_day and end == start):
+        text += f" \u2013 {long_date(end, language)}"
+        return text + (f", {clock(end, language)}" if not event.all_day else "")
+    return text + (f"\u2013{clock(end, language)}" if end and not event.all_day else "")
