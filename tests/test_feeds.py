@@ -6,13 +6,21 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
+from dataclasses import replace
+
 import feedparser
 import pytest
 from lxml import etree, html
 
 from newsletter.commands.build import build
+from newsletter.domain.channels import Channel, FeedDocument
+from newsletter.engine.itemcache import load_catalog
+from newsletter.render.atom import render_atom
+from newsletter.sources.config import load_config
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+FH = "{http://purl.org/syndication/history/1.0}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DEPARTMENT = "department-of-molecular-cell-biology"
 SYMBOLS = 'Fish & chips < tea > "coffee" — æ ø å 🔬'
 
@@ -155,29 +163,70 @@ def test_topic_feeds_cover_tags_and_departments(out: Path) -> None:
         {
             "authors": ("Ola & Kari", 'Per "P" <per@example.org>'),
             "lang": "nb",
-            "tags": ("a&b", 'c"d'),
+            "tags": ("a&b", 'c"d', "tab\there"),
         },
     ],
 )
-def test_entries_written_here_are_feedgens_byte_for_byte(
-    project: Path, changes: dict[str, object]
-) -> None:
-    from dataclasses import replace
-
-    from newsletter.domain import channels
-    from newsletter.engine.itemcache import load_catalog
-    from newsletter.render import feeds
-    from newsletter.sources.config import load_config
-
+def test_atom_text_reads_back_exactly(project: Path, changes: dict[str, object]) -> None:
     config = load_config(project)
     items = tuple(replace(item, **changes) for item in load_catalog(project).items)
     content = {item.id: f"<p>{item.title} &amp; 'more'</p>\r\n" for item in items}
     content[items[0].id] = ""  # an item without a body
-    channel = channels.Channel("feed", "T & T", "S", "feed", items)
-    links = (("prev-archive", "https://x.org/archive/2024-03.atom"),)
-    fg = feeds._generator(channel, config, content, "atom")  # every entry by feedgen
-    for rel, href in links:
-        fg.link(href=href, rel=rel, type="application/atom+xml")
-    fg.register_extension("history", feeds._History, None, atom=True, rss=False)
-    expected = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-    assert feeds._atom(channel, config, content, links, archived=True) == expected
+    channel = Channel("feed", "T & <T>", 'S "s"', "feed", items)
+    links = (("prev-archive", "https://x.org/archive/2024-03.atom?a=1&b=2"),)
+    data = render_atom(FeedDocument(channel, links, True, ("atom",)), config, content)
+    feed = etree.fromstring(data)
+    assert [feed.findtext(f"{ATOM}{name}") for name in ("title", "subtitle")] == [
+        "T & <T>",
+        'S "s"',
+    ]
+    assert feed.find(f"{FH}archive") is not None
+    assert feed.findall(f"{ATOM}link")[2].attrib == {
+        "href": "https://x.org/archive/2024-03.atom?a=1&b=2",
+        "rel": "prev-archive",
+        "type": "application/atom+xml",
+    }
+    for item, entry in zip(items, feed.iter(f"{ATOM}entry"), strict=True):
+        assert entry.findtext(f"{ATOM}title") == item.title
+        assert (entry.findtext(f"{ATOM}summary") or "") == item.summary
+        assert (entry.findtext(f"{ATOM}content") or "") == content[item.id]
+        assert [a.findtext(f"{ATOM}name") for a in entry.iter(f"{ATOM}author")] == list(
+            item.authors
+        )
+        assert [c.get("term") for c in entry.iter(f"{ATOM}category")] == list(item.topics)
+        assert entry.get(XML_LANG) == item.lang
+        related = [
+            link.get("href") for link in entry.iter(f"{ATOM}link") if link.get("rel") == "related"
+        ]
+        assert related == ([item.link] if item.link else [])
+    assert feedparser.parse(data).bozo == 0
+
+
+def test_topic_text_in_rss_is_escaped_as_item_text(project: Path) -> None:
+    tag = "R&D <lab>"
+    item = project / "items" / "older.yaml"
+    text = item.read_text("utf-8").replace("tags: [awards]", f"tags: ['{tag}']\nsummary: '{tag}'")
+    item.write_text(text, "utf-8")
+    build(project, project / "out", date(2024, 4, 30))
+    parsed = feedparser.parse((project / "out" / "tags" / "r-d-lab.rss").read_bytes())
+    assert parsed.bozo == 0
+    assert parsed.feed.title == f"Test Institute — News: {tag}"
+    assert parsed.entries[0].title == "Honorary members of the bioscience society"
+    assert parsed.entries[0].tags[0].term == tag
+    assert parsed.feed.subtitle == "News from a small test institute"  # never read as HTML
+    assert parsed.entries[0].summary == "R&amp;D &lt;lab&gt;"
+
+
+def test_digest_feed_links_each_digest_as_its_alternate_page(out: Path) -> None:
+    parsed = feedparser.parse((out / "digests" / "digests.atom").read_bytes())
+    assert parsed.bozo == 0
+    assert [e.id for e in parsed.entries][:2] == [
+        "tag:example.org,2024:digests/2024-W16",
+        "tag:example.org,2024:digests/2024-W15",
+    ]
+    link = parsed.entries[0].links[0]
+    assert (link.rel, link.type, link.href) == (
+        "alternate",
+        "text/html",
+        "https://news.example.org/test/digests/2024-W16/index.html",
+    )

@@ -29,12 +29,18 @@ def channels_of(
     items: Sequence[Item], config: Config, topics: Topics | None = None
 ) -> list[Channel]:
     """Return the site feed and one feed per tag and department, in path order.
-    *topics* are those of *items*, if already worked out."""
+    *topics* are those of *items*, if already worked out.
+
+    A topic's label is in its feed's title only, which every format and reader takes
+    as plain text, as they take an item's title. Its subtitle is the site's: an RSS
+    channel's description is read as HTML by some readers and as plain text by others
+    (and by the validators), so no label can be escaped in it the same way for all."""
     channels = [Channel("feed", config.title, config.subtitle, "feed", tuple(items))]
     for slug, (label, members) in sorted((topics or topics_of(items)).items()):
         title = f"{config.title}: {label}"
-        subtitle = f"{config.subtitle} ({label})"
-        channels.append(Channel(f"tags/{slug}", title, subtitle, f"tags/{slug}", tuple(members)))
+        channels.append(
+            Channel(f"tags/{slug}", title, config.subtitle, f"tags/{slug}", tuple(members))
+        )
     return channels
 
 

@@ -9,7 +9,7 @@ import jinja2
 from newsletter.core.errors import NewsletterError
 from newsletter.domain.digests import Digest
 from newsletter.render.emails import email_context, render_email
-from newsletter.render.feeds import render_digest_feed
+from newsletter.render.atom import render_digest_atom
 from newsletter.render.templates import render
 from newsletter.sources.config import Config
 
@@ -35,7 +35,7 @@ def render_archive(
     page = render(env, "digests.html", digests=newest, config=config)
     return {
         "digests/index.html": page.encode(),
-        "digests/digests.atom": render_digest_feed(newest, config),
+        "digests/digests.atom": render_digest_atom(newest, config),
     }
 
 
