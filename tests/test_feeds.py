@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-
-from dataclasses import replace
 
 import feedparser
 import pytest

@@ -8,8 +8,8 @@ import jinja2
 
 from newsletter.core.errors import NewsletterError
 from newsletter.domain.digests import Digest
-from newsletter.render.emails import email_context, render_email
 from newsletter.render.atom import render_digest_atom
+from newsletter.render.emails import email_context, render_email
 from newsletter.render.templates import render
 from newsletter.sources.config import Config
 
