@@ -157,11 +157,11 @@ def serve(
     """Build ROOT, serve it on 127.0.0.1:PORT (0: any free port) and rebuild it on every
     change until STOP is set (or the process is interrupted)."""
     preview = Preview(root, now, report)
+    server = PreviewServer(port, preview, report)  # a port in use fails before the build
+    preview.local = f"http://127.0.0.1:{server.server_port}/"
     # The first build may fork workers: no other thread runs yet.
     preview.rebuild(workers=os.cpu_count() or 1)
-    server = PreviewServer(port, preview, report)
-    preview.local = f"http://127.0.0.1:{server.server_port}/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     thread.start()
     report(f"Serving the preview on {preview.local} (Ctrl-C stops)")
     report(f"The next email, and every digest: {preview.local}{PREVIEW_PATH[1:]}")

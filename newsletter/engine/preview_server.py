@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from socket import socket
 from typing import Any, Protocol
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 MAX_HANDLERS = 32
 TIMEOUT = 5.0  # seconds a connection may stay silent
@@ -101,14 +101,25 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "newsletter-preview"
 
     def do_GET(self) -> None:
-        url = urlsplit(self.path)
+        url = self._url()
+        if url is None:
+            return
         if url.path == self.server.app.events_path:
             self._stream(parse_qs(url.query).get("since", [""])[0])
         else:
             self._answer(url.path, with_body=True)
 
     def do_HEAD(self) -> None:
-        self._answer(urlsplit(self.path).path, with_body=False)
+        url = self._url()
+        if url is not None:
+            self._answer(url.path, with_body=False)
+
+    def _url(self) -> SplitResult | None:
+        try:
+            return urlsplit(self.path)
+        except ValueError:  # http://[::1/ and the like
+            self.send_error(HTTPStatus.BAD_REQUEST, "Not a URL")
+            return None
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the terminal shows builds, not every request
