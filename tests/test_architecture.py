@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "newsletter"
-NAMED = re.compile(r"`((?:[a-z_]+/)?[a-z_]+\.py)`")
+NAMED = re.compile(r"`((?:[a-z_]+/)?[a-z_0-9]+\.py)`")
 
 
 def _named() -> set[str]:
