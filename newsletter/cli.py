@@ -144,7 +144,7 @@ def digest(root: Path, period: str, out_dir: Path | None, as_of: date | datetime
     Example:
       newsletter digest 2024-W16 --as-of 2024-04-30
     """
-    from newsletter.commands.digest import write_digest_folder
+    from newsletter.commands.digest import QuietPeriod, write_digest_folder
     from newsletter.domain.periods import BadPeriod
 
     out_dir = out_folder(root, out_dir)
@@ -153,6 +153,9 @@ def digest(root: Path, period: str, out_dir: Path | None, as_of: date | datetime
             written = write_digest_folder(root, out_dir, period, as_of or datetime.now(UTC))
         except BadPeriod as exc:
             raise click.BadParameter(str(exc), param_hint="PERIOD") from None
+        except QuietPeriod as exc:
+            click.echo(f"nothing to write: {exc}")
+            return
     _print_problems(written.warnings)
     click.echo(written.summary())
 
@@ -204,9 +207,22 @@ def new(root: Path, title: str, day: date | None, tags: tuple[str, ...], event: 
 
 @cli.command()
 @click.argument("period")
-@click.option("--to", "recipients", multiple=True, help="A recipient (default: email.to).")
-@click.option("--dry-run", is_flag=True, help="List who would get it; send nothing.")
+@click.option(
+    "--to",
+    "recipients",
+    multiple=True,
+    metavar="ADDR",
+    help="Send a [Test] copy to ADDR instead of email.to; repeat for more. "
+    "A test never counts as the real send.",
+)
+@click.option("--yes", is_flag=True, help="Send to email.to without asking (CI needs it).")
+@click.option("--dry-run", is_flag=True, help="Say who would get it; send and write nothing.")
 @click.option("--force", is_flag=True, help="Send again to recipients who already got it.")
+@click.option(
+    "--resend-uncertain",
+    is_flag=True,
+    help="Send again to a recipient that a stopped run may or may not have reached.",
+)
 @click.option(
     "--as-of", callback=_moment, metavar="DATE|TIME", help="Build the digest as of (default: now)."
 )
@@ -215,35 +231,92 @@ def send(
     root: Path,
     period: str,
     recipients: tuple[str, ...],
+    yes: bool,
     dry_run: bool,
     force: bool,
+    resend_uncertain: bool,
     as_of: date | datetime | None,
 ) -> None:
-    """Send the digest of PERIOD by SMTP, once to each recipient.
+    """Send the digest of PERIOD by SMTP, one copy to each recipient, once.
 
-    The password comes from the environment variable NEWSLETTER_SMTP_PASSWORD.
-    A run that stopped half-way is finished by the next one.
+    To email.to it asks first in a terminal, and needs --yes without one. The
+    password comes from NEWSLETTER_SMTP_PASSWORD; a run that stopped half-way is
+    finished by the next one.
 
     \b
     Example:
-      newsletter send latest --to me@example.org --dry-run
+      newsletter send latest --to me@example.org
+      newsletter send 2024-W16 --yes
     """
-    from newsletter.commands.send import send_digest
+    from newsletter.commands.send import QuietPeriod, Secrets, send_digest
     from newsletter.domain.periods import BadPeriod
-    from newsletter.engine.sending import PASSWORD_ENV
+    from newsletter.domain.unsubscribe import SECRET_ENV
+    from newsletter.engine.sending import Options
+    from newsletter.engine.smtp import PASSWORD_ENV
 
-    password = os.environ.get(PASSWORD_ENV)
+    asks = not (recipients or yes or dry_run)
+    if asks and not sys.stdin.isatty():
+        message = "no terminal to confirm in: pass --yes to send to email.to, or --to ADDR"
+        raise click.UsageError(message)
+    now = datetime.now(UTC)
+    secrets = Secrets(os.environ.get(PASSWORD_ENV), os.environ.get(SECRET_ENV))
+    options = Options(force=force, resend_uncertain=resend_uncertain, dry_run=dry_run)
+    confirm = _confirm_send if asks else (lambda plan: True)
     with _reported():
         try:
             report = send_digest(
-                root, period, as_of or datetime.now(UTC), recipients, password,
-                force=force, dry_run=dry_run,
-            )  # fmt: skip
+                root, period, now, as_of or now, recipients, secrets, confirm, options
+            )
         except BadPeriod as exc:
             raise click.BadParameter(str(exc), param_hint="PERIOD") from None
+        except QuietPeriod as exc:
+            click.echo(f"nothing to send: {exc}")
+            return
     for line in report.lines():
         click.echo(line)
-    if report.refused:
+    if report.refused or report.declined:
+        raise SystemExit(1)
+
+
+def _confirm_send(plan: Any) -> bool:
+    """Show what is about to go to the whole list, and ask."""
+    letter, count = plan.outgoing.letter, len(plan.pending)
+    people = f"{count} recipient" if count == 1 else f"{count} recipients"
+    click.echo(f"Period:     {letter.period}\nSubject:    {letter.subject}\nRecipients: {people}")
+    return click.confirm("Send it now?", default=False)
+
+
+@cli.command("unsubscribe-token")
+@click.argument("address")
+@click.option("--verify", metavar="TOKEN", help="Check TOKEN instead of printing one.")
+def unsubscribe_token(address: str, verify: str | None) -> None:
+    """Print the unsubscribe token of ADDRESS, or check one, for the unsubscribe page.
+
+    The token is the hex HMAC-SHA256 of the address (lower-case, without a display
+    name), keyed by the secret in NEWSLETTER_UNSUBSCRIBE_SECRET.
+
+    \b
+    Example:
+      newsletter unsubscribe-token alice@example.org
+      newsletter unsubscribe-token alice@example.org --verify 3f5a...
+    """
+    from newsletter.core.addresses import parse_mailbox
+    from newsletter.domain.unsubscribe import SECRET_ENV, token_matches, unsubscribe_token
+
+    try:
+        mailbox = parse_mailbox(address)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="ADDRESS") from None
+    secret = os.environ.get(SECRET_ENV)
+    if not secret:
+        click.echo(f"Error: set {SECRET_ENV} to the secret the tokens are made with", err=True)
+        raise SystemExit(1)
+    if verify is None:
+        click.echo(unsubscribe_token(secret, mailbox))
+    elif token_matches(secret, mailbox, verify):
+        click.echo(f"valid: the token of {mailbox.key}")
+    else:
+        click.echo(f"invalid: not the token of {mailbox.key}")
         raise SystemExit(1)
 
 

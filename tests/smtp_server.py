@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,8 +31,13 @@ class Script:
 
     rcpt_replies: dict[str, list[str]] = field(default_factory=dict)
     """Replies to RCPT TO per address, used up one by one before 250."""
+    drop_rcpt_for: dict[str, int] = field(default_factory=dict)
+    """How many times to drop the connection at RCPT TO, per address: nothing went out."""
     drop_data_for: dict[str, int] = field(default_factory=dict)
-    """How many times to drop the connection instead of accepting DATA, per address."""
+    """How many times to take the whole message, then drop the connection instead of
+    answering, per address: the message is delivered, but the client cannot know."""
+    data_delay: float = 0.0
+    """Seconds to wait before answering DATA, to widen the window a kill can hit."""
     delivered: list[tuple[str, bytes]] = field(default_factory=list)
     rcpt_seen: list[str] = field(default_factory=list)
     logins: list[tuple[bytes, bytes]] = field(default_factory=list)
@@ -39,6 +46,10 @@ class Script:
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         self.rcpt_seen.append(address)
+        if self.drop_rcpt_for.get(address, 0) > 0:
+            self.drop_rcpt_for[address] -= 1
+            server.transport.close()
+            return "250 never seen"
         replies = self.rcpt_replies.get(address)
         if replies:
             return replies.pop(0)
@@ -47,11 +58,13 @@ class Script:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         (address,) = envelope.rcpt_tos
+        self.delivered.append((address, envelope.original_content))
         if self.drop_data_for.get(address, 0) > 0:
             self.drop_data_for[address] -= 1
             server.transport.close()
             return "250 never seen"
-        self.delivered.append((address, envelope.original_content))
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         return "250 OK queued"
 
     def authenticate(
@@ -66,11 +79,15 @@ class Script:
     def recipients(self) -> list[str]:
         return [address for address, _ in self.delivered]
 
+    def per_mailbox(self) -> Counter[str]:
+        """How many copies each mailbox (lower-case) got."""
+        return Counter(address.lower() for address, _ in self.delivered)
+
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[int, Script]]:
+def smtp_server(script: Script | None = None) -> Iterator[tuple[int, Script]]:
     """Run a server requiring AUTH (allowed without TLS) on a free port."""
-    script = Script()
+    script = script or Script()
     port = free_port()
     controller = Controller(
         script,

@@ -22,7 +22,7 @@ def test_only_title_and_base_url_are_required(tmp_path: Path) -> None:
     assert config.base_url == "https://example.org/news/"
     assert config.tag_prefix == "tag:example.org,2024:"
     assert config.sender == "T <news@example.org>"
-    assert config.unsubscribe_url == "https://example.org/news/unsubscribe"
+    assert config.unsubscribe_url is None  # no page nobody built
     assert (config.timezone, config.language, config.feed.entries) == ("UTC", "en", 50)
     assert config.digest.period == "weekly"
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from newsletter.cli import cli
 from newsletter.commands.build import build
-from newsletter.commands.digest import write_digest
+from newsletter.commands.digest import QuietPeriod, write_digest
 from newsletter.core.errors import NewsletterError
 from newsletter.domain.digests import group_into_digests
 from newsletter.sources.config import load_config
@@ -139,13 +139,10 @@ def test_write_digest_replaces_only_its_own_folder(project: Path, tmp_path: Path
     assert after == [p for p in before if p.name != "stale.txt"]
 
 
-def test_a_period_with_nothing_to_say_is_an_error(project: Path, tmp_path: Path) -> None:
-    with pytest.raises(NewsletterError) as raised:
+def test_a_period_with_nothing_to_say_has_no_digest(project: Path, tmp_path: Path) -> None:
+    with pytest.raises(QuietPeriod) as raised:
         write_digest(project, tmp_path, "2024-W12", date(2024, 4, 30))
-    assert str(raised.value) == (
-        "digests/2024-W12: no digest: nothing was published in Week 12, 2024 "
-        "and no event is coming up"
-    )
+    assert str(raised.value) == "no news in Week 12, 2024"
     assert not (tmp_path / "digests").exists()
 
 
@@ -259,13 +256,18 @@ def test_cli_digest_refuses_an_impossible_period(project: Path, period: str, mes
     assert error.endswith(f"Error: Invalid value for PERIOD: {message}\n")
 
 
-def test_cli_digest_of_an_empty_week_fails(project: Path) -> None:
+def test_cli_digest_of_a_quiet_week_is_not_a_failure(project: Path) -> None:
     assert run(project, "digest", "2024-W12", "--as-of", "2024-04-30") == (
-        1,
+        0,
+        "nothing to write: no news in Week 12, 2024\n",
         "",
-        "digests/2024-W12: no digest: nothing was published in Week 12, 2024 and no event "
-        "is coming up\n1 error.\n",
     )
+    assert run(project, "digest", "latest", "--as-of", "2024-03-25") == (
+        0,
+        "nothing to write: no news in Week 12, 2024\n",
+        "",
+    )
+    assert not (project / "out").exists()
 
 
 def test_cli_digest_help_has_an_example(project: Path) -> None:

@@ -1,33 +1,44 @@
-"""Sending a message over real SMTP, once per recipient, resuming where a run stopped."""
+"""Sending over real SMTP: one copy per recipient, each step in the send log first."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from email.message import EmailMessage
-from email.policy import SMTP
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 from smtp_server import PASSWORD, USERNAME, Script, free_port, smtp_server
 
+from newsletter.core.addresses import unique_mailboxes
 from newsletter.core.errors import NewsletterError
-from newsletter.engine.sending import Message, Retry, SendReport, read_message, send_message
+from newsletter.engine.sending import Options, Outgoing, SendReport, send_outgoing
+from newsletter.engine.smtp import Retry
+from newsletter.render.message import Letter
 from newsletter.sources.config import SmtpSettings
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 FAST = Retry(attempts=3, delay=0.01, timeout=5)
 ALL = ["a@example.org", "b@example.org", "c@example.org"]
+NOW = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
 
 
-def eml() -> bytes:
-    message = EmailMessage()
-    message["From"] = "Test News <news@example.org>"
-    message["To"] = "staff@example.org"
-    message["Subject"] = "Week 16: news from Radiumhospitalet"
-    message["Message-ID"] = "<2024-W16@example.org>"
-    message.set_content("Forskere på Radiumhospitalet: æ ø å.\n")
-    return message.as_bytes(policy=SMTP)
+def letter(**changes: object) -> Letter:
+    fields: dict[str, object] = {
+        "period": "2024-W16",
+        "subject": "Week 16: news from Radiumhospitalet",
+        "sender": "Test News <news@example.org>",
+        "built": datetime(2024, 4, 21, 22, tzinfo=UTC),
+        "site": "85f0b597ca",
+        "host": "news.example.org",
+        "list_id": "Test <test.news.example.org>",
+        "unsubscribe_url": None,
+        "unsubscribe_mailto": None,
+        "text": "Forskere på Radiumhospitalet: æ ø å.\n",
+        "html": "<p>Forskere på Radiumhospitalet: æ ø å.</p>\n",
+    }
+    return Letter(**(fields | changes))  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -36,36 +47,36 @@ def server() -> Iterator[tuple[int, Script]]:
         yield running
 
 
-def settings(port: int) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, security="none", username=USERNAME)
+def settings(port: int, **changes: str) -> SmtpSettings:
+    fields = {"host": "127.0.0.1", "port": port, "security": "none", "username": USERNAME}
+    return SmtpSettings(**(fields | changes))  # type: ignore[arg-type]
 
 
 def send(
-    port: int, log: Path, recipients: list[str] = ALL, password: str | None = PASSWORD, **kw: bool
+    port: int,
+    log: Path,
+    recipients: list[str] = ALL,
+    password: str = PASSWORD,
+    kind: str = "real",
+    the_letter: Letter | None = None,
+    smtp: SmtpSettings | None = None,
+    **options: bool,
 ) -> SendReport:
-    message = read_message("2024-W16", eml())
-    return send_message(message, recipients, settings(port), password, log, retry=FAST, **kw)
+    outgoing = Outgoing(
+        the_letter or letter(), tuple(unique_mailboxes(recipients)), kind, NOW, "s3cret"
+    )  # type: ignore[arg-type]
+    chosen = Options(retry=FAST, **options)
+    smtp = smtp or settings(port)
+    return send_outgoing(outgoing, smtp, password.encode(), log, lambda plan: True, chosen)
 
 
-def logged(log: Path) -> list[tuple[str, str, str]]:
+def logged(log: Path) -> list[tuple[str, str, str, str]]:
     with sqlite3.connect(log) as db:
-        rows = db.execute("SELECT period, recipient, message_id FROM sent ORDER BY rowid")
-        return list(rows)
+        query = "SELECT period, kind, address, state FROM deliveries ORDER BY rowid"
+        return list(db.execute(query))
 
 
-def test_read_message_takes_the_envelope_from_the_headers() -> None:
-    assert read_message("2024-W16", eml()) == Message(
-        period="2024-W16",
-        data=eml(),
-        sender="news@example.org",
-        subject="Week 16: news from Radiumhospitalet",
-        message_id="<2024-W16@example.org>",
-    )
-    bare = read_message("2024-W16", eml().replace(b"\r\n", b"\n")).data
-    assert bare == eml()
-
-
-def test_delivers_one_message_per_recipient_after_a_utf8_login(
+def test_each_recipient_gets_a_copy_addressed_to_them_alone(
     server: tuple[int, Script], tmp_path: Path
 ) -> None:
     port, script = server
@@ -78,8 +89,40 @@ def test_delivers_one_message_per_recipient_after_a_utf8_login(
         "Sent 2024-W16 to 3 recipients.",
     ]
     assert script.logins == [(USERNAME.encode(), PASSWORD.encode())]
-    assert script.delivered == [(address, eml()) for address in ALL]
-    assert logged(log) == [("2024-W16", address, "<2024-W16@example.org>") for address in ALL]
+    assert script.recipients == ALL
+    for address, data in script.delivered:
+        message = message_from_bytes(data, policy=policy.default)
+        assert message["To"] == address
+        assert message["Date"] == "Mon, 23 Nov 2026 07:30:00 +0000"  # when it was sent
+        assert message["Subject"] == "Week 16: news from Radiumhospitalet"
+        others = [other for other in ALL if other != address]
+        assert not any(other.encode() in data for other in others)
+    assert logged(log) == [("2024-W16", "real", address, "delivered") for address in ALL]
+
+
+def test_one_mailbox_in_several_spellings_gets_one_copy(
+    server: tuple[int, Script], tmp_path: Path
+) -> None:
+    port, script = server
+    spellings = [
+        "alice@example.org",
+        "Alice <alice@example.org>",
+        "ALICE@EXAMPLE.ORG",
+        "  alice@Example.Org  ",
+        "alice@example.org (Alice at work)",
+        '"Smith, Alice" <Alice@EXAMPLE.org>',
+    ]
+    report = send(port, tmp_path / "sent.sqlite", spellings)
+    assert report.lines() == ["sent to alice@example.org", "Sent 2024-W16 to 1 recipient."]
+    assert script.per_mailbox() == {"alice@example.org": 1}
+
+
+def test_the_local_part_keeps_its_case_for_delivery(
+    server: tuple[int, Script], tmp_path: Path
+) -> None:
+    port, script = server
+    send(port, tmp_path / "sent.sqlite", ["Kari.Nordmann@EXAMPLE.ORG", "kari.nordmann@example.org"])
+    assert script.recipients == ["Kari.Nordmann@example.org"]
 
 
 def test_a_second_run_sends_nothing_and_force_sends_again(
@@ -99,14 +142,30 @@ def test_a_second_run_sends_nothing_and_force_sends_again(
     forced = send(port, log, ["b@example.org"], force=True)
     assert forced.lines() == ["sent to b@example.org", "Sent 2024-W16 to 1 recipient."]
     assert script.recipients == [*ALL, "b@example.org"]
-    assert len(logged(log)) == 4
+
+
+def test_a_test_send_is_recorded_apart_and_never_counts_as_the_real_one(
+    server: tuple[int, Script], tmp_path: Path
+) -> None:
+    port, script = server
+    log = tmp_path / "sent.sqlite"
+    test = send(port, log, ["a@example.org"], kind="test")
+    assert test.lines() == ["sent to a@example.org", "Sent a test of 2024-W16 to 1 recipient."]
+    (_, data) = script.delivered[0]
+    assert message_from_bytes(data, policy=policy.default)["Subject"] == (
+        "[Test] Week 16: news from Radiumhospitalet"
+    )
+    assert send(port, log, ["a@example.org"], kind="test").sent  # a test can be sent again
+    assert send(port, log).lines()[-1] == "Sent 2024-W16 to 3 recipients."
+    assert script.per_mailbox() == {"a@example.org": 3, "b@example.org": 1, "c@example.org": 1}
+    assert logged(log)[0] == ("2024-W16", "test", "a@example.org", "delivered")
 
 
 def test_a_temporary_refusal_is_retried(server: tuple[int, Script], tmp_path: Path) -> None:
     port, script = server
     script.rcpt_replies["b@example.org"] = ["451 4.3.0 Try again later"] * 2
     report = send(port, tmp_path / "sent.sqlite")
-    assert report.sent == tuple(ALL)
+    assert [m.address for m in report.sent] == ALL
     assert script.rcpt_seen == ["a@example.org", *["b@example.org"] * 3, "c@example.org"]
 
 
@@ -122,7 +181,8 @@ def test_temporary_refusals_give_up_after_the_last_attempt(
         "b@example.org: 451 4.3.0 Try again later, still after 3 attempts; "
         "reached 1 of 3; run send again to reach the rest"
     )
-    assert send(port, log).sent == ("b@example.org", "c@example.org")
+    assert [m.address for m in send(port, log).sent] == ["b@example.org", "c@example.org"]
+    assert script.per_mailbox() == {address: 1 for address in ALL}
 
 
 def test_a_permanent_refusal_is_reported_and_the_next_run_finishes(
@@ -138,41 +198,48 @@ def test_a_permanent_refusal_is_reported_and_the_next_run_finishes(
         f"b@example.org: refused by 127.0.0.1:{port}: 550 5.1.1 No such user here",
         "Sent 2024-W16 to 2 recipients.",
     ]
-    assert script.rcpt_seen == ALL
-    assert send(port, log).sent == ("b@example.org",)
+    assert [m.address for m in send(port, log).sent] == ["b@example.org"]
     assert script.recipients == ["a@example.org", "c@example.org", "b@example.org"]
 
 
-def test_a_dropped_connection_is_retried(server: tuple[int, Script], tmp_path: Path) -> None:
-    port, script = server
-    script.drop_data_for["b@example.org"] = 1
-    report = send(port, tmp_path / "sent.sqlite")
-    assert report.sent == tuple(ALL)
-    assert script.recipients == ALL
-
-
-def test_an_interrupted_run_is_finished_by_the_next(
+def test_a_connection_dropped_before_the_message_is_retried(
     server: tuple[int, Script], tmp_path: Path
 ) -> None:
     port, script = server
-    script.drop_data_for["b@example.org"] = 3
+    script.drop_rcpt_for["b@example.org"] = 1
+    report = send(port, tmp_path / "sent.sqlite")
+    assert [m.address for m in report.sent] == ALL
+    assert script.recipients == ALL
+
+
+def test_a_connection_dropped_after_the_message_leaves_one_uncertain_recipient(
+    server: tuple[int, Script], tmp_path: Path
+) -> None:
+    port, script = server
+    script.drop_data_for["b@example.org"] = 1  # the server has it; the client cannot know
     log = tmp_path / "sent.sqlite"
     with pytest.raises(NewsletterError) as caught:
         send(port, log)
     assert str(caught.value) == (
-        "b@example.org: lost the connection to 127.0.0.1:"
-        f"{port} (Connection unexpectedly closed), still after 3 attempts; "
-        "reached 1 of 3; run send again to reach the rest"
+        f"b@example.org: lost the connection to 127.0.0.1:{port} after handing over the "
+        "message (Connection unexpectedly closed); reached 1 of 3; "
+        "run send again to reach the rest"
     )
-    assert logged(log) == [("2024-W16", "a@example.org", "<2024-W16@example.org>")]
     report = send(port, log)
     assert report.lines() == [
-        "sent to b@example.org",
         "sent to c@example.org",
         "already sent to a@example.org (--force sends again)",
-        "Sent 2024-W16 to 2 recipients.",
+        "uncertain: b@example.org: the run started 2026-11-23T07:30:00+00:00 stopped while "
+        "sending to it, so it may or may not have it; --resend-uncertain sends to it again",
+        "Sent 2024-W16 to 1 recipient.",
     ]
-    assert script.recipients == ALL
+    assert script.per_mailbox() == {address: 1 for address in ALL}
+    assert send(port, log, resend_uncertain=True).lines() == [
+        "sent to b@example.org",
+        "already sent to a@example.org (--force sends again)",
+        "already sent to c@example.org (--force sends again)",
+        "Sent 2024-W16 to 1 recipient.",
+    ]
 
 
 def test_a_dry_run_sends_nothing_and_writes_nothing(
@@ -180,7 +247,7 @@ def test_a_dry_run_sends_nothing_and_writes_nothing(
 ) -> None:
     port, script = server
     log = tmp_path / "state" / "sent.sqlite"
-    report = send(port, log, password=None, dry_run=True)
+    report = send(port, log, dry_run=True)
     assert report.lines() == [
         "would send to a@example.org",
         "would send to b@example.org",
@@ -189,7 +256,9 @@ def test_a_dry_run_sends_nothing_and_writes_nothing(
     ]
     assert (script.logins, script.delivered, log.parent.exists()) == ([], [], False)
     send(port, log, ["a@example.org"])
-    assert send(port, log, dry_run=True).sent == ("b@example.org", "c@example.org")
+    before = log.read_bytes()
+    assert [m.address for m in send(port, log, dry_run=True).plan.pending] == ALL[1:]
+    assert log.read_bytes() == before
 
 
 def test_a_wrong_password_is_one_line_without_the_password(
@@ -205,14 +274,6 @@ def test_a_wrong_password_is_one_line_without_the_password(
     assert script.delivered == []
 
 
-def test_a_missing_password_is_asked_for(tmp_path: Path) -> None:
-    with pytest.raises(NewsletterError) as caught:
-        send(free_port(), tmp_path / "sent.sqlite", password=None)
-    assert str(caught.value) == (
-        "set NEWSLETTER_SMTP_PASSWORD to the SMTP password of news@example.org"
-    )
-
-
 def test_no_server_is_one_line(tmp_path: Path) -> None:
     port = free_port()
     with pytest.raises(NewsletterError) as caught:
@@ -220,4 +281,12 @@ def test_no_server_is_one_line(tmp_path: Path) -> None:
     assert str(caught.value) == (
         f"127.0.0.1:{port}: cannot reach the SMTP server: [Errno 111] Connection refused"
     )
-    assert not (tmp_path / "sent.sqlite").exists() or logged(tmp_path / "sent.sqlite") == []
+
+
+def test_no_recipients_and_no_from_address_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(NewsletterError) as caught:
+        send(free_port(), tmp_path / "sent.sqlite", [])
+    assert str(caught.value) == "no recipients: set email.to in newsletter.yaml or pass --to"
+    with pytest.raises(NewsletterError) as caught:
+        send(free_port(), tmp_path / "sent.sqlite", the_letter=letter(sender="Test News"))
+    assert str(caught.value) == "the 2024-W16 email has no From address; check email.from"

@@ -13,11 +13,10 @@ from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from conftest import require
 from smtp_server import PASSWORD, USERNAME, Script, free_port
-from test_sending import ALL, FAST, eml
+from test_sending import ALL, send
 
 from newsletter.cli import cli
 from newsletter.core.errors import NewsletterError
-from newsletter.engine.sending import read_message, send_message
 from newsletter.sources.config import SmtpSettings
 
 
@@ -67,9 +66,8 @@ def test_sends_over_tls_trusting_the_project_authority(
         host="127.0.0.1", port=port, security=security, username=USERNAME,  # type: ignore[arg-type]
         ca_file=str(certificate[0]),
     )  # fmt: skip
-    message = read_message("2024-W16", eml())
-    report = send_message(message, ALL, smtp, PASSWORD, tmp_path / "sent.sqlite", retry=FAST)
-    assert report.sent == tuple(ALL)
+    report = send(port, tmp_path / "sent.sqlite", smtp=smtp)
+    assert [m.address for m in report.sent] == ALL
     assert script.recipients == ALL
     assert script.logins == [(USERNAME.encode(), PASSWORD.encode())]
 
@@ -77,9 +75,8 @@ def test_sends_over_tls_trusting_the_project_authority(
 def test_an_untrusted_certificate_is_a_one_line_error(tls_server: Server, tmp_path: Path) -> None:
     security, port, script = tls_server
     smtp = SmtpSettings(host="127.0.0.1", port=port, security=security, username=USERNAME)  # type: ignore[arg-type]
-    message = read_message("2024-W16", eml())
     with pytest.raises(NewsletterError) as caught:
-        send_message(message, ALL, smtp, PASSWORD, tmp_path / "sent.sqlite", retry=FAST)
+        send(port, tmp_path / "sent.sqlite", smtp=smtp)
     (problem,) = caught.value.problems
     assert "CERTIFICATE_VERIFY_FAILED" in str(problem) and "\n" not in str(problem)
     assert script.delivered == [] and script.logins == []
@@ -89,7 +86,7 @@ def test_a_missing_ca_file_is_named(project: Path) -> None:
     config = project / "newsletter.yaml"
     config.write_text(config.read_text("utf-8") + "smtp:\n  ca_file: internal-ca.pem\n", "utf-8")
     result = CliRunner().invoke(
-        cli, ["--root", str(project), "send", "2024-W16", "--as-of", "2024-05-01"]
+        cli, ["--root", str(project), "send", "2024-W16", "--as-of", "2024-05-01", "--yes"]
     )
     assert (result.exit_code, result.output) == (
         1,

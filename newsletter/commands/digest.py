@@ -16,7 +16,7 @@ from newsletter.engine.itemcache import load_catalog
 from newsletter.engine.output import write_outputs
 from newsletter.render.digest_pages import render_digest
 from newsletter.render.templates import make_environment
-from newsletter.sources.config import load_config
+from newsletter.sources.config import Config, load_config
 
 _UNITS = {"weekly": "week", "monthly": "month"}
 
@@ -57,19 +57,32 @@ def write_digest_folder(
 ) -> WrittenDigest:
     """Do what write_digest does, and say what was written."""
     config = load_config(root)
+    digest = chosen_digest(root, config, period, as_of)
+    files = render_digest(digest, config, make_environment(root, config.language))
+    sizes = {path: len(data) for path, data in _prefixed(digest.folder, files).items()}
+    warnings = check_email_sizes(sizes, config)
+    folder = out_dir / DIGESTS_DIR / digest.period.key
+    write_outputs(folder, files)
+    return WrittenDigest(digest, folder, len(files["email.html"]), warnings)
+
+
+class QuietPeriod(NewsletterError):
+    """A period with no news and no event coming up: nothing to write or send."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__(f"no news in {title}")
+        self.title = title
+
+
+def chosen_digest(root: Path, config: Config, period: str, as_of: datetime | date) -> Digest:
+    """The digest of PERIOD (2024-W16, 2024-04, latest) as published by AS_OF."""
     moment = resolve_as_of(as_of, config)
     chosen = parse_period(period, config.digest.period, config.tz, moment)
     published = select_published(load_catalog(root, config=config).items, moment)
     digest = digest_of(chosen, published, config, moment)
     if digest is None:
-        message = f"no digest: nothing was published in {chosen.title} and no event is coming up"
-        raise NewsletterError([Problem(f"{DIGESTS_DIR}/{chosen.key}", 0, "", message)])
-    files = render_digest(digest, config, make_environment(root, config.language))
-    sizes = {path: len(data) for path, data in _prefixed(digest.folder, files).items()}
-    warnings = check_email_sizes(sizes, config)
-    folder = out_dir / DIGESTS_DIR / chosen.key
-    write_outputs(folder, files)
-    return WrittenDigest(digest, folder, len(files["email.html"]), warnings)
+        raise QuietPeriod(chosen.title)
+    return digest
 
 
 def _prefixed(folder: str, files: Mapping[str, bytes]) -> dict[str, bytes]:

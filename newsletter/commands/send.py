@@ -1,54 +1,94 @@
-"""The send command: write a period's digest, then send its email.eml to its recipients."""
+"""The send command: a period's digest, sent to its recipients one copy each.
+
+The digest is rendered in memory: sending writes nothing into out/, and a dry run
+writes nothing anywhere.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from newsletter.commands.digest import write_digest_folder
+from newsletter.commands.digest import QuietPeriod, chosen_digest
+from newsletter.core.addresses import Mailbox, parse_mailbox, unique_mailboxes
 from newsletter.core.errors import NewsletterError, Problem
-from newsletter.core.layout import CONFIG_FILE, out_folder
-from newsletter.engine.sending import DEFAULT_RETRY, Retry, SendReport, read_message, send_message
+from newsletter.core.layout import CONFIG_FILE
+from newsletter.domain.unsubscribe import SECRET_ENV
+from newsletter.engine.sending import (
+    DEFAULT_OPTIONS,
+    Confirm,
+    Options,
+    Outgoing,
+    SendReport,
+    send_outgoing,
+)
 from newsletter.engine.sendlog import LOG_FILE
-from newsletter.sources.config import SmtpSettings, load_config
+from newsletter.engine.smtp import check_login
+from newsletter.render.emails import email_letter
+from newsletter.render.templates import make_environment
+from newsletter.sources.config import Config, SmtpSettings, load_config
+
+__all__ = ["QuietPeriod", "Secrets", "send_digest"]
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What only the environment holds: the SMTP password, the unsubscribe secret."""
+
+    password: str | None = None
+    unsubscribe: str | None = None
 
 
 def send_digest(
     root: Path,
     period: str,
+    now: datetime,
     as_of: date | datetime,
     recipients: Sequence[str],
-    password: str | None,
-    *,
-    force: bool = False,
-    dry_run: bool = False,
-    retry: Retry = DEFAULT_RETRY,
+    secrets: Secrets,
+    confirm: Confirm,
+    options: Options = DEFAULT_OPTIONS,
 ) -> SendReport:
-    """Write PERIOD's digest into out/ and send its email.eml (default recipients: email.to).
+    """Send PERIOD's digest as of AS_OF: to RECIPIENTS as a test, else to email.to.
 
-    The send log lives in the state folder, so a CI job can keep it between runs.
+    NOW is the moment of sending, the Date of every copy. Raise QuietPeriod when the
+    period has no news.
     """
     config = load_config(root)
     smtp = _with_ca_file(config.smtp, root)
-    written = write_digest_folder(root, out_folder(root), period, as_of)
-    if not written.digest.complete and not dry_run:
-        key = written.digest.period.key
+    password = b"" if options.dry_run else check_login(smtp, secrets.password)
+    digest = chosen_digest(root, config, period, as_of)
+    if not digest.complete and not options.dry_run:
+        key = digest.period.key
         reason = f"{key} is not over yet; send it once it has ended, or preview it with --dry-run"
         raise NewsletterError(reason)
-    folder = written.folder
-    message = read_message(folder.name, (folder / "email.eml").read_bytes())
-    log_path = root / config.state_dir / LOG_FILE
-    return send_message(
-        message,
-        list(recipients) or config.email.to,
-        smtp,
-        password,
-        log_path,
-        force=force,
-        dry_run=dry_run,
-        retry=retry,
+    letter = email_letter(digest, config, make_environment(root, config.language))
+    if letter.personal and not secrets.unsubscribe:
+        reason = f"set {SECRET_ENV}: email.unsubscribe.url gives each recipient a link of their own"
+        raise NewsletterError([Problem(CONFIG_FILE, 0, "email.unsubscribe.url", reason)])
+    outgoing = Outgoing(
+        letter,
+        tuple(_mailboxes(recipients, config)),
+        "test" if recipients else "real",
+        now.astimezone(config.tz),
+        secrets.unsubscribe,
     )
+    log_path = root / config.state_dir / LOG_FILE
+    return send_outgoing(outgoing, smtp, password, log_path, confirm, options)
+
+
+def _mailboxes(recipients: Sequence[str], config: Config) -> list[Mailbox]:
+    """The test recipients, else email.to; each mailbox once, however it is spelled."""
+    if recipients:
+        for text in recipients:
+            try:
+                parse_mailbox(text)
+            except ValueError as exc:
+                raise NewsletterError([Problem("--to", 0, "", str(exc))]) from None
+        return unique_mailboxes(recipients)
+    return unique_mailboxes(config.email.to)
 
 
 def _with_ca_file(smtp: SmtpSettings, root: Path) -> SmtpSettings:

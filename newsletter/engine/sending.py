@@ -1,237 +1,212 @@
-"""Send a digest's email.eml over SMTP, once to each recipient, resuming where a run stopped.
+"""Send a digest to each recipient once, in a copy of their own, recording every step.
 
-Each recipient gets the message in an SMTP transaction of its own (its own RCPT TO),
-with the bytes exactly as built: the To header keeps showing email.to, as it does for
-a mailing list, and one refused address never holds up or reveals the others.
+Each recipient gets the message in an SMTP transaction of its own, addressed to them
+alone. The send log is locked for the whole run; a recipient is marked "sending" before
+the transaction and "delivered" after it, so a run stopped at any moment leaves at most
+one recipient uncertain, and the next run names them rather than mailing them again.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import re
-import smtplib
-import ssl
-import time
-from collections.abc import Sequence
+import os
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
-from email.parser import BytesHeaderParser
-from email.policy import default
-from email.utils import parseaddr
+from datetime import datetime
 from pathlib import Path
 
+from newsletter.core.addresses import Mailbox, parse_mailbox
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.words import plural
-from newsletter.engine.sendlog import SendLog
+from newsletter.engine.sendlog import Entry, Kind, Run, SendLog, locked_send_log, read_send_log
+from newsletter.engine.smtp import DEFAULT_RETRY, Retry, Session, Uncertain
+from newsletter.render.message import Letter, personal_message
 from newsletter.sources.config import SmtpSettings
 
-PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One digest to send: the message, to whom, as what, and when."""
+
+    letter: Letter
+    mailboxes: tuple[Mailbox, ...]
+    kind: Kind  # "test" for --to: recorded apart, never counts as the real send
+    sent_at: datetime
+    secret: str | None = None  # for personal unsubscribe links
 
 
 @dataclass(frozen=True)
-class Retry:
-    """How hard to try: temporary failures are retried after delay, 2 x delay, ..."""
+class Options:
+    """What the command line asked for beyond the defaults."""
 
-    attempts: int = 4
-    delay: float = 2.0
-    timeout: float = 30.0
+    force: bool = False
+    resend_uncertain: bool = False
+    dry_run: bool = False
+    retry: Retry = DEFAULT_RETRY
 
 
-DEFAULT_RETRY = Retry()
+DEFAULT_OPTIONS = Options()
 
 
 @dataclass(frozen=True)
-class Message:
-    """A message ready to send, and what the send log and the summary need of it."""
+class Plan:
+    """Who this run sends to, who had it already, and whose copy may or may not be in."""
 
-    period: str
-    data: bytes
-    sender: str
-    subject: str
-    message_id: str
+    outgoing: Outgoing
+    pending: tuple[Mailbox, ...]
+    already: tuple[Mailbox, ...]
+    uncertain: tuple[tuple[Mailbox, str], ...]  # with the start of the run that stopped
 
 
 @dataclass(frozen=True)
 class SendReport:
-    """Who got the message in this run, who had it already, who refused it."""
+    """What happened (or would happen) to each recipient."""
 
-    message: Message
-    sent: tuple[str, ...]
-    already: tuple[str, ...]
+    plan: Plan
+    sent: tuple[Mailbox, ...]
     refused: tuple[Problem, ...]
     dry_run: bool
+    declined: bool = False
 
     def lines(self) -> list[str]:
-        """Say what happened (or would happen) to each recipient, then sum it up."""
+        """Say what happened to each recipient, then sum it up."""
         verb = "would send to" if self.dry_run else "sent to"
-        lines = [f"{verb} {address}" for address in self.sent]
-        lines += [f"already sent to {address} (--force sends again)" for address in self.already]
+        lines = [f"{verb} {m.address}" for m in (self.plan.pending if self.dry_run else self.sent)]
+        lines += [f"already sent to {m.address} (--force sends again)" for m in self.plan.already]
+        lines += [_uncertain(mailbox, started) for mailbox, started in self.plan.uncertain]
         lines += [str(problem) for problem in self.refused]
-        period, count = self.message.period, len(self.sent)
+        return [*lines, self._summary()]
+
+    def _summary(self) -> str:
+        what = self.plan.outgoing.letter.period
+        if self.plan.outgoing.kind == "test":
+            what = f"a test of {what}"
+        if self.declined:
+            return f"Not sent: nobody got {what}."
         if self.dry_run:
-            lines.append(
-                f"Dry run: {period} would go to {plural(count, 'recipient')}; nothing was sent."
-            )
-        else:
-            lines.append(f"Sent {period} to {plural(count, 'recipient')}.")
-        return lines
+            count = plural(len(self.plan.pending), 'recipient')
+            return f"Dry run: {what} would go to {count}; nothing was sent."
+        return f"Sent {what} to {plural(len(self.sent), 'recipient')}."
 
 
-def read_message(period: str, data: bytes) -> Message:
-    """Take the envelope sender, subject and Message-ID from the message's headers."""
-    headers = BytesHeaderParser(policy=default).parsebytes(data)
-    sender = parseaddr(str(headers.get("From", "")))[1]
-    if not sender:
-        raise NewsletterError(f"the {period} email has no From address; check email.from")
-    data = re.sub(rb"\r?\n", b"\r\n", data)  # SMTP wants CRLF; a bare LF is refused by many
-    return Message(
-        period, data, sender, str(headers.get("Subject", "")), str(headers.get("Message-ID", ""))
-    )
+Confirm = Callable[[Plan], bool]
 
 
-def send_message(
-    message: Message,
-    recipients: Sequence[str],
+def send_outgoing(
+    outgoing: Outgoing,
     smtp: SmtpSettings,
-    password: str | None,
+    password: bytes,
     log_path: Path,
-    *,
-    force: bool = False,
-    dry_run: bool = False,
-    retry: Retry = Retry(),  # frozen, so one shared default is safe
+    confirm: Confirm,
+    options: Options = DEFAULT_OPTIONS,
 ) -> SendReport:
-    """Send MESSAGE to each recipient not yet reached (all of them with FORCE)."""
-    recipients = _unique(recipients)
-    if not recipients:
+    """Send OUTGOING to each recipient it has not reached, once CONFIRM agrees.
+
+    A dry run reads the log and writes nothing; a real run locks the log first.
+    """
+    if not outgoing.mailboxes:
         raise NewsletterError("no recipients: set email.to in newsletter.yaml or pass --to")
-    with SendLog(log_path, read_only=dry_run) as log:
-        reached = set() if force else log.reached(message.period)
-        pending = [r for r in recipients if r.lower() not in reached]
-        already = tuple(r for r in recipients if r.lower() in reached)
-        if dry_run or not pending:
-            return SendReport(message, tuple(pending), already, (), dry_run)
-        if smtp.username and password is None:
-            raise NewsletterError(f"set {PASSWORD_ENV} to the SMTP password of {smtp.username}")
-        with _Session(smtp, password or "", retry) as session:
-            sent, refused = _send_each(session, message, pending, log)
-    return SendReport(message, sent, already, refused, False)
+    if not _envelope(outgoing.letter):
+        period = outgoing.letter.period
+        raise NewsletterError(f"the {period} email has no From address; check email.from")
+    if options.dry_run:
+        with read_send_log(log_path) as view:
+            return SendReport(_plan(view, outgoing, options), (), (), True)
+    letter = outgoing.letter
+    run = Run(letter.period, outgoing.kind, outgoing.sent_at.isoformat(), os.getpid(), _host())
+    with locked_send_log(log_path, run) as log:
+        if outgoing.kind == "real":
+            _refuse_unfinished(log, letter.period)
+        plan = _plan(log, outgoing, options)
+        if not plan.pending:
+            return SendReport(plan, (), (), False)
+        if not confirm(plan):
+            return SendReport(plan, (), (), False, declined=True)
+        with Session(smtp, password, options.retry) as session:
+            log.queue(letter.period, outgoing.kind, plan.pending)
+            sent, refused = _send_each(session, plan, log)
+    return SendReport(plan, sent, refused, False)
+
+
+def _plan(log: SendLog | None, outgoing: Outgoing, options: Options) -> Plan:
+    """Sort the recipients by what the log knows of them; a test sends to all."""
+    period, kind = outgoing.letter.period, outgoing.kind
+    entries: dict[str, Entry] = {}
+    if log is not None and kind == "real" and not options.force:
+        entries = log.entries(period, kind)
+    pending, already, uncertain = [], [], []
+    for mailbox in outgoing.mailboxes:
+        entry = entries.get(mailbox.key)
+        if entry is not None and entry.state == "delivered":
+            already.append(mailbox)
+        elif entry is not None and entry.state == "sending" and not options.resend_uncertain:
+            uncertain.append((mailbox, entry.run_started))
+        else:
+            pending.append(mailbox)
+    return Plan(outgoing, tuple(pending), tuple(already), tuple(uncertain))
+
+
+def _refuse_unfinished(log: SendLog, period: str) -> None:
+    """Refuse to start a period while an earlier send has recipients still waiting."""
+    for other, count in log.unfinished().items():
+        if other != period:
+            waiting = f"{plural(count, 'recipient')} {'has' if count == 1 else 'have'} not got it yet"
+            raise NewsletterError(
+                f"the send of {other} is unfinished ({waiting}); finish it first with "
+                f"`newsletter send {other}`, then send {period}"
+            )
 
 
 def _send_each(
-    session: _Session, message: Message, pending: list[str], log: SendLog
-) -> tuple[tuple[str, ...], tuple[Problem, ...]]:
-    sent: list[str] = []
+    session: Session, plan: Plan, log: SendLog
+) -> tuple[tuple[Mailbox, ...], tuple[Problem, ...]]:
+    outgoing = plan.outgoing
+    letter, kind, test = outgoing.letter, outgoing.kind, outgoing.kind == "test"
+    sent: list[Mailbox] = []
     refused: list[Problem] = []
-    for recipient in pending:
+    for mailbox in plan.pending:
+        data = personal_message(letter, mailbox, outgoing.sent_at, outgoing.secret, test=test)
+        message_id = _message_id(data)
+        log.mark(letter.period, kind, mailbox, "sending", message_id)
         try:
-            reply = session.deliver(message, recipient)
+            reply = session.deliver(_envelope(letter), mailbox.address, data)
         except NewsletterError as exc:
-            more = f"reached {len(sent)} of {len(pending)}; run send again to reach the rest"
+            if not isinstance(exc, Uncertain):  # known not to have gone out
+                log.mark(letter.period, kind, mailbox, "queued", message_id)
+            more = f"reached {len(sent)} of {len(plan.pending)}; run send again to reach the rest"
             problem = exc.problems[0]
             note = f"{problem.message}; {more}"
             raise NewsletterError([Problem(problem.path, 0, "", note)]) from None
         if reply is None:
-            log.record(message.period, recipient, message.message_id)
-            sent.append(recipient)
+            log.mark(letter.period, kind, mailbox, "delivered", message_id)
+            sent.append(mailbox)
         else:
-            refused.append(Problem(recipient, 0, "", reply))
+            log.mark(letter.period, kind, mailbox, "refused", message_id)
+            refused.append(Problem(mailbox.address, 0, "", reply))
     return tuple(sent), tuple(refused)
 
 
-class _Session:
-    """One connection to the SMTP server, opened again after a drop."""
-
-    def __init__(self, smtp: SmtpSettings, password: str, retry: Retry) -> None:
-        self.smtp, self.password, self.retry = smtp, password, retry
-        self.where = f"{smtp.host}:{smtp.port}"
-        self.client: smtplib.SMTP | None = self._connect()
-
-    def __enter__(self) -> _Session:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.client is not None:
-            # The messages are in; a goodbye that fails changes nothing.
-            with contextlib.suppress(OSError):
-                self.client.quit()
-        self.client = None
-
-    def deliver(self, message: Message, recipient: str) -> str | None:
-        """Send to RECIPIENT, retrying temporary failures; return a permanent refusal."""
-        last = ""
-        text: bytes | str
-        for attempt in range(self.retry.attempts):
-            if attempt:
-                time.sleep(self.retry.delay * 2 ** (attempt - 1))
-            try:
-                if self.client is None:
-                    self.client = self._open()
-                self.client.sendmail(message.sender, [recipient], message.data)
-                return None
-            except smtplib.SMTPRecipientsRefused as exc:
-                code, text = exc.recipients[recipient]
-            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-                code, text = exc.smtp_code, exc.smtp_error
-            except (smtplib.SMTPServerDisconnected, OSError) as exc:
-                self.client, last = None, f"lost the connection to {self.where} ({exc})"
-                continue
-            last = f"{code} {_text(text)}"
-            if code >= 500:
-                return f"refused by {self.where}: {last}"
-        note = f"{last}, still after {self.retry.attempts} attempts"
-        raise NewsletterError([Problem(recipient, 0, "", note)])
-
-    def _connect(self) -> smtplib.SMTP:
-        try:
-            return self._open()
-        except smtplib.SMTPResponseException as exc:
-            reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
-            raise NewsletterError([Problem(self.where, 0, "", reply)]) from None
-        except OSError as exc:
-            message = f"cannot reach the SMTP server: {exc}"
-            raise NewsletterError([Problem(self.where, 0, "", message)]) from None
-
-    def _open(self) -> smtplib.SMTP:
-        smtp, timeout = self.smtp, self.retry.timeout
-        client: smtplib.SMTP
-        context = ssl.create_default_context(cafile=smtp.ca_file)
-        if smtp.security == "ssl":
-            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=context)
-        else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
-        client.ehlo()
-        if smtp.security == "starttls":
-            client.starttls(context=context)
-            client.ehlo()
-        if smtp.username:
-            _login(client, smtp.username, self.password, self.where)
-        return client
+def _envelope(letter: Letter) -> str:
+    """The envelope sender: the address in From, or nothing."""
+    try:
+        return parse_mailbox(letter.sender).address
+    except ValueError:
+        return ""
 
 
-def _login(client: smtplib.SMTP, username: str, password: str, where: str) -> None:
-    """Log in with AUTH PLAIN in UTF-8 (RFC 4616); smtplib's login() allows only ASCII."""
-    mechanisms = client.esmtp_features.get("auth", "").upper().split()
-    if "PLAIN" not in mechanisms:
-        offered = " ".join(mechanisms) or "no login at all"
-        message = f"does not offer AUTH PLAIN (it offers {offered})"
-        raise NewsletterError([Problem(where, 0, "", message)])
-    token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
-    code, reply = client.docmd("AUTH", f"PLAIN {token}")
-    if code == 334:  # the server asked for the credentials after an empty challenge
-        code, reply = client.docmd(token)
-    if code != 235:
-        message = f"refused the login of {username}: {code} {_text(reply)}"
-        raise NewsletterError([Problem(where, 0, "", message)])
+def _message_id(data: bytes) -> str:
+    start = data.find(b"\nMessage-ID: ") + len(b"\nMessage-ID: ")
+    return data[start : data.find(b"\r\n", start)].decode("ascii")
 
 
-def _unique(addresses: Sequence[str]) -> list[str]:
-    """Drop repeated addresses, ignoring case; keep the first of each, in order."""
-    seen: dict[str, str] = {}
-    for address in addresses:
-        seen.setdefault(address.lower(), address)
-    return list(seen.values())
+def _uncertain(mailbox: Mailbox, started: str) -> str:
+    return (
+        f"uncertain: {mailbox.address}: the run started {started} stopped while sending to "
+        "it, so it may or may not have it; --resend-uncertain sends to it again"
+    )
 
 
-def _text(reply: bytes | str) -> str:
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    return " ".join(text.split())
+def _host() -> str:
+    return socket.gethostname()
+
+

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import binascii
-import functools
-import hashlib
 import re
 import textwrap
-from email.policy import default as default_policy
-from email.utils import format_datetime, parseaddr
 from typing import Any
-from urllib.parse import urlsplit
 
 import jinja2
 
-from newsletter.core.slugs import slugify
 from newsletter.domain.digests import Digest
 from newsletter.render.dates import event_when, long_date, period_span, period_title
 from newsletter.render.i18n import translations
 from newsletter.render.inline import inline_css
+from newsletter.render.message import Letter, letter_of, published_message
 from newsletter.render.templates import render
 from newsletter.sources.config import Config
 from newsletter.sources.items import Event, Item
@@ -27,19 +21,22 @@ COLUMN = 560  # the 600 px column less its padding: the widest an image is shown
 TEXT_WIDTH = 78
 PREHEADER_LIMIT = 140
 _ONE_LINE = re.compile(r"[^\t\n\x0b\x0c\r]*\Z")  # no whitespace textwrap would change
-# .eml files are stored with \n; smtplib turns them into \r\n when sending.
-_POLICY = default_policy.clone(linesep="\n", max_line_length=78)
 
 
 def render_email(digest: Digest, config: Config, env: jinja2.Environment) -> dict[str, bytes]:
     """Return {email.html, email.txt, email.eml} of *digest*."""
-    html = inline_css(render(env, "email.html", **email_context(digest, config)))
-    text = email_text(digest, config)
+    letter = email_letter(digest, config, env)
     return {
-        "email.html": html.encode(),
-        "email.txt": text.encode(),
-        "email.eml": email_message(digest, config, text, html),
+        "email.html": letter.html.encode(),
+        "email.txt": letter.text.encode(),
+        "email.eml": published_message(letter),
     }
+
+
+def email_letter(digest: Digest, config: Config, env: jinja2.Environment) -> Letter:
+    """Render the email's HTML (CSS inlined) and text: what every copy of it shares."""
+    html = inline_css(render(env, "email.html", **email_context(digest, config)))
+    return letter_of(digest, config, subject(digest, config), email_text(digest, config), html)
 
 
 def email_context(digest: Digest, config: Config) -> dict[str, Any]:
@@ -140,7 +137,8 @@ def _item_text(item: Item, config: Config) -> list[str]:
 def _footer_text(digest: Digest, config: Config) -> list[str]:
     _ = translations(config.language).gettext
     lines = _para(why_you_receive_it(digest, config))
-    lines += _para(_("Unsubscribe: %(url)s") % {"url": config.unsubscribe_url})
+    if config.unsubscribe_url:
+        lines += _para(_("Unsubscribe: %(url)s") % {"url": config.unsubscribe_url})
     archive = f"{config.base_url}digests/index.html"
     lines += _para(_("Past digests: %(url)s") % {"url": archive})
     return lines + (_para(config.email.postal_address) if config.email.postal_address else [])
@@ -155,70 +153,3 @@ def _para(text: str) -> list[str]:
     if 0 < len(text) <= TEXT_WIDTH and text == text.strip() and _ONE_LINE.match(text):
         return [text]  # what textwrap makes of it, without its cost: most lines are short
     return textwrap.wrap(text, TEXT_WIDTH, break_long_words=False, break_on_hyphens=False) or [""]
-
-
-def email_message(digest: Digest, config: Config, text: str, html: str) -> bytes:
-    """Build the multipart/alternative message: text, then HTML, both quoted-printable.
-
-    Every header derives from the period and the configuration, and the MIME
-    boundary from the content, so the same digest always gives the same bytes.
-    The headers are folded by the email package; the bodies are encoded in C
-    (binascii), in lines of at most 76 characters as RFC 2045 requires.
-    """
-    seed = hashlib.sha256(text.encode() + html.encode()).hexdigest()
-    boundary = f"=_digest_{seed[:32]}"  # '=_' never occurs in quoted-printable
-    headers = [
-        ("Subject", subject(digest, config)),
-        ("From", config.sender),
-        ("To", ", ".join(config.email.to) or "undisclosed-recipients:;"),
-        ("Date", format_datetime(digest.period.end)),
-        ("Message-ID", _message_id(digest, config)),
-        ("List-Id", _list_id(config)),
-        ("List-Unsubscribe", _list_unsubscribe(config)),
-        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-        ("MIME-Version", "1.0"),
-        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
-    ]
-    folded = [_folded(name, value) for name, value in headers]
-    parts = [_text_part("plain", text), _text_part("html", html)]
-    delimiter = f"--{boundary}\n".encode()
-    body = b"".join(delimiter + part + b"\n" for part in parts)
-    return b"".join(folded) + b"\n" + body + f"--{boundary}--\n".encode()
-
-
-@functools.lru_cache(maxsize=64)
-def _folded(name: str, value: str) -> bytes:
-    """A header line as the email package folds it. Most headers are the same in every
-    digest, and the email package takes a millisecond to parse and fold each."""
-    folded: bytes = _POLICY.fold_binary(*_POLICY.header_store_parse(name, value))
-    return folded
-
-
-def _text_part(subtype: str, text: str) -> bytes:
-    """A UTF-8 text part, its lines ended by \\n, quoted-printable as the email package
-    would make it, but in lines of at most 76 characters."""
-    lines = text.encode().splitlines()
-    encoded = binascii.b2a_qp(b"\n".join(lines) + b"\n", istext=True)
-    return (
-        f'Content-Type: text/{subtype}; charset="utf-8"\n'.encode()
-        + b"Content-Transfer-Encoding: quoted-printable\n\n"
-        + encoded
-    )
-
-
-def _message_id(digest: Digest, config: Config) -> str:
-    site = hashlib.sha256(config.base_url.encode()).hexdigest()[:10]
-    return f"<digest.{digest.period.key}.{site}@{config.host}>"
-
-
-def _list_id(config: Config) -> str:
-    label = slugify(urlsplit(config.base_url).path.strip("/").replace("/", "-")) or "news"
-    return f"{config.title} <{label}.{config.host}>"
-
-
-def _list_unsubscribe(config: Config) -> str:
-    links = [f"<{config.unsubscribe_url}>"]
-    if config.email.unsubscribe.mailto:
-        address = parseaddr(config.email.unsubscribe.mailto)[1]
-        links.append(f"<mailto:{address}?subject=unsubscribe>")
-    return ", ".join(links)

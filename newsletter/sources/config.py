@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from newsletter.core.addresses import parse_mailbox
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.layout import CONFIG_FILE
 from newsletter.sources.validation import validate_document
 from newsletter.sources.yamlfile import load_document
 
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 # The interface's catalogues, one folder per language: what `language` may name.
 LOCALES = Path(__file__).parent.parent / "locales"
@@ -37,8 +37,12 @@ def catalogue_language(language: str) -> str:
 
 
 def _address(value: str) -> str:
-    if not _EMAIL.match(parseaddr(value)[1]):
-        raise ValueError(f"expected an email address such as news@example.org, got {value!r}")
+    try:
+        parse_mailbox(value)
+    except ValueError:
+        raise ValueError(
+            f"expected an email address such as news@example.org, got {value!r}"
+        ) from None
     return value
 
 
@@ -82,9 +86,21 @@ class FeedSettings(_Section):
 
 class Unsubscribe(_Section):
     url: WebUrl | None = None
-    """Web page (https) where a reader unsubscribes; default: <base_url>unsubscribe."""
+    """Web page (https) where a reader unsubscribes, which your web site must provide;
+    default: none. With {token} in it (e.g. https://example.org/unsubscribe?t={token}),
+    each recipient gets a link of their own, an HMAC-SHA256 of their address keyed by
+    the secret in NEWSLETTER_UNSUBSCRIBE_SECRET ({address} adds the address itself), and
+    one-click unsubscribe (RFC 8058); see docs/workflow.md."""
     mailto: Address | None = None
     """Address a reader can mail to unsubscribe; default: none."""
+
+    @field_validator("url")
+    @classmethod
+    def _known_placeholders(cls, value: str | None) -> str | None:
+        for name in re.findall(r"\{([^}]*)\}", value or ""):
+            if name not in ("token", "address"):
+                raise ValueError(f"unknown placeholder {{{name}}}; use {{token}} or {{address}}")
+        return value
 
 
 class EmailSettings(_Section):
@@ -111,7 +127,8 @@ class SmtpSettings(_Section):
     port: Annotated[int, Field(ge=1, le=65535)] = 587
     """The SMTP server's port (587 for starttls, 465 for ssl, 25 for none)."""
     security: Literal["starttls", "ssl", "none"] = "starttls"
-    """starttls, ssl or none (only for a server on this machine)."""
+    """starttls, ssl or none. With none, send refuses to log in to any host but this
+    machine (localhost, 127.0.0.1, ::1): the password would cross the network in clear."""
     username: str | None = None
     """Login name; the password only ever comes from NEWSLETTER_SMTP_PASSWORD."""
     ca_file: str | None = None
@@ -209,9 +226,12 @@ class Config(_Section):
         return formataddr((self.title, self.author.email or f"news@{self.host}"))
 
     @property
-    def unsubscribe_url(self) -> str:
-        """Where readers unsubscribe: email.unsubscribe.url, else <base_url>unsubscribe."""
-        return self.email.unsubscribe.url or f"{self.base_url}unsubscribe"
+    def unsubscribe_url(self) -> str | None:
+        """Where readers unsubscribe: email.unsubscribe.url, else a mailto: link, else none."""
+        if self.email.unsubscribe.url:
+            return self.email.unsubscribe.url
+        mailto = self.email.unsubscribe.mailto
+        return f"mailto:{parseaddr(mailto)[1]}?subject=unsubscribe" if mailto else None
 
     @property
     def author_name(self) -> str:

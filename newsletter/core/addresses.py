@@ -1,0 +1,45 @@
+"""Email addresses as mailboxes: one person, however their address is spelled."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.utils import getaddresses
+
+_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+")
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """An address to deliver to, and the key that identifies its mailbox.
+
+    The local part keeps its case for delivery (a few servers care); the domain is
+    lower-cased, and the key, lower-case throughout, is what deduplication, the send
+    log and unsubscribe tokens use.
+    """
+
+    address: str
+    key: str
+
+
+def parse_mailbox(text: str) -> Mailbox:
+    """Read "Alice <Alice@Example.org>", "alice@example.org (Alice)" or a bare address.
+
+    Raise ValueError, saying what is wrong, for anything that is not one address.
+    """
+    found = getaddresses([text])
+    if len(found) != 1 or not _ADDRESS.fullmatch(found[0][1]):
+        raise ValueError(f"expected one email address such as alice@example.org, got {text!r}")
+    local, _, domain = found[0][1].rpartition("@")
+    address = f"{local}@{domain.lower()}"
+    return Mailbox(address, address.lower())
+
+
+def unique_mailboxes(texts: Iterable[str]) -> list[Mailbox]:
+    """Parse each address and keep the first spelling of each mailbox, in order."""
+    seen: dict[str, Mailbox] = {}
+    for text in texts:
+        mailbox = parse_mailbox(text)
+        seen.setdefault(mailbox.key, mailbox)
+    return list(seen.values())

@@ -1,0 +1,193 @@
+"""One connection to the SMTP server: TLS as configured, a UTF-8 login, retries."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import ipaddress
+import re
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+
+from newsletter.core.errors import NewsletterError, Problem
+from newsletter.sources.config import CONFIG_FILE, SmtpSettings
+
+PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How hard to try: temporary failures are retried after delay, 2 x delay, ..."""
+
+    attempts: int = 4
+    delay: float = 2.0
+    timeout: float = 30.0
+
+
+DEFAULT_RETRY = Retry()
+
+
+def check_login(smtp: SmtpSettings, password: str | None) -> bytes:
+    """Return the password as UTF-8, or say why send must not log in with it."""
+    if not smtp.username:
+        return b""
+    if password is None:
+        raise NewsletterError(f"set {PASSWORD_ENV} to the SMTP password of {smtp.username}")
+    if smtp.security == "none" and not _this_machine(smtp.host):
+        reason = (
+            f"none would send the password to {smtp.host} in clear text; use starttls or "
+            "ssl (none is only for a server on this machine)"
+        )
+        raise NewsletterError([Problem(CONFIG_FILE, 0, "smtp.security", reason)])
+    try:
+        return password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NewsletterError(
+            f"{PASSWORD_ENV} is not valid UTF-8; AUTH PLAIN needs UTF-8"
+        ) from None
+
+
+def _this_machine(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Uncertain(NewsletterError):
+    """The connection dropped after the whole message went out: it may have arrived."""
+
+
+class HandedOver(Exception):
+    """The server went silent after the end of the message."""
+
+
+class Session:
+    """One connection to the SMTP server, opened again after a drop."""
+
+    def __init__(self, smtp: SmtpSettings, password: bytes, retry: Retry) -> None:
+        self.smtp, self.password, self.retry = smtp, password, retry
+        self.where = f"{smtp.host}:{smtp.port}"
+        self.client: smtplib.SMTP | None = self._connect()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            # The messages are in; a goodbye that fails changes nothing.
+            with contextlib.suppress(OSError):
+                self.client.quit()
+        self.client = None
+
+    def deliver(self, sender: str, recipient: str, data: bytes) -> str | None:
+        """Send to RECIPIENT, retrying temporary failures; return a permanent refusal."""
+        last = ""
+        text: bytes | str
+        for attempt in range(self.retry.attempts):
+            if attempt:
+                time.sleep(self.retry.delay * 2 ** (attempt - 1))
+            try:
+                if self.client is None:
+                    self.client = self._open()
+                _transaction(self.client, sender, recipient, data)
+                return None
+            except HandedOver as exc:
+                self.client = None
+                note = f"lost the connection to {self.where} after handing over the message ({exc})"
+                raise Uncertain([Problem(recipient, 0, "", note)]) from None
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, text = exc.recipients[recipient]
+            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+                code, text = exc.smtp_code, exc.smtp_error
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                self.client, last = None, f"lost the connection to {self.where} ({exc})"
+                continue
+            last = f"{code} {_text(text)}"
+            if code >= 500:
+                return f"refused by {self.where}: {last}"
+        note = f"{last}, still after {self.retry.attempts} attempts"
+        raise NewsletterError([Problem(recipient, 0, "", note)])
+
+    def _connect(self) -> smtplib.SMTP:
+        try:
+            return self._open()
+        except smtplib.SMTPResponseException as exc:
+            reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+            raise NewsletterError([Problem(self.where, 0, "", reply)]) from None
+        except OSError as exc:
+            message = f"cannot reach the SMTP server: {exc}"
+            raise NewsletterError([Problem(self.where, 0, "", message)]) from None
+
+    def _open(self) -> smtplib.SMTP:
+        smtp, timeout = self.smtp, self.retry.timeout
+        client: smtplib.SMTP
+        context = ssl.create_default_context(cafile=smtp.ca_file)
+        if smtp.security == "ssl":
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=context)
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+        client.ehlo()
+        if smtp.security == "starttls":
+            client.starttls(context=context)
+            client.ehlo()
+        if smtp.username:
+            _login(client, smtp.username, self.password, self.where)
+        return client
+
+
+def _transaction(client: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """One message to one recipient, as smtplib's sendmail() would send it, but telling
+    a drop before the end of the message (safe to try again) from one after it."""
+    code, reply = client.mail(sender)
+    if code != 250:
+        _reset(client)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = client.rcpt(recipient)
+    if code not in (250, 251):
+        _reset(client)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = client.docmd("DATA")
+    if code != 354:
+        _reset(client)
+        raise smtplib.SMTPDataError(code, reply)
+    body = re.sub(rb"(?m)^\.", b"..", data)  # a line of one dot would end the message
+    client.send(body if body.endswith(b"\r\n") else body + b"\r\n")
+    try:
+        client.send(b".\r\n")
+        code, reply = client.getreply()
+    except OSError as exc:
+        raise HandedOver(str(exc)) from None
+    if code != 250:
+        _reset(client)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _reset(client: smtplib.SMTP) -> None:
+    with contextlib.suppress(OSError):
+        client.rset()
+
+
+def _login(client: smtplib.SMTP, username: str, password: bytes, where: str) -> None:
+    """Log in with AUTH PLAIN in UTF-8 (RFC 4616); smtplib's login() allows only ASCII."""
+    mechanisms = client.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" not in mechanisms:
+        offered = " ".join(mechanisms) or "no login at all"
+        message = f"does not offer AUTH PLAIN (it offers {offered})"
+        raise NewsletterError([Problem(where, 0, "", message)])
+    token = base64.b64encode(b"\0" + username.encode() + b"\0" + password).decode("ascii")
+    code, reply = client.docmd("AUTH", f"PLAIN {token}")
+    if code == 334:  # the server asked for the credentials after an empty challenge
+        code, reply = client.docmd(token)
+    if code != 235:
+        message = f"refused the login of {username}: {code} {_text(reply)}"
+        raise NewsletterError([Problem(where, 0, "", message)])
+
+
+def _text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return " ".join(text.split())

@@ -1,0 +1,195 @@
+"""The digest as a MIME message: the published email.eml, and each recipient's own copy.
+
+The published copy names no recipient and derives every header from its period, so a
+build always gives the same bytes. A sent copy is addressed to its one recipient, dated
+when it is sent, and carries that recipient's unsubscribe link where the configured URL
+asks for one ({token}).
+"""
+
+from __future__ import annotations
+
+import binascii
+import functools
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.policy import default as default_policy
+from email.utils import format_datetime, parseaddr
+from urllib.parse import urlsplit
+
+from newsletter.core.addresses import Mailbox
+from newsletter.core.slugs import slugify
+from newsletter.domain.digests import Digest
+from newsletter.domain.unsubscribe import ADDRESS, TOKEN, personal
+from newsletter.sources.config import Config
+
+TEST_PREFIX = "[Test] "
+# .eml files are stored with \n; a sent copy is written with SMTP's \r\n.
+_POLICY = default_policy.clone(linesep="\n", max_line_length=78)
+# Headers are folded once per digest (below), and written as they are: the email package
+# would otherwise turn a long List-Unsubscribe URL into RFC 2047 words no client reads.
+_SENT = SMTP.clone(refold_source="none")
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What every copy of one digest's message shares."""
+
+    period: str
+    subject: str
+    sender: str
+    built: datetime  # the period's end: the Date of the published copy
+    site: str  # a short hash of base_url, for Message-IDs
+    host: str
+    list_id: str
+    unsubscribe_url: str | None  # may hold {token} and {address}
+    unsubscribe_mailto: str | None
+    text: str
+    html: str
+
+    @property
+    def personal(self) -> bool:
+        """Whether each recipient's copy differs: the unsubscribe link identifies them."""
+        url = self.unsubscribe_url or ""
+        return TOKEN in url or ADDRESS in url
+
+    @functools.cached_property
+    def boundary(self) -> str:
+        """A boundary that derives from the content; '=_' never occurs in quoted-printable."""
+        seed = hashlib.sha256(self.text.encode() + self.html.encode()).hexdigest()
+        return f"=_digest_{seed[:32]}"
+
+    @property
+    def content_type(self) -> str:
+        """The message's Content-Type, folded: on one line it would pass 78 characters."""
+        return f'multipart/alternative;\n boundary="{self.boundary}"'
+
+
+def letter_of(digest: Digest, config: Config, subject: str, text: str, html: str) -> Letter:
+    """Gather what every copy of DIGEST's message shares."""
+    mailto = config.email.unsubscribe.mailto
+    return Letter(
+        period=digest.period.key,
+        subject=subject,
+        sender=config.sender,
+        built=digest.period.end,
+        site=hashlib.sha256(config.base_url.encode()).hexdigest()[:10],
+        host=config.host,
+        list_id=_list_id(config),
+        unsubscribe_url=config.email.unsubscribe.url,
+        unsubscribe_mailto=f"mailto:{parseaddr(mailto)[1]}?subject=unsubscribe" if mailto else None,
+        text=text,
+        html=html,
+    )
+
+
+def published_message(letter: Letter) -> bytes:
+    """The email.eml published in out/: no recipient, dated by its period.
+
+    Its unsubscribe link is the configured one, with {token} left as it is where each
+    recipient gets their own (so no one-click header: that URL identifies nobody).
+    """
+    url = None if letter.personal else letter.unsubscribe_url
+    message_id = f"<digest.{letter.period}.{letter.site}@{letter.host}>"
+    headers = _headers(letter, "undisclosed-recipients:;", letter.built, message_id)
+    head = b"".join(_folded(name, value) for name, value in headers)
+    head += _unsubscribe_lines(url, letter.unsubscribe_mailto, one_click=False).encode()
+    head += b"MIME-Version: 1.0\n"
+    head += f"Content-Type: {letter.content_type}\n".encode()
+    parts = [_text_part("plain", letter.text), _text_part("html", letter.html)]
+    delimiter = f"--{letter.boundary}\n".encode()
+    body = b"".join(delimiter + part + b"\n" for part in parts)
+    return head + b"\n" + body + f"--{letter.boundary}--\n".encode()
+
+
+def personal_message(
+    letter: Letter, mailbox: Mailbox, sent_at: datetime, secret: str | None, *, test: bool
+) -> bytes:
+    """The copy sent to MAILBOX at SENT_AT, with its own unsubscribe link; CRLF lines.
+
+    A test copy's subject starts with [Test], and its Message-ID is its own, so a mail
+    client never takes the real one for a copy of it.
+    """
+    subject = TEST_PREFIX + letter.subject if test else letter.subject
+    message = EmailMessage(policy=_SENT)
+    message_id = _message_id(letter, mailbox, sent_at if test else None)
+    for name, value in _headers(letter, mailbox.address, sent_at, message_id, subject):
+        message.set_raw(name, _folded(name, value)[len(name) + 2 : -1].decode("ascii"))
+    url = personal(letter.unsubscribe_url or "", secret, mailbox) or None
+    lines = _unsubscribe_lines(url, letter.unsubscribe_mailto, one_click=letter.personal)
+    for line in lines.splitlines():
+        name, _, value = line.partition(": ")
+        message.set_raw(name, value)
+    message.set_raw("MIME-Version", "1.0")
+    message.set_raw("Content-Type", letter.content_type)
+    message.attach(_part("plain", personal(letter.text, secret, mailbox)))
+    message.attach(_part("html", personal(letter.html, secret, mailbox)))
+    return message.as_bytes()
+
+
+def _headers(
+    letter: Letter, to: str, date: datetime, message_id: str, subject: str | None = None
+) -> list[tuple[str, str]]:
+    return [
+        ("Subject", subject or letter.subject),
+        ("From", letter.sender),
+        ("To", to),
+        ("Date", format_datetime(date)),
+        ("Message-ID", message_id),
+        ("List-Id", letter.list_id),
+    ]
+
+
+def _message_id(letter: Letter, mailbox: Mailbox, test_at: datetime | None) -> str:
+    """One per recipient and digest: a copy sent again keeps it, so clients see one."""
+    who = hashlib.sha256(mailbox.key.encode()).hexdigest()[:12]
+    kind = f"test.{test_at.timestamp():.0f}" if test_at else "digest"
+    return f"<{kind}.{letter.period}.{letter.site}.{who}@{letter.host}>"
+
+
+def _unsubscribe_lines(url: str | None, mailto: str | None, *, one_click: bool) -> str:
+    """List-Unsubscribe, one link per line, and List-Unsubscribe-Post where it works."""
+    links = [f"<{link}>" for link in (url, mailto) if link]
+    if not links:
+        return ""
+    lines = "List-Unsubscribe: " + ",\n ".join(links) + "\n"
+    if one_click and url:  # RFC 8058: only a URL that identifies the recipient
+        lines += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\n"
+    return lines
+
+
+@functools.lru_cache(maxsize=64)
+def _folded(name: str, value: str) -> bytes:
+    """A header line as the email package folds it. Most headers are the same in every
+    copy, and the email package takes a millisecond to parse and fold each."""
+    folded: bytes = _POLICY.fold_binary(*_POLICY.header_store_parse(name, value))
+    return folded
+
+
+def _qp(text: str) -> bytes:
+    """TEXT in UTF-8, quoted-printable in lines of at most 76 characters (RFC 2045)."""
+    lines = text.encode().splitlines()
+    return binascii.b2a_qp(b"\n".join(lines) + b"\n", istext=True)
+
+
+def _text_part(subtype: str, text: str) -> bytes:
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\n'.encode()
+        + b"Content-Transfer-Encoding: quoted-printable\n\n"
+        + _qp(text)
+    )
+
+
+def _part(subtype: str, text: str) -> EmailMessage:
+    part = EmailMessage(policy=_SENT)
+    part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
+    part.set_raw("Content-Transfer-Encoding", "quoted-printable")
+    part.set_payload(_qp(text).decode("ascii"))
+    return part
+
+
+def _list_id(config: Config) -> str:
+    label = slugify(urlsplit(config.base_url).path.strip("/").replace("/", "-")) or "news"
+    return f"{config.title} <{label}.{config.host}>"
