@@ -84,7 +84,7 @@ class SendReport:
         if self.declined:
             return f"Not sent: nobody got {what}."
         if self.dry_run:
-            count = plural(len(self.plan.pending), 'recipient')
+            count = plural(len(self.plan.pending), "recipient")
             return f"Dry run: {what} would go to {count}; nothing was sent."
         return f"Sent {what} to {plural(len(self.sent), 'recipient')}."
 
@@ -150,7 +150,9 @@ def _refuse_unfinished(log: SendLog, period: str) -> None:
     """Refuse to start a period while an earlier send has recipients still waiting."""
     for other, count in log.unfinished().items():
         if other != period:
-            waiting = f"{plural(count, 'recipient')} {'has' if count == 1 else 'have'} not got it yet"
+            waiting = (
+                f"{plural(count, 'recipient')} {'has' if count == 1 else 'have'} not got it yet"
+            )
             raise NewsletterError(
                 f"the send of {other} is unfinished ({waiting}); finish it first with "
                 f"`newsletter send {other}`, then send {period}"
@@ -208,5 +210,3 @@ def _uncertain(mailbox: Mailbox, started: str) -> str:
 
 def _host() -> str:
     return socket.gethostname()
-
-

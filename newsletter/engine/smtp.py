@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass
 
 from newsletter.core.errors import NewsletterError, Problem
-from newsletter.sources.config import CONFIG_FILE, SmtpSettings
+from newsletter.core.layout import CONFIG_FILE
+from newsletter.sources.config import SmtpSettings
 
 PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
 
