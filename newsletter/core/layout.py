@@ -9,6 +9,7 @@ ITEMS_DIR = "items"
 TEMPLATES_DIR = "templates"
 IMAGES_DIR = "images"  # pictures, wherever items point to them
 OUT_DIR = "out"
+EVENTS_DIR = "events"  # in out/: an .ics file per event, for "Add to calendar"
 
 
 def out_folder(root: Path, chosen: Path | None = None) -> Path:

@@ -20,7 +20,7 @@ from newsletter.domain.channels import Channel, FeedDocument, Topics, feed_docum
 from newsletter.domain.digests import Digest, group_into_digests
 from newsletter.engine.cache import Cache
 from newsletter.engine.jobs import HANDED_BACK, Files, Job
-from newsletter.render.calendar import render_calendar
+from newsletter.render.calendar import render_calendar, render_event_calendar
 from newsletter.render.digest_pages import render_archive, render_digest
 from newsletter.render.feeds import render_feed_document
 from newsletter.render.inline import load_inliner
@@ -113,11 +113,12 @@ def _item_job(item: Item, config: Config, templates: Templates, context: str) ->
 
 
 def render_item(item: Item, config: Config, templates: Templates) -> Files:
-    """Render an item's page, and the HTML of its content for the feeds."""
+    """Render an item's page, its event's calendar, and the HTML of its content for the feeds."""
     env = cached_environment(templates)
     content = render_entry_content(item, config, env)
     page = render_item_page(item, config, env, content)
-    return {f"news/{item.id}.html": page, CONTENT + item.id: content.encode()}
+    files = {f"news/{item.id}.html": page, CONTENT + item.id: content.encode()}
+    return files | render_event_calendar(item, config)
 
 
 def _feed_job(document: FeedDocument, config: Config, content: Content, context: str) -> Job:

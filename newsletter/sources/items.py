@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from newsletter.core.errors import NewsletterError, Problem, Severity
 from newsletter.core.fingerprints import fingerprint
-from newsletter.core.layout import ITEMS_DIR
+from newsletter.core.layout import EVENTS_DIR, ITEMS_DIR
 from newsletter.core.slugs import slugify
 from newsletter.sources.config import Config
 from newsletter.sources.markup import first_paragraph, render_markdown, unsafe_links
@@ -68,6 +68,7 @@ class Event:
     all_day: bool
     location: str | None
     host: str | None
+    registration: str | None = None  # where to sign up, an http(s) URL
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,11 @@ class Item:
     def body_html(self) -> str:
         """The body rendered to HTML, links made absolute; rendered when first asked for."""
         return render_markdown(self.markdown, self.base_url)
+
+    @property
+    def calendar_url(self) -> str | None:
+        """The URL of its event's own calendar file, for "Add to calendar"; None without one."""
+        return f"{self.base_url}{EVENTS_DIR}/{self.id}.ics" if self.event else None
 
     @cached_property
     def topics(self) -> tuple[str, ...]:
@@ -346,7 +352,9 @@ def _event(fields: EventFields, tz: ZoneInfo, problem: _Report) -> Event:
     all_day = not isinstance(fields.start, datetime)
     if end is not None and end <= start and not (all_day and end == start):
         problem("event.end", f"ends before it starts ({_show(start)}); got {_show(end)}")
-    return Event(start, end, all_day, fields.location or None, fields.host or None)
+    return Event(
+        start, end, all_day, fields.location or None, fields.host or None, fields.registration
+    )
 
 
 def _aware(value: date | datetime, tz: ZoneInfo, field: str, problem: _Report) -> datetime:

@@ -45,6 +45,12 @@ def _link(value: str) -> str:
     return value.strip()
 
 
+def _web_link(value: str) -> str:
+    if not re.match(r"^https?://\S+$", value.strip()):
+        raise ValueError(f"expected an http(s) URL, got {value!r}")
+    return value.strip()
+
+
 def _image_src(value: str) -> str:
     if not value.strip() or not is_safe_url(value) or value.strip().startswith("//"):
         raise ValueError(f"expected an http(s) URL or a path relative to base_url, got {value!r}")
@@ -52,6 +58,11 @@ def _image_src(value: str) -> str:
 
 
 Link = Annotated[str, BeforeValidator(lambda v: _link(v) if isinstance(v, str) else v)]
+WebLink = Annotated[
+    str,
+    BeforeValidator(lambda v: _web_link(v) if isinstance(v, str) else v),
+    WithJsonSchema({"type": "string", "pattern": r"^https?://\S+$"}),
+]
 ImageSrc = Annotated[str, BeforeValidator(lambda v: _image_src(v) if isinstance(v, str) else v)]
 Text = Annotated[str, Field(min_length=1)]
 
@@ -84,6 +95,8 @@ class EventFields(_Strict):
     """Where it takes place."""
     host: str | None = None
     """Who hosts it."""
+    registration: WebLink | None = None
+    """Where to sign up for it: an http(s) URL ("Register")."""
 
 
 class ItemFields(_Strict):
@@ -115,7 +128,7 @@ class ItemFields(_Strict):
     link: Link | None = None
     """An external page with the full story ("Read more")."""
     event: EventFields | None = None
-    """For lectures, defences and seminars: {start, end, location, host}."""
+    """For lectures, defences and seminars: {start, end, location, host, registration}."""
     lang: str | None = None
     """Language of this item (en, nb, ...); default: the configured language."""
     draft: bool = False
