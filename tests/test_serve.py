@@ -253,6 +253,10 @@ def test_rebuilds_on_every_change_to_an_item_template_picture_or_config(served: 
     renamed = config.read_text("utf-8").replace("Test Institute — News", "Renamed")
     config.write_text(renamed, "utf-8")
     served.wait_for("/feed.atom", lambda _, body: b"<title>Renamed</title>" in body)
+    saved = served.project / ".newsletter.yaml.swp"  # saved aside, then renamed, as editors do
+    saved.write_text(renamed.replace("Renamed", "Saved by rename"), "utf-8")
+    saved.replace(config)
+    served.wait_for("/feed.atom", lambda _, body: b"<title>Saved by rename</title>" in body)
 
     builds = served.builds()
     (served.project / "images").mkdir()

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 import watchfiles
 
@@ -40,7 +41,8 @@ from newsletter.render.preview import (
 from newsletter.sources.config import load_config
 
 PREVIEW_DIR = "preview"  # in the state folder
-_SOURCES = ((ITEMS_DIR,), (IMAGES_DIR,), (TEMPLATES_DIR,))
+_SOURCES = (ITEMS_DIR, IMAGES_DIR, TEMPLATES_DIR)
+_LOOK_EVERY = 500  # milliseconds between looks at the project folder
 _HTML = "text/html; charset=utf-8"
 _REWRITTEN = (".html", ".atom", ".rss", ".xml", ".json")  # links in them point at base_url
 
@@ -126,25 +128,57 @@ class Preview:
             generation = str(self.site.generation)
         return generation if generation != since else None
 
-    def matters(self, change: watchfiles.Change, path: str) -> bool:
-        """Tell whether a changed path calls for a new build: items, pictures, templates, config."""
-        try:
-            parts = Path(path).relative_to(self.root).parts
-        except ValueError:
-            return False
-        return parts[:1] in _SOURCES or parts == (CONFIG_FILE,)
-
     def watch(self, stop: threading.Event) -> None:
         """Rebuild after each batch of changes until STOP is set.
 
-        The whole project is watched, not the folders themselves, so that a templates/
-        made later, or a newsletter.yaml replaced by an editor's rename, is seen too.
+        items/, images/ and templates/ are watched, not the whole project: a .venv,
+        .git or the builds in the state folder would cost a watch per folder. The
+        project folder itself is looked at twice a second instead: a newsletter.yaml
+        replaced by an editor's rename, or a templates/ made later, is seen there.
         """
-        changes = watchfiles.watch(
-            self.root, watch_filter=self.matters, stop_event=stop, debounce=300
-        )
-        for _batch in changes:
-            self.rebuild()
+        seen, pending = _Sources.of(self.root), False
+        while not stop.is_set():
+            folders = [self.root / name for name in seen.folders]
+            for batch in _changes(folders, stop):
+                now = _Sources.of(self.root)
+                if now.folders != seen.folders:
+                    seen, pending = now, True
+                    break  # watch the new folder too; build once the watch is in place
+                if batch or now != seen or pending:
+                    self.rebuild()
+                seen, pending = now, False
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """Which source folders a project has, and its newsletter.yaml's identity."""
+
+    folders: tuple[str, ...]
+    config: tuple[int, ...] | None
+
+    @classmethod
+    def of(cls, root: Path) -> _Sources:
+        folders = tuple(name for name in _SOURCES if (root / name).is_dir())
+        try:
+            info = (root / CONFIG_FILE).stat()
+        except OSError:
+            return cls(folders, None)
+        return cls(folders, (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+
+
+def _changes(folders: list[Path], stop: threading.Event) -> Iterator[set[tuple[Any, str]]]:
+    """Yield each batch of changes in FOLDERS, or an empty one after _LOOK_EVERY without.
+
+    The first is yielded once the watch is in place.
+    """
+    if not folders:
+        while not stop.wait(_LOOK_EVERY / 1000):
+            yield set()
+        return
+    yield from watchfiles.watch(
+        *folders, stop_event=stop, debounce=300, rust_timeout=_LOOK_EVERY,
+        yield_on_timeout=True, watch_filter=None,
+    )  # fmt: skip
 
 
 def serve(
