@@ -6,6 +6,8 @@ import contextlib
 import functools
 import gc
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,15 +16,16 @@ from typing import Protocol
 
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.fingerprints import fingerprint
-from newsletter.core.layout import CONFIG_FILE, ITEMS_DIR, TEMPLATES_DIR
+from newsletter.core.layout import CONFIG_FILE, ITEMS_DIR, OUT_DIR, TEMPLATES_DIR
 from newsletter.domain.digests import check_email_sizes
 from newsletter.domain.publishing import resolve_as_of, select_published
 from newsletter.engine.cache import CACHE_FILE, Cache, code_fingerprint
 from newsletter.engine.itemcache import read_catalog
-from newsletter.engine.jobs import Job, Outcome, Sink, Workers, return_large_blocks, run_jobs
+from newsletter.engine.jobs import Job, Outcome, Sink, return_large_blocks, run_jobs
 from newsletter.engine.manifest import forget, item_prints, last_build, remember
-from newsletter.engine.output import Staging
+from newsletter.engine.output import Staging, builds_folder
 from newsletter.engine.site import CONTENT, SitePlan, plan_site, warm_up
+from newsletter.engine.workers import Workers
 from newsletter.render.templates import Templates, templates_fingerprint
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.items import item_files
@@ -80,14 +83,19 @@ def build(
     if last is not None and last.unchanged(prints, context, config, moment, strict):
         total, shown, digests, files = last.counts
         return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings))
-    _refuse_unsafe_out(root, out_dir)
+    _refuse_unsafe_out(root, out_dir, config)
     kept = last.outputs if last else {}
     return_large_blocks()  # before the workers are forked: they inherit it
     # The workers are forked first, while this process holds little.
-    # An out/ the last build made is updated in place; any other is replaced whole.
-    in_place = last is not None
-    warm = functools.partial(warm_up, Templates(root, context, config.language), emails=in_place)
-    with Workers(workers, warm) as pool, Staging(out_dir, in_place=in_place) as staging, _frozen():
+    warm = functools.partial(
+        warm_up, Templates(root, context, config.language), emails=last is not None
+    )
+    with (
+        _terminated_as_interrupted(),
+        Workers(workers, warm) as pool,
+        Staging(out_dir, adopt=last is not None) as staging,
+        _frozen(),
+    ):
         catalog, remember_items = read_catalog(
             root, strict=strict, config=config, prints=prints, workers=pool, files=found,
             contents=contents,
@@ -102,9 +110,9 @@ def build(
             gc.enable()
             run = _Run(staging, cache, config, kept, pool)
             run.run(plan, progress, meanwhile=remember_items)
-            # out/ changes now: until remember(), the manifest must not describe it. One
-            # that cannot be removed would, so out/ is then replaced whole.
-            staging.commit(in_place=forget(root, config))
+            # out/ changes now: until remember(), the manifest must not describe it.
+            forget(root, config)
+            staging.commit()
         finally:
             cache.close()  # what was rendered is kept, even when the build fails
         cache.prune()
@@ -200,9 +208,34 @@ def _nothing() -> None:
     pass
 
 
-def _refuse_unsafe_out(root: Path, out_dir: Path) -> None:
-    out, root = out_dir.resolve(), root.resolve()
-    if out == root or root.is_relative_to(out) or out in (root / ITEMS_DIR, root / TEMPLATES_DIR):
+def _refuse_unsafe_out(root: Path, out_dir: Path, config: Config) -> None:
+    """Refuse an OUT_DIR whose replacing would lose the project or its state."""
+    out, root = Path(os.path.abspath(out_dir)), root.resolve()
+    out = out.parent.resolve() / out.name
+    sources = (root / ITEMS_DIR, root / TEMPLATES_DIR, builds_folder(root / OUT_DIR))
+    if root.is_relative_to(out) or any(out.is_relative_to(folder) for folder in sources):
         raise NewsletterError(
             f"--out {out_dir}: would replace the project itself; pick another folder"
         )
+    if out.is_relative_to((root / config.state_dir).resolve()):
+        raise NewsletterError(
+            f"--out {out_dir}: is in the state folder, which holds the send log;"
+            " pick another folder"
+        )
+
+
+@contextlib.contextmanager
+def _terminated_as_interrupted() -> Iterator[None]:
+    """Have SIGTERM stop the build as Ctrl-C does, cleaning up, where it can be caught."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(number: int, frame: object) -> None:
+    raise KeyboardInterrupt

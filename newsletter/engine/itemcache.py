@@ -23,8 +23,8 @@ from newsletter.core.errors import Problem
 from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import CONFIG_FILE
 from newsletter.engine.cache import code_fingerprint
-from newsletter.engine.jobs import Workers
 from newsletter.engine.output import is_inside
+from newsletter.engine.workers import Workers
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.items import Catalog, Event, Image, Item, ItemFiles, Memo, load_items
 from newsletter.sources.model import ID_PATTERN

@@ -7,7 +7,7 @@ feed's job can send its workers just the HTML of its own items. The workers are
 forked when the build starts, before it has read anything: each holds only what
 its jobs send it, not a copy of the whole build.
 
-A worker writes its job's files into the staging folder itself, on its own core,
+A worker writes its job's files into the build's new folder itself, on its own core,
 and sends back the entry packed for the cache (compressed) and what it wrote; this
 process stores the entries (a Sink) while the workers render on: the cache is one
 file with one writer. The outputs named HANDED_BACK are not files: they go back to
@@ -19,21 +19,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
-import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from newsletter.engine.cache import Cache, encode
-from newsletter.engine.output import Place, Writer
+from newsletter.engine.workers import Workers
+from newsletter.engine.writer import Place, Writer
 
-PARALLEL_MIN = 2  # a single job runs in this process: sending it would only cost time
 HANDED_BACK = "#"  # outputs named so are not files: they go back to the build
 
 Files = dict[str, bytes]
 Task = tuple[Callable[..., Files], tuple[Any, ...]]
-Call = tuple[Callable[..., Any], tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class Outcome:
 
 
 class Sink:
-    """Where a job's files go: into the cache and the staging folder."""
+    """Where a job's files go: into the cache and the build's new folder."""
 
     def __init__(self, cache: Cache, writer: Writer) -> None:
         self.cache, self.writer = cache, writer
@@ -89,46 +86,6 @@ class Sink:
         sizes, handed, written = _put(self.writer, files)
         self.written += len(written)
         return Outcome(sizes, handed, rendered)
-
-
-class Workers:
-    """A pool of forked worker processes, or none for a build on one core."""
-
-    def __init__(self, count: int, warm_up: Callable[[], object] | None = None) -> None:
-        """Start *count* workers, each of which first calls *warm_up*."""
-        usable = count > 1 and "fork" in multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork")
-        self.pool = context.Pool(count, initializer=warm_up) if usable else None
-        self.count = count
-
-    def __enter__(self) -> Workers:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        if self.pool is not None:
-            if kind is None:
-                self.pool.close()
-            else:
-                self.pool.terminate()
-            self.pool.join()
-
-    def map(self, count: int, calls: Iterable[Call]) -> Iterator[tuple[int, Any]]:
-        """Make each of *count* calls; yield (its index, its result) as each is done.
-
-        They run in the workers, but for a single call, which runs here. The workers
-        start at once, before the first result is asked for. *calls* is read as the
-        workers take them, so their arguments are made only when needed, never all
-        at once.
-        """
-        if self.pool is None or count < PARALLEL_MIN:
-            return (
-                (index, function(*arguments)) for index, (function, arguments) in enumerate(calls)
-            )
-        tasks = ((index, function, arguments) for index, (function, arguments) in enumerate(calls))
-        # A worker sends a chunk's results back when all are done, holding them until
-        # then: chunks of some dozens of jobs keep that small, and cost no time.
-        chunk = max(1, count // (self.count * 64))
-        return self.pool.imap_unordered(_call, tasks, chunksize=chunk)
 
 
 def run_jobs(
@@ -195,13 +152,8 @@ def _put(
 
 @functools.lru_cache(maxsize=4)
 def _writer(place: Place) -> Writer:
-    """A worker's writer into one build's staging folder, made once per build."""
-    return Writer(Path(place.folder), Path(place.previous), in_place=place.in_place)
-
-
-def _call(task: tuple[int, Callable[..., Any], tuple[Any, ...]]) -> tuple[int, Any]:
-    index, function, arguments = task
-    return index, function(*arguments)
+    """A worker's writer into one build's new folder, made once per build."""
+    return Writer(place)
 
 
 _M_MMAP_THRESHOLD = -3  # glibc's malloc.h

@@ -1,0 +1,121 @@
+"""Worker processes that make calls on every core, and stop at once when a build fails.
+
+The workers are forked when the build starts, before it has read anything: each
+holds only what its calls send it. They ignore Ctrl-C, which a terminal sends to
+every process of the build: the build itself stops them, after it has put out/
+back in order. A build that fails or is interrupted cancels the calls not yet
+begun and terminates its workers, so it ends within moments whatever they were
+doing; a worker whose build was killed outright ends on its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+PARALLEL_MIN = 2  # a single call is made in this process: sending it would only cost time
+STOP_SECONDS = 2.0  # how long a worker is given to end when told to, before it is killed
+_WATCH_SECONDS = 0.5  # how often a worker looks whether its build is still there
+_AHEAD = 4  # chunks of calls sent per worker ahead of the results read back
+
+Call = tuple[Callable[..., Any], tuple[Any, ...]]
+Chunk = list[tuple[int, Callable[..., Any], tuple[Any, ...]]]
+
+
+class Workers:
+    """A pool of forked worker processes, or none for a build on one core."""
+
+    def __init__(self, count: int, warm_up: Callable[[], object] | None = None) -> None:
+        """Start *count* workers, each of which first calls *warm_up*."""
+        self.count = count
+        self.pool: ProcessPoolExecutor | None = None
+        if count > 1 and "fork" in multiprocessing.get_all_start_methods():
+            self.pool = ProcessPoolExecutor(
+                count, multiprocessing.get_context("fork"), _start, (os.getpid(), warm_up)
+            )
+            self.pool.submit(int)  # the workers are forked now, while this process holds little
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if self.pool is None:
+            return
+        if kind is None:
+            self.pool.shutdown(wait=True)
+        else:
+            stop(self.pool)
+
+    def map(self, count: int, calls: Iterable[Call]) -> Iterator[tuple[int, Any]]:
+        """Make each of *count* calls; yield (its index, its result) as each is done.
+
+        They run in the workers, but for a single call, which runs here. The workers
+        start at once, before the first result is asked for. *calls* is read as the
+        workers take them, so their arguments are made only when needed, never all
+        at once.
+        """
+        numbered = ((index, *call) for index, call in enumerate(calls))
+        if self.pool is None or count < PARALLEL_MIN:
+            return ((index, function(*arguments)) for index, function, arguments in numbered)
+        # A worker sends a chunk's results back when all are done, holding them until
+        # then: chunks of some dozens of calls keep that small, and cost no time.
+        size = max(1, count // (self.count * 64))
+        chunks = iter(lambda: list(itertools.islice(numbered, size)), [])
+        first = itertools.islice(chunks, self.count * _AHEAD)
+        running = {self.pool.submit(_call, chunk) for chunk in first}
+        return _results(self.pool, running, chunks)
+
+
+def _results(
+    pool: ProcessPoolExecutor, running: set[Future[list[tuple[int, Any]]]], chunks: Iterator[Chunk]
+) -> Iterator[tuple[int, Any]]:
+    """Yield the results of the chunks as they come back, sending another for each."""
+    while running:
+        done, running = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            yield from future.result()
+            chunk = next(chunks, None)
+            if chunk is not None:
+                running.add(pool.submit(_call, chunk))
+
+
+def stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the calls not yet begun and end the workers now, killing those that linger."""
+    # Before Python 3.14 the executor offers no way to end its workers but this one.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(STOP_SECONDS)
+
+
+def _start(parent: int, warm_up: Callable[[], object] | None) -> None:
+    """Ready a worker: deaf to Ctrl-C, watching its build, then warmed up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_watch, args=(parent,), daemon=True).start()
+    if warm_up is not None:
+        warm_up()
+
+
+def _watch(parent: int) -> None:
+    """End this worker once the build that started it is gone (killed outright)."""
+    while os.getppid() == parent:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
+
+
+def _call(chunk: Chunk) -> list[tuple[int, Any]]:
+    return [(index, function(*arguments)) for index, function, arguments in chunk]
