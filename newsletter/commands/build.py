@@ -217,9 +217,9 @@ def _refuse_unsafe_out(root: Path, out_dir: Path, config: Config) -> None:
         raise NewsletterError(
             f"--out {out_dir}: would replace the project itself; pick another folder"
         )
-    if out.is_relative_to((root / config.state_dir).resolve()):
+    if (root / config.state_dir).resolve().is_relative_to(out):
         raise NewsletterError(
-            f"--out {out_dir}: is in the state folder, which holds the send log;"
+            f"--out {out_dir}: would replace the state folder, which holds the send log;"
             " pick another folder"
         )
 

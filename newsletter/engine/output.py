@@ -145,7 +145,7 @@ def _previous(out: Path, builds: Path, shown: str, *, adopt: bool) -> Path | Non
 def _locked(builds: Path, shown: str) -> int:
     """Hold the lock of BUILDS until the descriptor returned is closed."""
     try:
-        builds.mkdir(exist_ok=True)
+        builds.mkdir(parents=True, exist_ok=True)
         lock = os.open(builds / _LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         raise _failed(shown, exc) from None
