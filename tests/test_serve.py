@@ -33,7 +33,7 @@ class Served:
     """`newsletter serve --port 0` running in PROJECT, and what it has printed so far."""
 
     def __init__(self, project: Path) -> None:
-        self.project = project
+        self.project, self.started = project, time.time()
         self.process = subprocess.Popen(
             [str(NEWSLETTER), "serve", "--port", "0"], cwd=project, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -66,6 +66,10 @@ class Served:
     def wait_for(self, path: str, done: Callable[[int, bytes], bool]) -> bytes:
         """Fetch PATH until DONE(status, body) holds; return the body."""
         return self.wait_until(lambda: _body_if(self.get(path), done))  # type: ignore[no-any-return]
+
+    def rendered(self) -> list[int]:
+        """How many parts each build rendered again."""
+        return [int(n) for n in re.findall(r"Rendered: (\d+) part", "".join(self.out))]
 
     def builds(self) -> int:
         return sum(line.startswith(("Built ", "Build failed")) for line in self.out)
@@ -104,6 +108,7 @@ def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A server whose project nobody edits, for the tests that only read."""
     project = tmp_path_factory.mktemp("steady") / "project"
     shutil.copytree(SITE, project)
+    subprocess.run([str(NEWSLETTER), "build"], cwd=project, check=True, capture_output=True)
     server = Served(project)
     yield server
     assert server.stop() == ""
@@ -121,12 +126,16 @@ def test_serves_each_output_with_its_content_type_and_charset(steady: Served) ->
     }
     assert "Kjetil Taskén" in steady.get("/feed.atom")[2].decode("utf-8")
     assert steady.get("/feed.rss", method="HEAD")[:2] == (200, "application/rss+xml; charset=utf-8")
-    assert steady.out[0].startswith(f"Built {steady.project / '.newsletter' / 'preview'}: ")
+    first = steady.out[0]
+    assert first.startswith(f"Built {steady.project / '.newsletter' / 'preview'}: ")
+    assert first.endswith(" Rendered: 0 parts, the rest from the cache.\n")  # build's cache
     assert steady.out[1:] == [
         f"Serving the preview on {steady.base}/ (Ctrl-C stops)\n",
         f"The next email, and every digest: {steady.base}/_preview/\n",
     ]
-    assert not (steady.project / "out").exists()  # the real out/ is not touched
+    out = steady.project / "out"
+    assert b"news.example.org/test/feed.atom" in (out / "index.html").read_bytes()
+    assert [p for p in out.rglob("*") if p.stat().st_mtime > steady.started] == []
 
 
 class _Links(HTMLParser):
@@ -174,6 +183,7 @@ def test_preview_shows_the_next_email_and_lists_every_digest(steady: Served) -> 
     keys = ["2024-W18", "2024-W16", "2024-W15", "2024-W09"]  # newest first
     assert digests == [f"/digests/{key}/email.html" for key in keys]
     assert all(steady.get(link)[0] == 200 for link in digests)
+    assert steady.get("/_preview")[2] == page
 
 
 def test_no_file_outside_the_site_and_no_listing(steady: Served) -> None:
@@ -243,6 +253,8 @@ def test_rebuilds_on_every_change_to_an_item_template_picture_or_config(served: 
     text = item.read_text("utf-8")
     item.write_text(text.replace("Dr. Maria A. Blasco\n", "Dr. Blasco & co\n", 1), "utf-8")
     served.wait_for("/news/lecture.html", lambda _, body: b"Dr. Blasco &amp; co" in body)
+    rendered = served.wait_until(lambda: served.rendered()[1:])
+    assert 0 < rendered[0] < 20  # of 21: not the other items' pages
 
     (served.project / "templates").mkdir()
     override = '{% extends "default:item.html" %}{% block title %}At {{ item.id }}{% endblock %}'

@@ -29,6 +29,7 @@ from newsletter.commands.build import build
 from newsletter.commands.preview import preview_of_next_email
 from newsletter.core.errors import NewsletterError
 from newsletter.core.layout import CONFIG_FILE, IMAGES_DIR, ITEMS_DIR, TEMPLATES_DIR
+from newsletter.core.words import plural
 from newsletter.engine.preview_server import PreviewServer, Response, content_type, find_file
 from newsletter.render.preview import (
     EVENTS_PATH,
@@ -91,7 +92,8 @@ class Preview:
         folder = self.root / config.state_dir / PREVIEW_DIR
         moment = self.now()
         result = build(self.root, folder, moment, workers=workers)
-        self.report(result.summary(folder))
+        fresh = plural(result.rendered, "part")
+        self.report(f"{result.summary(folder)} Rendered: {fresh}, the rest from the cache.")
         page, email = preview_of_next_email(self.root, config, moment)
         return _Site(0, None, folder, config.base_url, page, email)
 
@@ -101,7 +103,7 @@ class Preview:
         if site.problems is not None:
             page = with_reload(error_page(site.problems), site.generation)
             return Response(HTTPStatus.INTERNAL_SERVER_ERROR, _HTML, page)
-        if path == PREVIEW_PATH:
+        if path in (PREVIEW_PATH, PREVIEW_PATH.rstrip("/")):
             return self._page(site, site.preview)
         if path == NEXT_EMAIL_PATH and site.email is not None:
             return self._page(site, site.email)
