@@ -40,7 +40,7 @@ def add_item(project: Path, name: str, text: str) -> None:
 def test_each_complete_week_with_something_to_say_has_a_digest(project: Path) -> None:
     assert digests_of(project) == {
         "2024-W09": (["older"], []),
-        "2024-W15": (["lecture"], ["lecture"]),
+        "2024-W15": (["lecture"], []),  # announced this week: news, not an event again
         "2024-W16": (["symbols", "norsk"], []),
     }
 
@@ -48,7 +48,7 @@ def test_each_complete_week_with_something_to_say_has_a_digest(project: Path) ->
 def test_the_week_in_progress_and_later_items_are_left_out(project: Path) -> None:
     assert digests_of(project, datetime(2024, 4, 21, 23, 59, tzinfo=OSLO)) == {
         "2024-W09": (["older"], []),
-        "2024-W15": (["lecture"], ["lecture"]),
+        "2024-W15": (["lecture"], []),
     }
 
 
@@ -73,10 +73,12 @@ def test_upcoming_events_are_those_known_by_the_end_within_the_window(project: P
         "title: Late\ndate: 2024-04-15\nbody: x\n" + event.format(start="2024-04-20"),
     )
     found = digests_of(project)
-    # W14 ends Monday 8 April: events from then to 22 April 00:00 are upcoming.
-    assert found["2024-W14"] == (["soon", "far", "edge"], ["soon"])
-    # W15 ends 15 April: its window runs to 29 April 00:00; "late" was not known yet.
-    assert found["2024-W15"] == (["lecture"], ["lecture", "edge"])
+    # W14 ends Monday 8 April: events from then to 22 April 00:00 would be upcoming, but
+    # "soon" was announced in W14 itself: it is listed once, as news.
+    assert found["2024-W14"] == (["soon", "far", "edge"], [])
+    # W15 ends 15 April: its window runs to 29 April 00:00; "late" was not known yet,
+    # and "lecture" is this week's news.
+    assert found["2024-W15"] == (["lecture"], ["edge"])
     assert found["2024-W16"] == (["symbols", "norsk", "late"], ["edge", "far"])
 
 
@@ -114,7 +116,7 @@ def test_build_writes_the_archive_and_shows_the_latest_digest(
     ) in index
     archive = (out / "digests/index.html").read_text(encoding="utf-8")
     assert archive.index("2024-W16/index.html") < archive.index("2024-W15/index.html")
-    assert '<p class="meta">8\u2009–\u200914 April 2024 · 1 item, 1 upcoming event</p>' in archive
+    assert '<p class="meta">8\u2009–\u200914 April 2024 · 1 item</p>' in archive
     feed = feedparser.parse((out / "digests/digests.atom").read_bytes())
     assert feed.bozo == 0
     assert [e.id for e in feed.entries] == [
@@ -159,7 +161,14 @@ def long_items(root: Path, count: int) -> None:
             f"summary: {(words + ', ') * 3}with results that may change treatment.\n"
             f"body: {(words + '. ') * 30}\n"
             f"image: {{src: img/long-{n}.jpg, alt: Researchers in the lab, "
-            f"credit: 'Photo: Øystein H. Horgmo, UiO', width: 1200, height: 800}}\n"
+            f"credit: 'Photo: Øystein H. Horgmo, UiO', width: 1200, height: 800}}\n",
+            encoding="utf-8",
+        )
+        # Announced the week before, so that they are upcoming events, not news again.
+        (items / f"event-{n:02d}.yaml").write_text(
+            f"title: {words}, a lecture, part {n}\n"
+            f"date: 2024-04-{8 + n % 7:02d}T{8 + n % 9:02d}:00\n"
+            f"summary: {words}.\n"
             f"event: {{start: 2024-04-{22 + n % 7}T10:{n:02d}, location: 'Auditorium, "
             f"K-Building, Radiumhospitalet', host: Kjetil Taskén}}\n",
             encoding="utf-8",
@@ -222,8 +231,8 @@ def test_cli_digest_writes_the_folder_and_says_so(
     out = project / "out"
     assert run(project, "digest", "2024-W15", "--as-of", "2024-04-30") == (
         0,
-        f"Wrote {out}/digests/2024-W15: Week 15, 2024 (8–14 April 2024), 1 item, "
-        "1 upcoming event; email.html 8.1 kB.\n",
+        f"Wrote {out}/digests/2024-W15: Week 15, 2024 (8–14 April 2024), 1 item; "
+        "email.html 6.9 kB.\n",
         "",
     )
     assert run(project, "digest", "--as-of", "2024-04-23", "--out", "x") == (

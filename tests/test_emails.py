@@ -34,11 +34,31 @@ def in_norwegian(project: Path) -> Path:
     return project
 
 
+SEMINAR = """\
+title: Seminar on telomeres
+date: 2024-04-05
+summary: A seminar announced the week before, coming up in the next.
+event:
+  start: 2024-04-19T10:30
+  end: 2024-04-19T11:30
+  location: Auditorium, K-Building, Radiumhospitalet
+  host: Kjetil Taskén
+"""
+
+
+def with_seminar(project: Path) -> Path:
+    """The sample project with an event announced in week 14, upcoming in week 15 (an
+    event announced in its own week is news there, not an upcoming event again)."""
+    (project / "items" / "seminar.yaml").write_text(SEMINAR, encoding="utf-8")
+    return project
+
+
 @pytest.mark.parametrize("language", ["en", "nb"])
 @pytest.mark.parametrize("period", ["2024-W15", "2024-W16"])
 def test_email_files_match_golden(
     project: Path, tmp_path: Path, golden, period: str, language: str
 ) -> None:  # type: ignore[no-untyped-def]
+    project = with_seminar(project)
     folder = written(in_norwegian(project) if language == "nb" else project, tmp_path, period)
     prefix = "digests" if language == "en" else f"digests-{language}"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -119,7 +139,8 @@ def test_text_is_plain_wrapped_and_keeps_links_whole(project: Path, tmp_path: Pa
 
 
 def test_html_layout_holds_what_clients_need(project: Path, tmp_path: Path) -> None:
-    html = (written(project, tmp_path, "2024-W15") / "email.html").read_text(encoding="utf-8")
+    folder = written(with_seminar(project), tmp_path, "2024-W15")
+    html = (folder / "email.html").read_text(encoding="utf-8")
     assert html.startswith('<!DOCTYPE html>\n<html lang="en"')
     assert '<meta name="color-scheme" content="light dark">' in html
     assert "@media (prefers-color-scheme: dark)" in html

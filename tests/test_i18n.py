@@ -45,6 +45,9 @@ def norsk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config.write_text(config.read_text("utf-8").replace("language: en", "language: nb"), "utf-8")
     with (root / "items/lecture.yaml").open("a", encoding="utf-8") as lecture:
         lecture.write("lang: en\n")
+    seminar = "title: Seminar\ndate: 2024-04-05\nbody: Snart.\n"
+    seminar += "event: {start: 2024-04-19T10:30, end: 2024-04-19T11:30}\n"
+    (root / "items/seminar.yaml").write_text(seminar, "utf-8")  # upcoming in week 15
     build(root, root / "out", date(2024, 4, 30))
     return root / "out"
 

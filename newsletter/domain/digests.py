@@ -1,7 +1,9 @@
 """Digests: the items of one period, plus the events coming up after it.
 
 A digest shows what was known at its period's end: items dated later never enter
-it, so adding items never changes the email of a period that is over.
+it, so adding items never changes the email of a period that is over. Each item is
+listed once: an event announced in the period is news, with its story; the upcoming
+events are those announced in earlier periods that start soon after this one.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ class Digest:
     """One issue of the newsletter: a period's items, newest first, and upcoming events."""
 
     period: Period
-    items: tuple[Item, ...]
-    events: tuple[Item, ...]  # by start time; announced by the period's end
+    items: tuple[Item, ...]  # published in the period
+    events: tuple[Item, ...]  # by start time: announced before the period, starting after it
     complete: bool  # False for a preview of a period not yet over
     folder: str  # relative to out/: digests/2024-W16/
     url: str  # the web version
@@ -61,7 +63,7 @@ def digest_of(
     items = timeline.published_in(period.start, period.end)
     horizon = period.end + timedelta(days=config.digest.upcoming_events_days)
     upcoming = timeline.starting_in(period.end, horizon)
-    events = [item for item in upcoming if item.published < period.end]  # known by its end
+    events = [item for item in upcoming if item.published < period.start]  # not news again
     if not items and not events:
         return None
     folder = f"{DIGESTS_DIR}/{period.key}/"
