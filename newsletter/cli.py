@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -30,10 +31,29 @@ def _moment(
         return None
     text = value.strip()
     try:
-        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        moment = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
         message = f"expected a date like 2024-04-19 or a time like 2024-04-19T10:30, got {text!r}"
         raise click.BadParameter(message) from None
+    _within_years(moment.year)
+    return moment
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Refuse a PERIOD whose year no news has, before any date is made of it."""
+    year = re.match(r"\s*(\d+)-", value)
+    if year:
+        _within_years(int(year[1]))
+    return value
+
+
+def _within_years(year: int) -> None:
+    from newsletter.sources.itemchecks import EARLIEST_YEAR, LATEST_YEAR
+
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise click.BadParameter(
+            f"expected a year between {EARLIEST_YEAR} and {LATEST_YEAR}, got {year}"
+        )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,10 +136,12 @@ def build(
         )  # fmt: skip
     _print_problems(report.warnings)
     click.echo(report.summary(out_dir, time.perf_counter() - started))
+    for line in report.held_lines():
+        click.echo(line)
 
 
 @cli.command()
-@click.argument("period", default="latest")
+@click.argument("period", default="latest", callback=_period)
 @click.option(
     "--out",
     "out_dir",
@@ -183,8 +205,19 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
         raise click.BadParameter(f"expected a date like 2024-04-19, got {value!r}") from None
 
 
+def _title(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A headline: one line of text, not empty."""
+    text = value.strip()
+    if not text:
+        raise click.BadParameter('is empty; give the item\'s headline, such as "Guest lecture"')
+    found = next((char for char in text if ord(char) < 32 or 127 <= ord(char) < 160), None)
+    if found is not None:
+        raise click.BadParameter(f"holds a control character (U+{ord(found):04X}); remove it")
+    return text
+
+
 @cli.command()
-@click.argument("title")
+@click.argument("title", callback=_title)
 @click.option(
     "--date", "day", callback=_day, metavar="DATE", help="Publication date (default: today)."
 )
@@ -206,7 +239,7 @@ def new(root: Path, title: str, day: date | None, tags: tuple[str, ...], event: 
 
 
 @cli.command()
-@click.argument("period")
+@click.argument("period", callback=_period)
 @click.option(
     "--to",
     "recipients",

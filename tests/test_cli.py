@@ -36,8 +36,18 @@ def test_top_level_help_lists_commands() -> None:
     assert "check" in output and "build" in output and "--root" in output
 
 
+# The sample project pastes HTML into one body, on purpose: it must stay text.
+LECTURE_HTML = (
+    "items/lecture.yaml:9: warning: body: <b> is HTML, which is shown as text, not applied;"
+    " write **bold** instead\n"
+)
+
+
 def test_check_passes_on_the_sample_project(project: Path) -> None:
-    assert invoke("--root", str(project), "check") == (0, "Checked 6 items: 0 errors.\n")
+    assert invoke("--root", str(project), "check") == (
+        0,
+        LECTURE_HTML + "Checked 6 items: 0 errors, 1 warning.\n",
+    )
 
 
 def test_check_prints_warnings_and_passes(project: Path) -> None:
@@ -45,12 +55,15 @@ def test_check_prints_warnings_and_passes(project: Path) -> None:
     item.write_text(item.read_text("utf-8").replace('  credit: "Photo: CNIO"\n', ""), "utf-8")
     assert invoke("--root", str(project), "check") == (
         0,
-        "items/lecture.yaml:12: warning: image.credit: the image has no credit; say who made it\n"
-        "Checked 6 items: 0 errors, 1 warning.\n",
+        LECTURE_HTML
+        + "items/lecture.yaml:12: warning: image.credit: the image has no credit; say who made it\n"
+        "Checked 6 items: 0 errors, 2 warnings.\n",
     )
     assert invoke("--root", str(project), "check", "--strict") == (
         1,
-        "items/lecture.yaml:12: image.credit: the image has no credit; say who made it\n1 error.\n",
+        LECTURE_HTML.replace("warning: ", "")
+        + "items/lecture.yaml:12: image.credit: the image has no credit; say who made it\n"
+        "2 errors.\n",
     )
 
 
@@ -60,8 +73,15 @@ def test_build_summary(project: Path) -> None:
         "--root", str(project), "build", "--out", str(out), "--as-of", "2024-04-30"
     )
     assert exit_code == 0
-    assert output.startswith(f"Built {out}: 4 items published (2 drafts or scheduled), ")
+    lines = output.removeprefix(LECTURE_HTML).splitlines()
+    assert lines[0].startswith(f"Built {out}: 4 items published (2 drafts or scheduled), ")
+    assert lines[1:] == [
+        "  held back: items/draft.yaml: a draft, dated 2024-04-12 00:00",
+        "  held back: items/scheduled.yaml: scheduled for 2024-05-02 08:00",
+    ]
     assert (out / "feed.atom").exists()
+    again = invoke("--root", str(project), "build", "--out", str(out), "--as-of", "2024-04-30")
+    assert again[1].splitlines()[-2:] == lines[1:]  # the same when nothing had to be built
 
 
 def test_bad_as_of_is_a_usage_error(project: Path) -> None:

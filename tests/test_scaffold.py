@@ -7,11 +7,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from conftest import REPO
 
 from newsletter.cli import cli
+
+# The sample project pastes HTML into one body, on purpose: it must stay text.
+LECTURE_HTML = (
+    "items/lecture.yaml:9: warning: body: <b> is HTML, which is shown as text, not applied;"
+    " write **bold** instead"
+)
 
 
 def run(root: Path, *args: str) -> tuple[int, str]:
@@ -19,13 +26,22 @@ def run(root: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_new_writes_an_item_that_passes_check(project: Path) -> None:
+def write_story(path: Path) -> None:
+    """Do what the writer does: replace the example text with the story."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  Write the story here")
+    end = text.index("# authors:")
+    path.write_text(text[:start] + "  The story.\n" + text[end:], encoding="utf-8")
+
+
+def test_new_writes_an_item_that_passes_check_once_written(project: Path) -> None:
     code, output = run(project, "new", "Kong\u00b4s lecture on æøå", "--date", "2024-05-02")
     path = project / "items" / "2024-05-02-kongs-lecture-on-aeoa.yaml"
     assert (code, output) == (0, f"{path}\n")
     assert path.read_text(encoding="utf-8") == (
         "title: Kong\u00b4s lecture on æøå\n"
         "date: 2024-05-02\n"
+        "id: 2024-05-02-kongs-lecture-on-aeoa  # never change it: readers know the item by it\n"
         "# kicker: Guest lecture                 # a short lead-in shown before the title\n"
         "# summary: One or two plain sentences.  # default: the first paragraph of body\n"
         "body: |\n"
@@ -43,7 +59,16 @@ def test_new_writes_an_item_that_passes_check(project: Path) -> None:
         "# lang: nb                                # default: the site's language\n"
         "# draft: true                             # keeps the item out of every output\n"
     )
-    assert run(project, "check") == (0, "Checked 7 items: 0 errors.\n")
+    assert run(project, "check") == (
+        1,
+        "items/2024-05-02-kongs-lecture-on-aeoa.yaml:7: body: still holds the example text"
+        f" that newsletter new wrote; write the story\n{LECTURE_HTML}\n1 error, 1 warning.\n",
+    )
+    write_story(path)
+    assert run(project, "check") == (0, f"{LECTURE_HTML}\nChecked 7 items: 0 errors, 1 warning.\n")
+    renamed = path.with_name("renamed.yaml")
+    path.rename(renamed)
+    assert yaml.safe_load(renamed.read_text("utf-8"))["id"] == "2024-05-02-kongs-lecture-on-aeoa"
 
 
 def test_new_event_with_quotes_and_colons_passes_check(project: Path) -> None:
@@ -57,7 +82,8 @@ def test_new_event_with_quotes_and_colons_passes_check(project: Path) -> None:
     assert data["title"] == title
     assert data["tags"] == ["a, b", "x: y"]
     assert data["event"] == {"start": "2024-05-03T10:00", "end": "2024-05-03T11:00"}
-    assert run(project, "check") == (0, "Checked 7 items: 0 errors.\n")
+    write_story(path)
+    assert run(project, "check") == (0, f"{LECTURE_HTML}\nChecked 7 items: 0 errors, 1 warning.\n")
 
 
 def test_new_refuses_to_overwrite(project: Path) -> None:
@@ -102,3 +128,39 @@ def test_committed_schema_matches_the_schema_command() -> None:
     committed = (REPO / "item.schema.json").read_text(encoding="utf-8")
     assert committed == result.output
     assert json.loads(committed)["title"] == "newsletter item"
+
+
+@pytest.mark.parametrize(
+    ("title", "message"),
+    [
+        ("", 'is empty; give the item\'s headline, such as "Guest lecture"'),
+        ("   ", 'is empty; give the item\'s headline, such as "Guest lecture"'),
+        ("Bell\x07 here", "holds a control character (U+0007); remove it"),
+        ("Two\nlines", "holds a control character (U+000A); remove it"),
+    ],
+)
+def test_new_refuses_a_title_it_cannot_write(project: Path, title: str, message: str) -> None:
+    code, output = run(project, "new", title)
+    assert code == 2
+    assert output.endswith(f"Error: Invalid value for 'TITLE': {message}\n")
+    assert sorted(p.name for p in (project / "items").iterdir()) == sorted(
+        p.name for p in (REPO / "tests" / "site" / "items").iterdir()
+    )
+
+
+def test_new_cuts_a_long_title_at_a_word_and_names_other_scripts_by_a_hash(
+    project: Path,
+) -> None:
+    code, output = run(project, "new", "Telomere " * 60, "--date", "2024-05-02")
+    assert code == 0
+    long_words = output.strip()
+    assert Path(long_words).name == "2024-05-02-" + "-".join(["telomere"] * 6) + ".yaml"
+    one_word = run(project, "new", "x" * 500, "--date", "2024-05-02")[1].strip()
+    assert one_word.endswith("2024-05-02-" + "x" * 60 + ".yaml")
+    hebrew = run(project, "new", "הרצאה אורחת", "--date", "2024-05-02")[1].strip()
+    japanese = run(project, "new", "ゲスト講演", "--date", "2024-05-02")[1].strip()
+    assert Path(hebrew).name.startswith("2024-05-02-item-") and hebrew != japanese
+    for path in (long_words, one_word, hebrew, japanese):
+        write_story(Path(path))
+    code, output = run(project, "check")
+    assert (code, output.splitlines()[-1]) == (0, "Checked 10 items: 0 errors, 1 warning.")

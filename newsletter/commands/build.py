@@ -8,7 +8,7 @@ import gc
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from newsletter.engine.site import CONTENT, SitePlan, plan_site, warm_up
 from newsletter.engine.workers import Workers
 from newsletter.render.templates import Templates, templates_fingerprint
 from newsletter.sources.config import Config, load_config
-from newsletter.sources.items import item_files
+from newsletter.sources.itemfiles import item_files
 
 
 class Progress(Protocol):
@@ -50,6 +50,7 @@ class BuildReport:
     written: int
     unchanged: int
     warnings: tuple[Problem, ...]
+    held: tuple[str, ...] = ()  # each item held back, and why
 
     def summary(self, out_dir: Path, seconds: float | None = None) -> str:
         """Say what happened in one line."""
@@ -61,6 +62,22 @@ class BuildReport:
             + f" {self.unchanged} unchanged"
             + (f" in {seconds:.1f} s." if seconds is not None else ".")
         )
+
+    def held_lines(self) -> list[str]:
+        """Name each item held back, and why, one line each."""
+        return [f"  held back: {reason}" for reason in self.held]
+
+
+def held_back(items: Iterable[tuple[str, datetime, bool]], moment: datetime) -> tuple[str, ...]:
+    """Say of each (file, date, draft) not published at MOMENT why it is held back."""
+    reasons = []
+    for source, published, draft in sorted(items):
+        when = published.strftime("%Y-%m-%d %H:%M")  # in the item's own time zone
+        if draft:
+            reasons.append(f"{source}: a draft, dated {when}")
+        elif published > moment:
+            reasons.append(f"{source}: scheduled for {when}")
+    return tuple(reasons)
 
 
 def build(
@@ -82,7 +99,10 @@ def build(
     last = last_build(root, out_dir, config)
     if last is not None and last.unchanged(prints, context, config, moment, strict):
         total, shown, digests, files = last.counts
-        return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings))
+        dates = [(label, *last.dates[key]) for label, key in prints.items()]
+        entries = [(str(s), datetime.fromisoformat(str(p)), d is True) for s, p, d in dates]
+        held = held_back(entries, moment)
+        return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings), held)
     _refuse_unsafe_out(root, out_dir, config)
     kept = last.outputs if last else {}
     return_large_blocks()  # before the workers are forked: they inherit it
@@ -124,8 +144,9 @@ def build(
         )  # fmt: skip
     total, shown, digests, files = counts
     written = run.sink.written
+    held = held_back([(i.source, i.published, i.draft) for i in catalog.items], moment)
     return BuildReport(
-        total, shown, digests, run.rendered, written, files - written, tuple(warnings)
+        total, shown, digests, run.rendered, written, files - written, tuple(warnings), held
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -14,10 +15,12 @@ from newsletter.core.slugs import slugify
 from newsletter.sources.config import load_config
 
 SCHEMA_FILE = "item.schema.json"
+SLUG_LIMIT = 60  # characters of the title in the file name: names stay readable, and legal
 
 _TEMPLATE = """\
 {modeline}title: {title}
 date: {date}
+id: {id}  # never change it: readers know the item by it
 # kicker: Guest lecture                 # a short lead-in shown before the title
 # summary: One or two plain sentences.  # default: the first paragraph of body
 body: |
@@ -54,9 +57,11 @@ def scaffold_item(
     """
     config = load_config(root)
     day = when.astimezone(config.tz).date() if isinstance(when, datetime) else when
-    slug = slugify(title) or "item"
-    relative = f"{ITEMS_DIR}/{day.isoformat()}-{slug}.yaml"
-    text = render_item(title, day, tags, event=event, schema=(root / SCHEMA_FILE).is_file())
+    name = f"{day.isoformat()}-{file_slug(title)}"
+    relative = f"{ITEMS_DIR}/{name}.yaml"
+    text = render_item(
+        title, day, tags, event=event, schema=(root / SCHEMA_FILE).is_file(), item_id=name
+    )
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -68,16 +73,29 @@ def scaffold_item(
     return path
 
 
-def render_item(title: str, day: date, tags: Sequence[str], *, event: bool, schema: bool) -> str:
+def render_item(
+    title: str, day: date, tags: Sequence[str], *, event: bool, schema: bool, item_id: str
+) -> str:
     """Return the text of a new item file."""
     modeline = f"# yaml-language-server: $schema=../{SCHEMA_FILE}\n" if schema else ""
     return _TEMPLATE.format(
         modeline=modeline,
         title=_yaml_value(title),
         date=day.isoformat(),
+        id=item_id,
         tags=f"tags: {_yaml_value(list(tags))}" if tags else "# tags: [lecture]",
         event=_EVENT.format(date=day.isoformat()) if event else "",
     )
+
+
+def file_slug(title: str) -> str:
+    """Name a file after TITLE: its slug, cut at a word to SLUG_LIMIT characters; for a
+    title without Latin letters or digits, a short hash of it."""
+    slug = slugify(title)
+    if len(slug) > SLUG_LIMIT:
+        cut = slug[: SLUG_LIMIT + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut[:SLUG_LIMIT]
+    return slug or "item-" + hashlib.sha256(title.encode("utf-8")).hexdigest()[:8]
 
 
 def _yaml_value(value: str | list[str]) -> str:

@@ -55,3 +55,14 @@ def count_summary(problems: Iterable[Problem]) -> str:
     if warnings:
         parts.append(plural(warnings, "warning"))
     return ", ".join(parts)
+
+
+ECHO_LIMIT = 60
+
+
+def shown(value: object) -> str:
+    """Quote a value a writer gave, cut to a readable length: 'a long title…'."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > ECHO_LIMIT:
+        text = text[: ECHO_LIMIT - 1] + "…"
+    return repr(text) if isinstance(value, str) else text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
 
@@ -26,3 +27,12 @@ def slugify(text: str) -> str:
     ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     ascii_text = ascii_text.translate(_SPECIAL).encode("ascii", "ignore").decode()
     return _OTHER.sub("-", ascii_text).strip("-")
+
+
+def topic_slug(label: str) -> str:
+    """Name a topic's feed: its slug, or for a script without Latin letters (עברית,
+    日本語) a stable short hash of it, so that every topic with a letter has a feed."""
+    slug = slugify(label)
+    if slug:
+        return slug
+    return "t-" + hashlib.sha256(label.encode("utf-8")).hexdigest()[:10]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from newsletter.core.slugs import slugify
+from newsletter.core.slugs import topic_slug
 from newsletter.domain.archives import Archive, Periods, split_history
 from newsletter.sources.config import Config
 from newsletter.sources.items import Item
@@ -52,7 +52,7 @@ def topics_of(items: Sequence[Item]) -> Topics:
     topics: Topics = {}
     for item in items:
         for label in item.topics:
-            slug = slugify(label)
+            slug = topic_slug(label)
             entry = topics.setdefault(slug, (label, []))
             if not entry[1] or entry[1][-1] is not item:
                 entry[1].append(item)

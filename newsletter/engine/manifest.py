@@ -25,7 +25,9 @@ from newsletter.core.fingerprints import fingerprint
 from newsletter.domain.periods import latest_complete
 from newsletter.engine.output import is_inside
 from newsletter.sources.config import Config
-from newsletter.sources.items import Item, ItemFiles, item_files
+from newsletter.sources.itemfiles import ItemFiles, item_files
+from newsletter.sources.items import Item
+from newsletter.sources.yamlfile import read_source
 
 BUILD_FILE = "build.json"
 PRINTS_FILE = "prints.json"  # each item file's size, inode and times, and its print
@@ -83,8 +85,7 @@ def item_prints(
             if isinstance(entry, list) and len(entry) == 5 and entry[:4] == seen:
                 prints[label] = str(entry[4])
             else:
-                with open(path, "rb") as file:
-                    data = file.read()
+                data = read_source(path)
                 prints[label] = fingerprint(label, data)
                 if contents is not None:
                     contents[label] = data

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import jinja2
 from markupsafe import Markup
 
-from newsletter.core.slugs import slugify
+from newsletter.core.slugs import topic_slug
 from newsletter.domain.digests import Digest
 from newsletter.render.templates import render
 from newsletter.sources.config import Config
@@ -23,7 +23,7 @@ def render_entry_content(item: Item, config: Config, env: jinja2.Environment) ->
 
 def render_item_page(item: Item, config: Config, env: jinja2.Environment, content: str) -> bytes:
     """Render news/<id>.html around the item's rendered *content*."""
-    topics = [(slugify(label), label) for label in item.topics]
+    topics = [(topic_slug(label), label) for label in item.topics]
     return render(
         env, "item.html", item=item, config=config, topics=topics, content=Markup(content)
     ).encode()

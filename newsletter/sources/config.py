@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from newsletter.core.addresses import parse_mailbox
-from newsletter.core.errors import NewsletterError, Problem
+from newsletter.core.errors import NewsletterError, Problem, shown
 from newsletter.core.layout import CONFIG_FILE
+from newsletter.sources.settingtypes import Address, OneLine, WebUrl
 from newsletter.sources.validation import validate_document
-from newsletter.sources.yamlfile import load_document
+from newsletter.sources.yamlfile import load_document, read_source
 
-_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # The interface's catalogues, one folder per language: what `language` may name.
 LOCALES = Path(__file__).parent.parent / "locales"
 
@@ -36,33 +37,12 @@ def catalogue_language(language: str) -> str:
     raise ValueError(f"no interface in {language!r}, only in {shipped}; a new language is {new}")
 
 
-def _address(value: str) -> str:
-    try:
-        parse_mailbox(value)
-    except ValueError:
-        raise ValueError(
-            f"expected an email address such as news@example.org, got {value!r}"
-        ) from None
-    return value
-
-
-def _web_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"expected an absolute http(s) URL, got {value!r}")
-    return value
-
-
-Address = Annotated[str, AfterValidator(_address)]
-WebUrl = Annotated[str, AfterValidator(_web_url)]
-
-
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Author(_Section):
-    name: str = ""
+    name: OneLine = ""
     """Name shown as the feeds' author; default: the site title."""
     email: Address | None = None
     """Contact address shown with the author; default: none."""
@@ -112,7 +92,7 @@ class EmailSettings(_Section):
     """Default recipients of `newsletter send` (one address or a list)."""
     unsubscribe: Unsubscribe = Unsubscribe()
     """How readers unsubscribe: {url, mailto}; both go into the List-Unsubscribe header."""
-    postal_address: str = ""
+    postal_address: OneLine = ""
     """Postal address shown in the footer of every email."""
 
     @field_validator("to", mode="before")
@@ -122,16 +102,16 @@ class EmailSettings(_Section):
 
 
 class SmtpSettings(_Section):
-    host: str = "localhost"
+    host: OneLine = "localhost"
     """The SMTP server's host name."""
     port: Annotated[int, Field(ge=1, le=65535)] = 587
     """The SMTP server's port (587 for starttls, 465 for ssl, 25 for none)."""
     security: Literal["starttls", "ssl", "none"] = "starttls"
     """starttls, ssl or none. With none, send refuses to log in to any host but this
     machine (localhost, 127.0.0.1, ::1): the password would cross the network in clear."""
-    username: str | None = None
+    username: OneLine | None = None
     """Login name; the password only ever comes from NEWSLETTER_SMTP_PASSWORD."""
-    ca_file: str | None = None
+    ca_file: OneLine | None = None
     """A PEM file (relative to the project) of the certificate authorities to trust instead
     of the system's, for a server whose certificate an internal authority signed."""
 
@@ -139,11 +119,11 @@ class SmtpSettings(_Section):
 class Config(_Section):
     """Everything newsletter.yaml can say; every field but title and base_url has a default."""
 
-    title: str = Field(min_length=1)
+    title: OneLine = Field(min_length=1)
     """The site's name, used as the feeds' title and the email's sender name."""
     base_url: WebUrl
     """Where out/ is published (https://...); every link in every output is absolute."""
-    description: str = ""
+    description: OneLine = ""
     """One sentence about the site, used as the feeds' subtitle; default: the title."""
     language: str = "en"
     """Language of the site (BCP 47): of its interface (en and nb are shipped), its dates,
@@ -152,10 +132,10 @@ class Config(_Section):
     """IANA time zone (e.g. Europe/Oslo) in which dates without an offset are read."""
     author: Author = Author()
     """The feeds' author: {name, email}."""
-    id_authority: str = ""
+    id_authority: OneLine = ""
     """Authority of the entries' tag: URIs (RFC 4151), e.g. example.org or example.org,2024;
     default: the host of base_url. Never change it: readers identify entries by it."""
-    state_dir: str = ".newsletter"
+    state_dir: OneLine = ".newsletter"
     """Folder, relative to the project, for the send log and the build cache."""
     digest: DigestSettings = DigestSettings()
     """The periodic digest: {period, upcoming_events_days, size_budget_kb}."""
@@ -184,14 +164,14 @@ class Config(_Section):
             hint = (
                 f"did you mean '{close[0]}'?" if close else "use an IANA name such as Europe/Oslo"
             )
-            raise ValueError(f"unknown time zone {value!r}; {hint}") from None
+            raise ValueError(f"unknown time zone {shown(value)}; {hint}") from None
         return value
 
     @field_validator("language")
     @classmethod
     def _language_tag(cls, value: str) -> str:
-        if not _LANG.match(value):
-            raise ValueError(f"expected a language code such as en or nb, got {value!r}")
+        if not _LANG.fullmatch(value):
+            raise ValueError(f"expected a language code such as en or nb, got {shown(value)}")
         catalogue_language(value)
         return value
 
@@ -243,7 +223,7 @@ def load_config(root: Path) -> Config:
     """Read and validate ROOT/newsletter.yaml."""
     path = root / CONFIG_FILE
     try:
-        data = path.read_bytes()
+        data = read_source(str(path))
     except FileNotFoundError:
         raise NewsletterError(
             [
@@ -261,6 +241,15 @@ def load_config(root: Path) -> Config:
             [Problem(CONFIG_FILE, 1, "", "expected a mapping of settings (name: value)")]
         )
     return validate_document(CONFIG_FILE, doc, Config)
+
+
+def config_warnings(config: Config) -> list[Problem]:
+    """What is allowed but likely wrong: a site published over plain http."""
+    parts = urlsplit(config.base_url)
+    if parts.scheme == "https" or parts.hostname in _LOCAL_HOSTS:
+        return []
+    message = "is http, not https: readers' browsers and mail programs will warn; use https"
+    return [Problem(CONFIG_FILE, 0, "base_url", message, "warning")]
 
 
 def describe_settings(model: type[BaseModel] = Config, prefix: str = "") -> list[str]:

@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import operator
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-from newsletter.core.errors import NewsletterError, Problem, Severity
+from newsletter.core.errors import NewsletterError, Problem, shown
 from newsletter.core.fingerprints import fingerprint
-from newsletter.core.layout import EVENTS_DIR, ITEMS_DIR
-from newsletter.core.slugs import slugify
-from newsletter.sources.config import Config
-from newsletter.sources.markup import first_paragraph, render_markdown, unsafe_links
-from newsletter.sources.model import ID_PATTERN, EventFields, ItemFields
+from newsletter.core.layout import EVENTS_DIR
+from newsletter.sources.config import Config, config_warnings
+from newsletter.sources.itemchecks import (
+    Report,
+    aware,
+    check_body,
+    check_summary,
+    check_topics,
+    duplicate_ids,
+    show,
+)
+from newsletter.sources.itemfiles import ItemFiles, item_sources
+from newsletter.sources.markup import first_paragraph, render_markdown
+from newsletter.sources.model import ID_PATTERN, EventFields, ImageFields, ItemFields
 from newsletter.sources.validation import validate_document
-from newsletter.sources.yamlfile import Document, load_document
-
-SUMMARY_LIMIT = 300
-EARLIEST_YEAR = 1900  # an earlier year is a typing error, and would make thousands of digests
+from newsletter.sources.yamlfile import Document, load_document, read_source
 
 
 class Pool(Protocol):
@@ -42,10 +47,6 @@ class _InOrder:
         self, count: int, calls: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]]
     ) -> Iterator[tuple[int, Any]]:
         return ((index, function(*args)) for index, (function, args) in enumerate(calls))
-
-
-class _Report(Protocol):
-    def __call__(self, field: str, message: str, severity: Severity = "error") -> None: ...
 
 
 @dataclass(frozen=True)
@@ -160,11 +161,11 @@ def load_items(
     prints = prints or {}
     keys: list[str] = []
     unread: list[tuple[bytes, str, str, str, Config, str]] = []
-    for path, label in _item_files(root, problems, files):
+    for path, label in item_sources(root, problems, files):
         key = prints.get(label, "")
         if key not in memo:
             try:
-                data = contents.pop(label) if contents and label in contents else _read(path)
+                data = contents.pop(label) if contents and label in contents else read_source(path)
             except OSError as exc:
                 problems.append(Problem(label, 0, "", f"cannot be read: {exc.strerror}"))
                 continue
@@ -181,7 +182,8 @@ def load_items(
         problems.extend(found)
         if item is not None:
             items.append(item)
-    problems.extend(_duplicate_ids(items))
+    problems.extend(duplicate_ids((item.id, item.source) for item in items))
+    problems.extend(config_warnings(config))
     problems.sort(key=lambda p: (p.path, p.line, p.field))
     if strict:
         problems = [Problem(p.path, p.line, p.field, p.message) for p in problems]
@@ -202,54 +204,6 @@ def _parse_item(
         return None, exc.problems
 
 
-ItemFiles = list[tuple[str, str]]  # (name from the project, path), as item_files() finds them
-
-
-def item_files(root: Path) -> ItemFiles | None:
-    """Every file under ROOT/items, as (its name from ROOT, its path), in path order.
-
-    None when there is no items/ folder. Links to folders are not followed.
-    """
-    folder = root / ITEMS_DIR
-    if not folder.is_dir():
-        return None
-    found: ItemFiles = []
-    pending = [(str(folder), f"{ITEMS_DIR}/")]
-    while pending:
-        where, prefix = pending.pop()
-        with os.scandir(where) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((entry.path, f"{prefix}{entry.name}/"))
-                else:
-                    found.append((prefix + entry.name, entry.path))
-    found.sort(key=lambda pair: pair[0].replace("/", "\0"))  # part by part, quickly
-    return found
-
-
-def _item_files(
-    root: Path, problems: list[Problem], files: ItemFiles | None
-) -> Iterator[tuple[str, str]]:
-    files = item_files(root) if files is None else files
-    if files is None:
-        problems.append(Problem(ITEMS_DIR, 0, "", "folder not found; create it for the items"))
-        return
-    for label, path in files:
-        name = label.rsplit("/", 1)[-1]
-        if name.startswith("."):
-            continue
-        if name.endswith((".yaml", ".yml")):
-            yield path, label
-        else:
-            message = "not an item (items end in .yaml); move it out of items/"
-            problems.append(Problem(label, 0, "", message, "warning"))
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as file:
-        return file.read()
-
-
 def _fields(data: bytes, label: str) -> tuple[ItemFields, Document]:
     doc = load_document(label, data)
     if not isinstance(doc.value, dict):
@@ -262,7 +216,7 @@ def _fields(data: bytes, label: str) -> tuple[ItemFields, Document]:
 def _read_body(item: Item) -> str:
     """Read the body of *item* from its file again, as it was when the item was read."""
     try:
-        data = _read(item.path)
+        data = read_source(item.path)
     except OSError as exc:
         raise NewsletterError(
             [Problem(item.source, 0, "", f"cannot be read: {exc.strerror}")]
@@ -277,48 +231,18 @@ def _resolve(
     fields: ItemFields, doc: Document, label: str, stem: str, key: str, config: Config,
     path: str,
 ) -> tuple[Item, tuple[Problem, ...]]:  # fmt: skip
-    problems: list[Problem] = []
-
-    def problem(field: str, message: str, severity: Severity = "error") -> None:
-        path = tuple(field.split("."))
-        problems.append(Problem(label, doc.line_of(path), field, message, severity))
-
+    problem = Report(label, doc)
     item_id = fields.id or stem
     if fields.id is None and not ID_PATTERN.match(stem):
-        problem("id", f"the file name {stem!r} cannot be an id; rename the file or set id")
+        problem("id", f"the file name {shown(stem)} cannot be an id; rename the file or set id")
     tz = config.tz
-    published = _aware(fields.date, tz, "date", problem)
-    updated = _aware(fields.updated, tz, "updated", problem) if fields.updated else published
-    if updated < published:
-        problem("updated", f"is before date ({_show(published)}); it should be the same or later")
-    body_line = doc.line_of(("body",)) + (1 if "\n" in fields.body else 0)
-    for offset, url in unsafe_links(fields.body):
-        message = f"link {url!r} is not http(s) or mailto"
-        problems.append(Problem(label, body_line + offset, "body", message))
-    summary = " ".join((fields.summary or first_paragraph(fields.body)).split())
-    if not summary:
-        problem("body", "an item needs a body or a summary")
-    elif len(summary) > SUMMARY_LIMIT and fields.summary:
-        problem(
-            "summary", f"is {len(summary)} characters; keep it under {SUMMARY_LIMIT}", "warning"
-        )
-    elif len(summary) > SUMMARY_LIMIT:
-        message = f"its first paragraph, the default summary, is {len(summary)} characters"
-        problem("body", f"{message}; add a summary under {SUMMARY_LIMIT}", "warning")
-    for field, topic in _topics(fields):
-        if not slugify(topic):
-            problem(field, f"{topic!r} has no letter or digit to name its feed by; add a word")
-    image = None
-    if fields.image:
-        if not fields.image.credit:
-            problem("image.credit", "the image has no credit; say who made it", "warning")
-        image = Image(
-            src=urljoin(config.base_url, fields.image.src),
-            alt=fields.image.alt,
-            credit=fields.image.credit or None,
-            width=fields.image.width,
-            height=fields.image.height,
-        )
+    published, updated = _times(fields, tz, problem)
+    readable = check_body(fields.body, problem)
+    default = first_paragraph(fields.body) if readable else "…"
+    summary = " ".join((fields.summary or default).split())
+    check_summary(summary, bool(fields.summary), problem)
+    check_topics(fields.tags, fields.department, problem)
+    image = _image(fields.image, config.base_url, problem) if fields.image else None
     event = _event(fields.event, tz, problem) if fields.event else None
     item = Item(
         id=item_id,
@@ -343,52 +267,33 @@ def _resolve(
         fingerprint=key,
         path=path,
     )
-    return item, tuple(problems)
+    return item, tuple(problem.problems)
 
 
-def _event(fields: EventFields, tz: ZoneInfo, problem: _Report) -> Event:
-    start = _aware(fields.start, tz, "event.start", problem)
-    end = _aware(fields.end, tz, "event.end", problem) if fields.end is not None else None
+def _times(fields: ItemFields, tz: ZoneInfo, problem: Report) -> tuple[datetime, datetime]:
+    before = len(problem.problems)
+    published = aware(fields.date, tz, "date", problem)
+    updated = aware(fields.updated, tz, "updated", problem) if fields.updated else published
+    if updated < published and len(problem.problems) == before:  # both in the calendar
+        problem("updated", f"is before date ({show(published)}); it should be the same or later")
+    return published, updated
+
+
+def _image(fields: ImageFields, base_url: str, problem: Report) -> Image:
+    if not fields.credit:
+        problem("image.credit", "the image has no credit; say who made it", "warning")
+    src = urljoin(base_url, fields.src)
+    return Image(src, fields.alt, fields.credit or None, fields.width, fields.height)
+
+
+def _event(fields: EventFields, tz: ZoneInfo, problem: Report) -> Event:
+    before = len(problem.problems)
+    start = aware(fields.start, tz, "event.start", problem)
+    end = aware(fields.end, tz, "event.end", problem) if fields.end is not None else None
     all_day = not isinstance(fields.start, datetime)
-    if end is not None and end <= start and not (all_day and end == start):
-        problem("event.end", f"ends before it starts ({_show(start)}); got {_show(end)}")
+    in_calendar = len(problem.problems) == before
+    if in_calendar and end is not None and end <= start and not (all_day and end == start):
+        problem("event.end", f"ends before it starts ({show(start)}); got {show(end)}")
     return Event(
         start, end, all_day, fields.location or None, fields.host or None, fields.registration
     )
-
-
-def _aware(value: date | datetime, tz: ZoneInfo, field: str, problem: _Report) -> datetime:
-    """Place a naive date or time in *tz*; a time the clocks skip is a problem."""
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time())
-    if value.year < EARLIEST_YEAR:
-        problem(field, f"the year {value.year} is before {EARLIEST_YEAR}; is it a typing error?")
-    if value.tzinfo is not None:
-        return value
-    aware = value.replace(tzinfo=tz)
-    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
-        problem(field, f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it)")
-    return aware
-
-
-def _topics(fields: ItemFields) -> Iterator[tuple[str, str]]:
-    """Each tag and the department, with the field it stands in."""
-    yield from (("tags", tag) for tag in fields.tags)
-    if fields.department:
-        yield "department", fields.department
-
-
-def _show(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def _duplicate_ids(items: list[Item]) -> Iterator[Problem]:
-    first: dict[str, Item] = {}
-    for item in items:
-        key = item.id.lower()
-        if key in first:
-            other = first[key]
-            message = f"{item.id!r} is also the id of {other.source}; give one of them another id"
-            yield Problem(item.source, 1, "id", message)
-        else:
-            first[key] = item

@@ -7,6 +7,7 @@ are found with a pattern. Rendering happens only when a build needs the HTML.
 
 from __future__ import annotations
 
+import html
 import re
 from functools import cache
 from typing import Final
@@ -31,6 +32,12 @@ _LINK = re.compile(
 # Where rendered HTML holds a link or image URL. Text in it is escaped, so only
 # the renderer can have written these.
 _URL = re.compile(r'(<a href="|<img src=")([^"]*)"')
+# Raw HTML a writer may paste: an opening or closing tag. Autolinks (<https://…>,
+# <name@example.org>) never match: a tag name is followed by a space, / or >.
+_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
+# Code, where HTML is meant to be shown as text: fenced blocks and inline spans.
+_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1|\Z)|`[^`\n]+`", re.MULTILINE | re.DOTALL)
+_REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:", re.MULTILINE)
 _ESCAPED = (("&quot;", '"'), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 _TEXT_NODES = ("text", "text_special")
 
@@ -75,9 +82,27 @@ def unsafe_links(text: str) -> list[tuple[int, str]]:
     found = []
     for match in _LINK.finditer(text):
         url = match.group("inline") or match.group("auto") or match.group("ref")
-        if not is_safe_url(url):
+        if not is_safe_url(html.unescape(url)):  # &#100;ata: is data: to a browser
             found.append((text.count("\n", 0, match.start()), url))
     return found
+
+
+def html_tags(text: str) -> list[tuple[int, str]]:
+    """Return (line within *text*, tag name) for the first use of each raw HTML tag
+    outside code: pasted HTML is shown as text, which the writer rarely means."""
+    prose = _CODE.sub(lambda code: "\n" * code.group().count("\n"), text)
+    found: dict[str, int] = {}
+    line = position = 0
+    for match in _TAG.finditer(prose):
+        line += prose.count("\n", position, match.start())
+        position = match.start()
+        found.setdefault(match[1].lower(), line)
+    return [(line, tag) for tag, line in found.items()]
+
+
+def count_references(text: str) -> int:
+    """Count the link reference definitions ([label]: url) in *text*."""
+    return len(_REFERENCE.findall(text))
 
 
 def is_safe_url(url: str) -> bool:

@@ -10,7 +10,10 @@ tags are refused before anything is built, so neither an alias bomb nor a
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +24,7 @@ from newsletter.sources.yamlerrors import explain
 
 Path = tuple[str | int, ...]
 
+FILE_LIMIT = 1_000_000  # bytes: an item or the settings is text, far smaller than this
 MAX_DEPTH = 20  # an item nests three levels; deeper is a mistake, or an attack on the stack
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -29,6 +33,7 @@ _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fals
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 # Characters XML 1.0 forbids, plus DEL and the C1 controls that no feed should carry.
+_NOT_PLAIN = "not a plain file (a device, pipe or socket); only plain files are read"
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -48,6 +53,9 @@ class Document:
 
 def load_document(label: str, data: bytes) -> Document:
     """Parse *data*, the bytes of the file called *label*, or raise located problems."""
+    if len(data) > FILE_LIMIT:
+        message = f"is over {FILE_LIMIT // 1_000_000} MB; put long documents on a web page"
+        raise NewsletterError([Problem(label, 0, "", message)])
     text = _decode(label, data)
     try:
         return _Builder(label).build(yaml.parse(text, Loader=_LOADER))
@@ -55,6 +63,18 @@ def load_document(label: str, data: bytes) -> Document:
         raise NewsletterError([explain(label, text, exc)]) from None
     except yaml.YAMLError as exc:
         raise NewsletterError([Problem(label, 1, "", f"YAML syntax error: {exc}")]) from None
+
+
+def read_source(path: str) -> bytes:
+    """Read a file of the project, refusing what is not a plain file (a FIFO would block
+    for ever, a device never end) and reading no more than one byte past FILE_LIMIT."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, _NOT_PLAIN)
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with open(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # swapped since the stat
+            raise OSError(errno.EINVAL, _NOT_PLAIN)
+        return file.read(FILE_LIMIT + 1)
 
 
 def _decode(label: str, data: bytes) -> str:

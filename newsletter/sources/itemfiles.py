@@ -1,0 +1,54 @@
+"""Find the item files under items/: every file in the folder and its sub-folders."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from newsletter.core.errors import Problem
+from newsletter.core.layout import ITEMS_DIR
+
+ItemFiles = list[tuple[str, str]]  # (name from the project, path), as item_files() finds them
+
+
+def item_files(root: Path) -> ItemFiles | None:
+    """Every file under ROOT/items, as (its name from ROOT, its path), in path order.
+
+    None when there is no items/ folder. Links to folders are not followed.
+    """
+    folder = root / ITEMS_DIR
+    if not folder.is_dir():
+        return None
+    found: ItemFiles = []
+    pending = [(str(folder), f"{ITEMS_DIR}/")]
+    while pending:
+        where, prefix = pending.pop()
+        with os.scandir(where) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, f"{prefix}{entry.name}/"))
+                else:
+                    found.append((prefix + entry.name, entry.path))
+    found.sort(key=lambda pair: pair[0].replace("/", "\0"))  # part by part, quickly
+    return found
+
+
+def item_sources(
+    root: Path, problems: list[Problem], files: ItemFiles | None
+) -> Iterator[tuple[str, str]]:
+    """Yield (path, name) of each item among *files* (default: all under ROOT/items),
+    reporting the folder missing and files that are not items."""
+    files = item_files(root) if files is None else files
+    if files is None:
+        problems.append(Problem(ITEMS_DIR, 0, "", "folder not found; create it for the items"))
+        return
+    for label, path in files:
+        name = label.rsplit("/", 1)[-1]
+        if name.startswith("."):
+            continue
+        if name.endswith((".yaml", ".yml")):
+            yield path, label
+        else:
+            message = "not an item (items end in .yaml); move it out of items/"
+            problems.append(Problem(label, 0, "", message, "warning"))
