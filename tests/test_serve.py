@@ -359,3 +359,15 @@ def test_a_port_in_use_is_said_in_one_line(project: Path) -> None:
         "",
         "Error: Address already in use\n",
     )
+
+
+def test_a_folder_without_newsletter_yaml_is_not_served(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(NEWSLETTER), "serve", "--port", "0"], cwd=tmp_path, capture_output=True, text=True,
+        timeout=DEADLINE,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        "newsletter.yaml: not found in .; run newsletter where it is, or pass --root\n1 error.\n",
+    )

@@ -74,9 +74,14 @@ class Preview:
         self.changed = threading.Condition()
 
     def rebuild(self, workers: int = 1) -> None:
-        """Build the preview; on failure keep the previous one and remember why."""
+        """Build the preview; on failure keep the previous one and remember why.
+
+        Open pages reload only when the build changed something: a save that
+        changes nothing (or an editor's own files) leaves them alone.
+        """
+        wrote = False
         try:
-            site = self._build(workers)
+            site, wrote = self._build(workers)
         except NewsletterError as exc:
             site = replace(self.site, problems="\n".join(str(p) for p in exc.problems))
         except Exception as exc:  # whatever breaks a build must not stop the preview
@@ -84,10 +89,12 @@ class Preview:
         if site.problems is not None:
             self.report(f"Build failed:\n{site.problems}")
         with self.changed:
-            self.site = replace(site, generation=self.site.generation + 1)
-            self.changed.notify_all()
+            last = self.site
+            if wrote or replace(site, generation=last.generation) != last:
+                self.site = replace(site, generation=last.generation + 1)
+                self.changed.notify_all()
 
-    def _build(self, workers: int) -> _Site:
+    def _build(self, workers: int) -> tuple[_Site, bool]:
         config = load_config(self.root)
         folder = self.root / config.state_dir / PREVIEW_DIR
         moment = self.now()
@@ -95,7 +102,7 @@ class Preview:
         fresh = plural(result.rendered, "part")
         self.report(f"{result.summary(folder)} Rendered: {fresh}, the rest from the cache.")
         page, email = preview_of_next_email(self.root, config, moment)
-        return _Site(0, None, folder, config.base_url, page, email)
+        return _Site(0, None, folder, config.base_url, page, email), result.written > 0
 
     def respond(self, path: str) -> Response:
         """Answer a GET of PATH: the error page, the preview of the next email, or a file."""
@@ -179,7 +186,7 @@ def _changes(folders: list[Path], stop: threading.Event) -> Iterator[set[tuple[A
         return
     yield from watchfiles.watch(
         *folders, stop_event=stop, debounce=300, rust_timeout=_LOOK_EVERY,
-        yield_on_timeout=True, watch_filter=None,
+        yield_on_timeout=True, watch_filter=watchfiles.DefaultFilter(),
     )  # fmt: skip
 
 
@@ -192,6 +199,8 @@ def serve(
 ) -> None:
     """Build ROOT, serve it on 127.0.0.1:PORT (0: any free port) and rebuild it on every
     change until STOP is set (or the process is interrupted)."""
+    if not (root / CONFIG_FILE).exists():
+        load_config(root)  # says where newsletter.yaml should be: not a folder to preview
     preview = Preview(root, now, report)
     server = PreviewServer(port, preview, report)  # a port in use fails before the build
     preview.local = f"http://127.0.0.1:{server.server_port}/"
