@@ -238,12 +238,27 @@ def new(root: Path, title: str, day: date | None, tags: tuple[str, ...], event: 
     click.echo(path)
 
 
+def _addresses(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Check that each --to is one email address."""
+    from newsletter.core.addresses import parse_mailbox
+
+    for value in values:
+        try:
+            parse_mailbox(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return values
+
+
 @cli.command()
 @click.argument("period", callback=_period)
 @click.option(
     "--to",
     "recipients",
     multiple=True,
+    callback=_addresses,
     metavar="ADDR",
     help="Send a [Test] copy to ADDR instead of email.to; repeat for more. "
     "A test never counts as the real send.",

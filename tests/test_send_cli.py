@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -134,4 +138,171 @@ def test_a_period_that_is_not_over_is_not_sent(project: Path) -> None:
     assert result.exit_code == 1
     assert result.output == (
         "Error: 2024-W16 is not over yet; send it once it has ended, or preview it with --dry-run\n"
+    )
+
+
+def recipients(project: Path, *addresses: str) -> None:
+    config = project / "newsletter.yaml"
+    listed = ", ".join(f'"{address}"' for address in addresses)
+    text = config.read_text("utf-8").replace("to: [staff@example.org]", f"to: [{listed}]")
+    config.write_text(text, "utf-8")
+
+
+def copies(script: Script) -> list[EmailMessage]:
+    found = [message_from_bytes(data, policy=policy.default) for _, data in script.delivered]
+    return [message for message in found if isinstance(message, EmailMessage)]
+
+
+def test_each_recipient_gets_a_copy_of_their_own_and_out_names_none(
+    server: tuple[int, Script], project: Path
+) -> None:
+    port, script = server
+    configure(project, port)
+    recipients(
+        project,
+        "Alice <alice@example.org>",
+        "ALICE@EXAMPLE.ORG",
+        "bob@example.org (Bob)",
+        "carol@Example.ORG",
+    )
+    assert send(project) == (
+        0,
+        "sent to alice@example.org\nsent to bob@example.org\nsent to carol@example.org\n"
+        "Sent 2024-W16 to 3 recipients.\n",
+    )
+    assert script.per_mailbox() == {
+        "alice@example.org": 1,
+        "bob@example.org": 1,
+        "carol@example.org": 1,
+    }
+    assert [message["To"] for message in copies(script)] == script.recipients
+    for address, data in script.delivered:
+        assert [name for name in ("alice@", "bob@", "carol@") if name.encode() in data] == [
+            address[: address.index("@") + 1]
+        ]
+    runner = CliRunner()
+    root = ["--root", str(project)]
+    assert runner.invoke(cli, [*root, "build", "--as-of", "2024-04-30"]).exit_code == 0
+    assert runner.invoke(cli, [*root, "digest", "2024-W16", "--as-of", "2024-04-30"]).exit_code == 0
+    published = [path for path in (project / "out").rglob("*") if path.is_file()]
+    assert any(path.name == "email.eml" for path in published)
+    for path in published:
+        data = path.read_bytes().lower()
+        assert not any(name in data for name in (b"alice@", b"bob@", b"carol@")), path
+
+
+def test_without_a_terminal_the_list_is_sent_only_with_yes(
+    server: tuple[int, Script], project: Path
+) -> None:
+    port, script = server
+    configure(project, port)
+    command = ["--root", str(project), "send", "2024-W16", "--as-of", "2024-04-30"]
+    result = CliRunner(env={"NEWSLETTER_SMTP_PASSWORD": PASSWORD}).invoke(cli, command)
+    assert result.exit_code == 2
+    assert result.output.endswith(
+        "Error: no terminal to confirm in: pass --yes to send to email.to, or --to ADDR\n"
+    )
+    assert script.delivered == []
+
+
+def test_a_test_send_is_marked_and_never_stops_the_real_one(
+    server: tuple[int, Script], project: Path
+) -> None:
+    port, script = server
+    configure(project, port)
+    assert send(project, "--to", "Me <staff@example.org>") == (
+        0,
+        "sent to staff@example.org\nSent a test of 2024-W16 to 1 recipient.\n",
+    )
+    assert send(project) == (0, "sent to staff@example.org\nSent 2024-W16 to 1 recipient.\n")
+    test, real = copies(script)
+    assert test["Subject"] == "[Test] Test Institute — News: Week 16, 2024"
+    assert real["Subject"] == "Test Institute — News: Week 16, 2024"
+    assert test["Message-ID"] != real["Message-ID"]
+
+
+def test_a_copy_is_dated_when_it_is_sent(server: tuple[int, Script], project: Path) -> None:
+    port, script = server
+    configure(project, port)
+    before = datetime.now(UTC).replace(microsecond=0)
+    send(project, "--to", "staff@example.org")
+    (message,) = copies(script)
+    sent_at = parsedate_to_datetime(message["Date"])
+    assert before <= sent_at <= datetime.now(UTC)
+
+
+def tree(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(path.relative_to(root)): (
+            path.read_bytes() if path.is_file() else b"",
+            path.stat().st_mtime_ns,
+        )
+        for path in root.rglob("*")
+    }
+
+
+def test_a_dry_run_writes_nothing_anywhere(server: tuple[int, Script], project: Path) -> None:
+    port, script = server
+    configure(project, port)
+    before = tree(project)
+    for args in (["--dry-run"], ["--dry-run", "--to", "me@example.org"]):
+        assert send(project, *args, password=None)[0] == 0
+    assert tree(project) == before
+    send(project)
+    before = tree(project)
+    assert send(project, "--dry-run") == (
+        0,
+        "already sent to staff@example.org (--force sends again)\n"
+        "Dry run: 2024-W16 would go to 0 recipients; nothing was sent.\n",
+    )
+    assert tree(project) == before
+    assert len(script.delivered) == 1
+
+
+def test_a_quiet_period_is_nothing_to_send(server: tuple[int, Script], project: Path) -> None:
+    port, script = server
+    configure(project, port)
+    command = ["--root", str(project), "send", "latest", "--as-of", "2024-03-25", "--yes"]
+    result = CliRunner(env={"NEWSLETTER_SMTP_PASSWORD": PASSWORD}).invoke(cli, command)
+    assert (result.exit_code, result.output) == (
+        0,
+        "nothing to send: no news in Week 12, 2024\n",
+    )
+    assert script.delivered == []
+
+
+def test_a_login_in_clear_text_to_another_host_is_refused(project: Path) -> None:
+    with (project / "newsletter.yaml").open("a", encoding="utf-8") as config:
+        config.write("smtp: {host: mail.example.org, security: none, username: news}\n")
+    assert send(project) == (
+        1,
+        "newsletter.yaml: smtp.security: none would send the password to mail.example.org "
+        "in clear text; use starttls or ssl (none is only for a server on this machine)\n"
+        "1 error.\n",
+    )
+
+
+def test_a_password_that_is_not_utf8_is_one_line(project: Path) -> None:
+    configure(project, free_port())
+    assert send(project, password="hemmelig-\udcff") == (
+        1,
+        "Error: NEWSLETTER_SMTP_PASSWORD is not valid UTF-8; AUTH PLAIN needs UTF-8\n",
+    )
+
+
+def test_a_test_address_that_is_not_one_is_a_usage_error(project: Path) -> None:
+    code, output = send(project, "--to", "me@example.org, you@example.org")
+    assert code == 2
+    assert output.endswith(
+        "Error: Invalid value for '--to': expected one email address such as "
+        "alice@example.org, got 'me@example.org, you@example.org'\n"
+    )
+
+
+def test_no_recipients_is_one_line(project: Path) -> None:
+    configure(project, free_port())
+    recipients(project)
+    assert send(project) == (
+        1,
+        "Error: no recipients: set email.to in newsletter.yaml or pass --to\n",
     )

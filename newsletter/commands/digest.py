@@ -12,7 +12,7 @@ from newsletter.core.words import plural
 from newsletter.domain.digests import DIGESTS_DIR, KB, Digest, check_email_sizes, digest_of
 from newsletter.domain.periods import parse_period
 from newsletter.domain.publishing import resolve_as_of, select_published
-from newsletter.engine.itemcache import load_catalog
+from newsletter.engine.itemcache import read_catalog
 from newsletter.engine.output import write_outputs
 from newsletter.render.digest_pages import render_digest
 from newsletter.render.templates import make_environment
@@ -74,11 +74,19 @@ class QuietPeriod(NewsletterError):
         self.title = title
 
 
-def chosen_digest(root: Path, config: Config, period: str, as_of: datetime | date) -> Digest:
-    """The digest of PERIOD (2024-W16, 2024-04, latest) as published by AS_OF."""
+def chosen_digest(
+    root: Path, config: Config, period: str, as_of: datetime | date, *, writes: bool = True
+) -> Digest:
+    """The digest of PERIOD (2024-W16, 2024-04, latest) as published by AS_OF.
+
+    Unless WRITES is false (a dry run), what was read is remembered in the state folder.
+    """
     moment = resolve_as_of(as_of, config)
     chosen = parse_period(period, config.digest.period, config.tz, moment)
-    published = select_published(load_catalog(root, config=config).items, moment)
+    catalog, remember = read_catalog(root, config=config)
+    if writes:
+        remember()
+    published = select_published(catalog.items, moment)
     digest = digest_of(chosen, published, config, moment)
     if digest is None:
         raise QuietPeriod(chosen.title)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from newsletter.commands.digest import QuietPeriod, chosen_digest
-from newsletter.core.addresses import Mailbox, parse_mailbox, unique_mailboxes
+from newsletter.core.addresses import Mailbox, unique_mailboxes
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.layout import CONFIG_FILE
 from newsletter.domain.unsubscribe import SECRET_ENV
@@ -59,7 +59,7 @@ def send_digest(
     config = load_config(root)
     smtp = _with_ca_file(config.smtp, root)
     password = b"" if options.dry_run else check_login(smtp, secrets.password)
-    digest = chosen_digest(root, config, period, as_of)
+    digest = chosen_digest(root, config, period, as_of, writes=False)
     if not digest.complete and not options.dry_run:
         key = digest.period.key
         reason = f"{key} is not over yet; send it once it has ended, or preview it with --dry-run"
@@ -81,14 +81,7 @@ def send_digest(
 
 def _mailboxes(recipients: Sequence[str], config: Config) -> list[Mailbox]:
     """The test recipients, else email.to; each mailbox once, however it is spelled."""
-    if recipients:
-        for text in recipients:
-            try:
-                parse_mailbox(text)
-            except ValueError as exc:
-                raise NewsletterError([Problem("--to", 0, "", str(exc))]) from None
-        return unique_mailboxes(recipients)
-    return unique_mailboxes(config.email.to)
+    return unique_mailboxes(recipients or config.email.to)
 
 
 def _with_ca_file(smtp: SmtpSettings, root: Path) -> SmtpSettings:

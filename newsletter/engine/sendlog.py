@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from newsletter.core.addresses import Mailbox, parse_mailbox
-from newsletter.core.errors import NewsletterError
+from newsletter.core.errors import NewsletterError, Problem
 
 LOG_FILE = "sent.sqlite"
 Kind = Literal["real", "test"]
@@ -106,14 +106,14 @@ class SendLog:
         try:
             return list(self.connection.execute(sql, args))
         except sqlite3.Error as exc:
-            raise _damaged(self.path, exc) from None
+            raise _unreadable(self.path, exc) from None
 
     def _write(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
         try:
             with self.connection:  # one transaction, committed (and synced) on leaving
                 self.connection.executemany(sql, rows)
         except sqlite3.Error as exc:
-            raise NewsletterError(f"{self.path}: cannot write to the send log: {exc}") from None
+            raise _error(self.path, f"cannot write to the send log: {exc}") from None
 
 
 @contextlib.contextmanager
@@ -125,7 +125,7 @@ def read_send_log(path: Path) -> Iterator[SendLog | None]:
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise _damaged(path, exc) from None
+        raise _unreadable(path, exc) from None
     try:
         _check(path, connection)
         yield SendLog(path, connection)
@@ -147,7 +147,7 @@ def locked_send_log(path: Path, run: Run) -> Iterator[SendLog]:
         try:
             connection = sqlite3.connect(path, timeout=10)
         except sqlite3.Error as exc:
-            raise _damaged(path, exc) from None
+            raise _unreadable(path, exc) from None
         try:
             _check(path, connection, migrate=True)
             log = SendLog(path, connection)
@@ -165,14 +165,18 @@ def _lock(path: Path, run: Run) -> Iterator[None]:
         handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         message = f"cannot lock the send log: {exc.strerror}; nothing was sent"
-        raise NewsletterError(f"{lock_path}: {message}") from None
+        raise _error(lock_path, message) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise NewsletterError(f"{path}: {_holder(handle)}; nothing was sent") from None
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, json.dumps(run.__dict__).encode(), 0)
+            raise _error(path, f"{_holder(handle)}; nothing was sent") from None
+        try:
+            os.ftruncate(handle, 0)
+            os.pwrite(handle, json.dumps(run.__dict__).encode(), 0)
+        except OSError as exc:
+            message = f"cannot lock the send log: {exc.strerror}; nothing was sent"
+            raise _error(lock_path, message) from None
         yield
     finally:
         os.close(handle)  # and with it the lock
@@ -197,7 +201,7 @@ def _create(path: Path) -> None:
         os.replace(temporary, path)
     except (OSError, sqlite3.Error) as exc:
         temporary.unlink(missing_ok=True)
-        raise NewsletterError(f"{path}: cannot create the send log: {exc}") from None
+        raise _error(path, f"cannot create the send log: {exc}") from None
 
 
 def _check(path: Path, connection: sqlite3.Connection, *, migrate: bool = False) -> None:
@@ -206,7 +210,7 @@ def _check(path: Path, connection: sqlite3.Connection, *, migrate: bool = False)
         (verdict,) = connection.execute("PRAGMA quick_check").fetchone()
         names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     except sqlite3.Error as exc:
-        raise _damaged(path, exc) from None
+        raise _unreadable(path, exc) from None
     if verdict != "ok":
         raise _damaged(path, verdict)
     if "deliveries" in names:
@@ -235,7 +239,7 @@ def _migrate(path: Path, connection: sqlite3.Connection) -> None:
                 "INSERT OR IGNORE INTO deliveries VALUES (?, 'real', ?, ?, 'delivered', ?, 0)", rows
             )
     except sqlite3.Error as exc:
-        raise NewsletterError(f"{path}: cannot write to the send log: {exc}") from None
+        raise _error(path, f"cannot write to the send log: {exc}") from None
 
 
 def _record_run(log: SendLog, run: Run) -> int:
@@ -247,12 +251,24 @@ def _record_run(log: SendLog, run: Run) -> int:
             )
     except sqlite3.Error as exc:
         message = f"cannot write to the send log: {exc}; nothing was sent"
-        raise NewsletterError(f"{log.path}: {message}") from None
+        raise _error(log.path, message) from None
     return cursor.lastrowid or 0
 
 
 def _damaged(path: Path, reason: object) -> NewsletterError:
-    return NewsletterError(
-        f"{path}: the send log is damaged ({reason}); nothing was sent. Restore it from a "
-        "backup; moving it away starts a new log, and everyone would be mailed again"
+    return _error(
+        path,
+        f"the send log is damaged ({reason}); nothing was sent. Restore it from a backup; "
+        "moving it away starts a new log, and everyone would be mailed again",
     )
+
+
+def _unreadable(path: Path, exc: sqlite3.Error) -> NewsletterError:
+    """A log SQLite cannot read now (I/O, permissions) is not yet a damaged one."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return _error(path, f"cannot read the send log: {exc}; nothing was sent")
+    return _damaged(path, exc)
+
+
+def _error(path: Path, message: str) -> NewsletterError:
+    return NewsletterError([Problem(str(path), 0, "", message)])
