@@ -320,6 +320,9 @@ def send(
         except QuietPeriod as exc:
             click.echo(f"nothing to send: {exc}")
             return
+        except KeyboardInterrupt:
+            click.echo("Interrupted: run send again to reach the rest.", err=True)
+            raise SystemExit(130) from None
     for line in report.lines():
         click.echo(line)
     if report.refused or report.declined:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -306,3 +311,54 @@ def test_no_recipients_is_one_line(project: Path) -> None:
         1,
         "Error: no recipients: set email.to in newsletter.yaml or pass --to\n",
     )
+
+
+def newsletter_in_a_terminal(project: Path, answer: str, *args: str) -> tuple[int, str]:
+    """Run the installed command from the project folder in a pseudo-terminal, answer once."""
+    command = shutil.which("newsletter", path=str(Path(sys.executable).parent))
+    assert command is not None
+    leader, follower = pty.openpty()
+    env = os.environ | {"NEWSLETTER_SMTP_PASSWORD": PASSWORD}
+    process = subprocess.Popen(
+        [command, *args], cwd=project, env=env, stdin=follower, stdout=follower, stderr=follower
+    )
+    os.close(follower)
+    seen = b""
+    while b"Send it now? [y/N]: " not in seen:
+        seen += os.read(leader, 4096)
+    os.write(leader, answer.encode() + b"\n")
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the command has ended: the terminal is gone
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    return process.wait(timeout=30), seen.decode().replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("answer", ["n", "y"])
+def test_in_a_terminal_send_asks_before_mailing_the_list(
+    server: tuple[int, Script], project: Path, answer: str
+) -> None:
+    port, script = server
+    configure(project, port)
+    recipients(project, "alice@example.org", "bob@example.org")
+    code, output = newsletter_in_a_terminal(
+        project, answer, "send", "2024-W16", "--as-of", "2024-04-30"
+    )
+    assert output.startswith(
+        "Period:     2024-W16\n"
+        "Subject:    Test Institute — News: Week 16, 2024\n"
+        "Recipients: 2 recipients\n"
+        f"Send it now? [y/N]: {answer}\n"
+    )
+    if answer == "n":
+        assert (code, output.split("\n")[4:]) == (1, ["Not sent: nobody got 2024-W16.", ""])
+        assert script.delivered == []
+    else:
+        assert code == 0
+        assert output.endswith("Sent 2024-W16 to 2 recipients.\n")
+        assert script.per_mailbox() == {"alice@example.org": 1, "bob@example.org": 1}

@@ -9,6 +9,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from smtp_server import PASSWORD, USERNAME, Script, free_port, smtp_server
 
 from newsletter.core.addresses import unique_mailboxes
@@ -290,3 +291,19 @@ def test_no_recipients_and_no_from_address_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(NewsletterError) as caught:
         send(free_port(), tmp_path / "sent.sqlite", the_letter=letter(sender="Test News"))
     assert str(caught.value) == "the 2024-W16 email has no From address; check email.from"
+
+
+def test_a_server_without_auth_plain_is_one_line(tmp_path: Path) -> None:
+    script, port = Script(), free_port()
+    controller = Controller(
+        script, hostname="127.0.0.1", port=port, authenticator=script.authenticate,
+        auth_required=True, auth_require_tls=False, auth_exclude_mechanism=["PLAIN"],
+    )  # fmt: skip
+    controller.start()
+    try:
+        with pytest.raises(NewsletterError) as caught:
+            send(port, tmp_path / "sent.sqlite")
+    finally:
+        controller.stop()
+    assert str(caught.value) == (f"127.0.0.1:{port}: does not offer AUTH PLAIN (it offers LOGIN)")
+    assert (script.logins, script.delivered) == ([], [])

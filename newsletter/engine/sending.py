@@ -18,7 +18,15 @@ from pathlib import Path
 from newsletter.core.addresses import Mailbox, parse_mailbox
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.words import plural
-from newsletter.engine.sendlog import Entry, Kind, Run, SendLog, locked_send_log, read_send_log
+from newsletter.engine.sendlog import (
+    Entry,
+    Kind,
+    Mark,
+    Run,
+    SendLog,
+    locked_send_log,
+    read_send_log,
+)
 from newsletter.engine.smtp import DEFAULT_RETRY, Retry, Session, Uncertain
 from newsletter.render.message import Letter, personal_message
 from newsletter.sources.config import SmtpSettings
@@ -166,25 +174,26 @@ def _send_each(
     letter, kind, test = outgoing.letter, outgoing.kind, outgoing.kind == "test"
     sent: list[Mailbox] = []
     refused: list[Problem] = []
+    done: list[Mark] = []  # recorded with the next recipient's start: one write, not two
     for mailbox in plan.pending:
         data = personal_message(letter, mailbox, outgoing.sent_at, outgoing.secret, test=test)
         message_id = _message_id(data)
-        log.mark(letter.period, kind, mailbox, "sending", message_id)
+        log.mark(letter.period, kind, [*done, (mailbox, "sending", message_id)])
         try:
             reply = session.deliver(_envelope(letter), mailbox.address, data)
         except NewsletterError as exc:
             if not isinstance(exc, Uncertain):  # known not to have gone out
-                log.mark(letter.period, kind, mailbox, "queued", message_id)
+                log.mark(letter.period, kind, [(mailbox, "queued", message_id)])
             more = f"reached {len(sent)} of {len(plan.pending)}; run send again to reach the rest"
             problem = exc.problems[0]
             note = f"{problem.message}; {more}"
             raise NewsletterError([Problem(problem.path, 0, "", note)]) from None
         if reply is None:
-            log.mark(letter.period, kind, mailbox, "delivered", message_id)
             sent.append(mailbox)
         else:
-            log.mark(letter.period, kind, mailbox, "refused", message_id)
             refused.append(Problem(mailbox.address, 0, "", reply))
+        done = [(mailbox, "delivered" if reply is None else "refused", message_id)]
+    log.mark(letter.period, kind, done)
     return tuple(sent), tuple(refused)
 
 

@@ -25,6 +25,7 @@ from newsletter.core.errors import NewsletterError, Problem
 LOG_FILE = "sent.sqlite"
 Kind = Literal["real", "test"]
 State = Literal["queued", "sending", "delivered", "refused"]
+Mark = tuple[Mailbox, State, str]  # with the Message-ID of the copy
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -92,14 +93,13 @@ class SendLog:
             rows,
         )
 
-    def mark(
-        self, period: str, kind: Kind, mailbox: Mailbox, state: State, message_id: str
-    ) -> None:
-        """Record that MAILBOX is being sent to, was delivered to, or refused; on disk at once."""
+    def mark(self, period: str, kind: Kind, marks: Sequence[Mark]) -> None:
+        """Record recipients as being sent to, delivered to or refused: on disk at once,
+        in one transaction (a run records a delivery with the next recipient's start)."""
         self._write(
             "UPDATE deliveries SET state = ?, message_id = ?, run = ?"
             " WHERE period = ? AND kind = ? AND mailbox = ?",
-            [(state, message_id, self.run_id, period, kind, mailbox.key)],
+            [(state, mid, self.run_id, period, kind, m.key) for m, state, mid in marks],
         )
 
     def _query(self, sql: str, args: tuple[str, ...]) -> list[tuple[Any, ...]]:

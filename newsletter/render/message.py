@@ -95,7 +95,8 @@ def published_message(letter: Letter) -> bytes:
     message_id = f"<digest.{letter.period}.{letter.site}@{letter.host}>"
     headers = _headers(letter, "undisclosed-recipients:;", letter.built, message_id)
     head = b"".join(_folded(name, value) for name, value in headers)
-    head += _unsubscribe_lines(url, letter.unsubscribe_mailto, one_click=False).encode()
+    unsubscribe = _unsubscribe_headers(url, letter.unsubscribe_mailto, one_click=False)
+    head += "".join(f"{name}: {value}\n" for name, value in unsubscribe).encode()
     head += b"MIME-Version: 1.0\n"
     head += f"Content-Type: {letter.content_type}\n".encode()
     parts = [_text_part("plain", letter.text), _text_part("html", letter.html)]
@@ -118,9 +119,9 @@ def personal_message(
     for name, value in _headers(letter, mailbox.address, sent_at, message_id, subject):
         message.set_raw(name, _folded(name, value)[len(name) + 2 : -1].decode("ascii"))
     url = personal(letter.unsubscribe_url or "", secret, mailbox) or None
-    lines = _unsubscribe_lines(url, letter.unsubscribe_mailto, one_click=letter.personal)
-    for line in lines.splitlines():
-        name, _, value = line.partition(": ")
+    for name, value in _unsubscribe_headers(
+        url, letter.unsubscribe_mailto, one_click=letter.personal
+    ):
         message.set_raw(name, value)
     message.set_raw("MIME-Version", "1.0")
     message.set_raw("Content-Type", letter.content_type)
@@ -149,15 +150,17 @@ def _message_id(letter: Letter, mailbox: Mailbox, test_at: datetime | None) -> s
     return f"<{kind}.{letter.period}.{letter.site}.{who}@{letter.host}>"
 
 
-def _unsubscribe_lines(url: str | None, mailto: str | None, *, one_click: bool) -> str:
+def _unsubscribe_headers(
+    url: str | None, mailto: str | None, *, one_click: bool
+) -> list[tuple[str, str]]:
     """List-Unsubscribe, one link per line, and List-Unsubscribe-Post where it works."""
     links = [f"<{link}>" for link in (url, mailto) if link]
     if not links:
-        return ""
-    lines = "List-Unsubscribe: " + ",\n ".join(links) + "\n"
+        return []
+    headers = [("List-Unsubscribe", ",\n ".join(links))]
     if one_click and url:  # RFC 8058: only a URL that identifies the recipient
-        lines += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\n"
-    return lines
+        headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+    return headers
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,0 +1,141 @@
+"""Sends killed at random moments, and sends at the same time: nobody mailed twice.
+
+The installed command runs from the project folder against a real SMTP server, is
+stopped by SIGKILL, SIGINT or SIGTERM somewhere between its start and its last
+delivery, and is run again until it finishes. Every mailbox is counted: nobody gets
+two copies, and nobody is missed but a recipient the next run named as uncertain.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SITE
+from smtp_server import PASSWORD, Script, smtp_server
+from test_send_cli import configure, recipients
+
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+RUNS = 15
+READERS = 30
+SEND = ("send", "2024-W16", "--as-of", "2024-04-30", "--yes")
+SIGNALS = (signal.SIGKILL, signal.SIGINT, signal.SIGTERM)
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[int, Script]]:
+    with smtp_server(Script(data_delay=0.01)) as running:
+        yield running
+
+
+@pytest.fixture
+def memory(tmp_path: Path) -> Iterator[Path]:
+    """A folder in memory for the send logs: the kills test what a process leaves behind,
+    not the disk, and each of the many runs would otherwise wait on fsync."""
+    folder = Path("/dev/shm") if Path("/dev/shm").is_dir() else tmp_path
+    made = Path(tempfile.mkdtemp(prefix="newsletter-send-", dir=folder))
+    yield made
+    shutil.rmtree(made, ignore_errors=True)
+
+
+def project_for(tmp_path: Path, port: int, name: str, state: Path) -> tuple[Path, list[str]]:
+    project = tmp_path / name
+    shutil.copytree(SITE, project)
+    configure(project, port)
+    config = project / "newsletter.yaml"
+    text = config.read_text("utf-8").replace("state_dir: state\n", f"state_dir: {state / name}\n")
+    config.write_text(text, "utf-8")
+    readers = [f"reader{n}@{name}.example.org" for n in range(READERS)]
+    recipients(project, *readers)
+    return project, readers
+
+
+def start(project: Path) -> subprocess.Popen[str]:
+    command = shutil.which("newsletter", path=str(Path(sys.executable).parent))
+    assert command is not None
+    env = os.environ | {"NEWSLETTER_SMTP_PASSWORD": PASSWORD}
+    return subprocess.Popen(
+        [command, *SEND], cwd=project, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def delivered_to(script: Script, name: str) -> int:
+    return sum(address.endswith(f"@{name}.example.org") for address in script.recipients)
+
+
+def stop_at_random(
+    process: subprocess.Popen[str], script: Script, name: str, rng: random.Random
+) -> str:
+    """Stop the send after a random number of deliveries, or at a random time before any."""
+    sig = rng.choice(SIGNALS)
+    target, deadline = rng.randrange(READERS), time.monotonic() + 30
+    if rng.random() < 0.25:
+        time.sleep(rng.uniform(0, 1.5))  # anywhere from start-up to the first deliveries
+    else:
+        while delivered_to(script, name) < target and process.poll() is None:
+            assert time.monotonic() < deadline, "the send made no progress"
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.01))
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=30)
+    assert "Traceback" not in err, err
+    return sig.name
+
+
+def finish(project: Path) -> set[str]:
+    """Run send again until it succeeds; return the recipients it named as uncertain."""
+    uncertain: set[str] = set()
+    for _ in range(3):
+        process = start(project)
+        out, err = process.communicate(timeout=120)
+        assert "Traceback" not in err, err
+        uncertain |= {
+            line.split(": ")[1] for line in out.splitlines() if line.startswith("uncertain: ")
+        }
+        if process.returncode == 0:
+            return uncertain
+    raise AssertionError(f"send did not finish: {out}{err}")
+
+
+def test_a_send_stopped_at_any_moment_and_run_again_mails_nobody_twice(
+    server: tuple[int, Script], tmp_path: Path, memory: Path
+) -> None:
+    port, script = server
+    uncertain_total = 0
+    for run in range(RUNS):
+        rng, name = random.Random(run), f"run{run}"
+        project, readers = project_for(tmp_path, port, name, memory)
+        how = stop_at_random(start(project), script, name, rng)
+        uncertain = finish(project)
+        counts = script.per_mailbox()
+        twice = [reader for reader in readers if counts[reader] > 1]
+        missed = {reader for reader in readers if counts[reader] == 0}
+        assert twice == [], f"{how} in run {run}: mailed twice"
+        assert len(uncertain) <= 1, f"{how} in run {run}: {uncertain}"
+        assert missed <= uncertain, f"{how} in run {run}: missed {missed - uncertain}"
+        uncertain_total += len(uncertain)
+    assert uncertain_total < RUNS  # most stops fall between two recipients
+
+
+def test_two_sends_at_once_mail_nobody_twice(
+    server: tuple[int, Script], tmp_path: Path, memory: Path
+) -> None:
+    port, script = server
+    project, readers = project_for(tmp_path, port, "both", memory)
+    first, second = start(project), start(project)
+    results = [process.communicate(timeout=120) for process in (first, second)]
+    assert sorted([first.returncode, second.returncode]) in ([0, 0], [0, 1])
+    for _, err in results:
+        assert "Traceback" not in err
+        assert err == "" or "another send is running (process " in err
+    assert [script.per_mailbox()[reader] for reader in readers] == [1] * READERS
