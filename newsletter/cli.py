@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from newsletter import __version__
-from newsletter.core.errors import NewsletterError, Problem, count_summary
+from newsletter.core.errors import NewsletterError, Problem, count_summary, shown
 from newsletter.core.layout import out_folder
 
 ROOT_HELP = "The folder that holds newsletter.yaml (default: the current folder)."
@@ -33,7 +33,9 @@ def _moment(
     try:
         moment = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
-        message = f"expected a date like 2024-04-19 or a time like 2024-04-19T10:30, got {text!r}"
+        message = (
+            f"expected a date like 2024-04-19 or a time like 2024-04-19T10:30, got {shown(text)}"
+        )
         raise click.BadParameter(message) from None
     _within_years(moment.year)
     return moment
@@ -202,7 +204,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(f"expected a date like 2024-04-19, got {value!r}") from None
+        raise click.BadParameter(f"expected a date like 2024-04-19, got {shown(value)}") from None
 
 
 def _title(ctx: click.Context, param: click.Parameter, value: str) -> str:

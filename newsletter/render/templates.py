@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from newsletter.core.errors import NewsletterError, Problem
+from newsletter.core.errors import NewsletterError, Problem, shown
 from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import TEMPLATES_DIR
 from newsletter.render import dates
@@ -87,6 +87,14 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
     except jinja2.TemplateError as exc:
         line, label = _template_line(exc, name)
         raise NewsletterError([Problem(label, line, "", str(exc))]) from None
+    except NewsletterError:
+        raise
+    except Exception as exc:
+        # A template can make anything fail (1 / 0, a filter given text); this edge is
+        # where it is known which template and line did it.
+        line, label = _template_line(exc, name)
+        message = f"{type(exc).__name__}: {shown(str(exc))}"
+        raise NewsletterError([Problem(label, line, "", message)]) from None
 
 
 def _label(filename: str | None, name: str) -> str:
@@ -97,19 +105,34 @@ def _label(filename: str | None, name: str) -> str:
 
 
 def _template_line(exc: Exception, name: str) -> tuple[int, str]:
-    """Find the template frame in the traceback, for a runtime error's line."""
+    """Find the template frame in the traceback, for a runtime error's line.
+
+    Jinja rewrites a failing render's traceback so that its frames are the templates'
+    own files and lines; the deepest of them is where the template failed.
+    """
     tb = exc.__traceback__
     found = (0, f"{TEMPLATES_DIR}/{name}")
     while tb is not None:
-        code = tb.tb_frame.f_code
+        filename = tb.tb_frame.f_code.co_filename
         template = tb.tb_frame.f_globals.get("__jinja_template__")
-        if template is not None and code.co_filename == template.filename:
+        if template is not None and filename == template.filename:
             found = (
                 template.get_corresponding_lineno(tb.tb_lineno),
-                _label(template.filename, template.name),
+                _label(filename, template.name),
             )
+        elif not filename.endswith(".py") and not filename.startswith("<"):
+            found = (tb.tb_lineno, _label(filename, _name_of(filename)))
         tb = tb.tb_next
     return found
+
+
+def _name_of(filename: str) -> str:
+    """The template name of a template file: its path within its folder."""
+    path = Path(filename)
+    for folder in (_BUILT_IN, Path(TEMPLATES_DIR)):
+        if path.is_relative_to(folder):
+            return path.relative_to(folder).as_posix()
+    return path.name
 
 
 def templates_fingerprint(root: Path) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
+from newsletter.core.errors import shown
 from newsletter.sources.markup import is_safe_url
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -19,7 +20,7 @@ def _parse_when(value: Any) -> date | datetime:
     if isinstance(value, datetime | date):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"expected {_DATE_HINT}, got {value!r}")
+        raise ValueError(f"expected {_DATE_HINT}, got {shown(value)}")
     text = value.strip()
     try:
         if len(text) == 10:
@@ -28,7 +29,7 @@ def _parse_when(value: Any) -> date | datetime:
     except ValueError as exc:
         reason = str(exc).removeprefix("Invalid isoformat string: ")
         detail = "" if reason.startswith("'") else f" ({reason})"
-        raise ValueError(f"expected {_DATE_HINT}, got {text!r}{detail}") from None
+        raise ValueError(f"expected {_DATE_HINT}, got {shown(text)}{detail}") from None
 
 
 _WHEN_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
@@ -41,19 +42,21 @@ When = Annotated[
 
 def _link(value: str) -> str:
     if not re.match(r"^(https?://\S+|mailto:\S+@\S+)$", value.strip()):
-        raise ValueError(f"expected an http(s) or mailto: link, got {value!r}")
+        raise ValueError(f"expected an http(s) or mailto: link, got {shown(value)}")
     return value.strip()
 
 
 def _web_link(value: str) -> str:
     if not re.match(r"^https?://\S+$", value.strip()):
-        raise ValueError(f"expected an http(s) URL, got {value!r}")
+        raise ValueError(f"expected an http(s) URL, got {shown(value)}")
     return value.strip()
 
 
 def _image_src(value: str) -> str:
     if not value.strip() or not is_safe_url(value) or value.strip().startswith("//"):
-        raise ValueError(f"expected an http(s) URL or a path relative to base_url, got {value!r}")
+        raise ValueError(
+            f"expected an http(s) URL or a path relative to base_url, got {shown(value)}"
+        )
     return value.strip()
 
 
@@ -138,14 +141,14 @@ class ItemFields(_Strict):
     @classmethod
     def _id_shape(cls, value: str | None) -> str | None:
         if value is not None and not ID_PATTERN.match(value):
-            raise ValueError(f"use letters, digits, '-', '_' and '.', got {value!r}")
+            raise ValueError(f"use letters, digits, '-', '_' and '.', got {shown(value)}")
         return value
 
     @field_validator("lang")
     @classmethod
     def _lang_shape(cls, value: str | None) -> str | None:
         if value is not None and not _LANG.match(value):
-            raise ValueError(f"expected a language code such as en or nb, got {value!r}")
+            raise ValueError(f"expected a language code such as en or nb, got {shown(value)}")
         return value
 
 

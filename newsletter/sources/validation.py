@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from newsletter.core.errors import NewsletterError, Problem
+from newsletter.core.errors import NewsletterError, Problem, shown
 from newsletter.sources.yamlfile import Document, dotted
 
 M = TypeVar("M", bound=BaseModel)
@@ -56,13 +56,16 @@ def _problem(label: str, doc: Document, model: type[BaseModel], error: ErrorDeta
         return Problem(label, doc.line_of(loc[:-1]), field, "missing; this field is required")
     if kind in _EXPECTED:
         got = _TYPE_NAMES.get(type(error["input"]), "something else")
-        if isinstance(error["input"], str | int | float) and len(str(error["input"])) < 40:
-            got += f" ({error['input']!r})"
+        if isinstance(error["input"], str | int | float):
+            got += f" ({shown(error['input'])})"
         return Problem(label, doc.line_of(loc), field, f"expected {_EXPECTED[kind]}, got {got}")
     if kind == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", "")).replace("' or '", "', '")
         return Problem(
-            label, doc.line_of(loc), field, f"expected one of {expected}, got {error['input']!r}"
+            label,
+            doc.line_of(loc),
+            field,
+            f"expected one of {expected}, got {shown(error['input'])}",
         )
     message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     return Problem(label, doc.line_of(loc), field, message)

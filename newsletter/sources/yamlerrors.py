@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from newsletter.core.errors import Problem
+from newsletter.core.errors import ECHO_LIMIT, Problem
 
 # A field name, its colon and the first character of its value: "  - title: x".
 _KEY = re.compile(r"^(?P<indent>\s*(?:-\s+)?)(?P<key>[^\s:#'\"][^:#]*?):(?:\s+|$)")
@@ -129,6 +129,8 @@ def _colon_in_value(lines: list[str], exc: yaml.MarkedYAMLError, at: _At) -> Fou
         )
         return at, "", message
     name, value = key["key"].strip(), line[key.end() :].strip()
+    if len(value) > ECHO_LIMIT:
+        value = value[: ECHO_LIMIT - 1] + "…"
     quoted = value.replace("\\", "\\\\").replace('"', '\\"')
     message = f'a colon and a space end a field name; put the {name} in quotes: {name}: "{quoted}"'
     return at, name, message

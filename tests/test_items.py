@@ -1,0 +1,171 @@
+"""sources/items.py: what reading the items refuses, warns about and accepts, at what cost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from newsletter.core.errors import NewsletterError
+from newsletter.sources.config import load_config
+from newsletter.sources.items import load_items
+
+NEWSLETTER = Path(sys.executable).parent / "newsletter"
+
+
+def newsletter(project: Path, *args: str, timeout: float = 60) -> tuple[int, str, str]:
+    """Run the installed command from inside the project, as a person does."""
+    done = subprocess.run(
+        [str(NEWSLETTER), *args], cwd=project, capture_output=True, text=True, timeout=timeout
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def problems(project: Path, text: str | bytes, name: str = "new.yaml") -> list[str]:
+    """The problems of the sample project once ITEMS/NAME holds TEXT (lecture.yaml's
+    pasted HTML left aside)."""
+    path = project / "items" / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    try:
+        catalog = load_items(project, load_config(project))
+    except NewsletterError as exc:
+        found = exc.problems
+    else:
+        found = catalog.warnings
+    return [str(p) for p in found if not p.path.endswith("lecture.yaml")]
+
+
+ITEM = "title: T\ndate: 2024-04-10\n"
+
+
+@pytest.mark.parametrize("make", [os.mkfifo, lambda path: os.symlink("/dev/zero", path)])
+def test_a_pipe_or_a_device_in_items_is_named_and_nothing_hangs(project: Path, make) -> None:  # type: ignore[no-untyped-def]
+    make(project / "items" / "odd.yaml")
+    for command in ("check", "build"):
+        code, _, err = newsletter(project, command, timeout=30)
+        assert code == 1
+        assert (
+            "\nitems/odd.yaml: cannot be read: not a plain file (a device, pipe or socket);"
+            " only plain files are read\n1 error, 1 warning.\n"
+        ) in err
+
+
+def test_a_file_over_a_megabyte_is_refused_unread(project: Path) -> None:
+    text = ITEM + "body: |\n" + "  word word word word word word word word\n" * 30_000
+    assert problems(project, text) == [
+        "items/new.yaml: is over 1 MB; put long documents on a web page"
+    ]
+
+
+def test_a_body_over_100_kb_is_refused(project: Path) -> None:
+    text = ITEM + "body: |\n" + "  word word word word word word word word\n" * 3_000
+    assert problems(project, text) == [
+        "items/new.yaml:3: body: is 119 kB; keep it under 100 kB (put a long document on a web"
+        " page and link to it)"
+    ]
+
+
+def test_many_link_definitions_are_refused_fast(project: Path) -> None:
+    text = ITEM + "body: |\n  See [r1].\n\n" + "".join(f"  [r{n}]: /a\n" for n in range(1001))
+    started = time.perf_counter()
+    assert problems(project, text) == [
+        "items/new.yaml:3: body: has 1,001 link definitions ([label]: url); at most 1,000"
+    ]
+    allowed = ITEM + "body: |\n  See [r1].\n\n" + "".join(f"  [r{n}]: /a\n" for n in range(1000))
+    assert problems(project, allowed) == []
+    assert time.perf_counter() - started < 5
+
+
+def test_a_long_bad_value_is_cut_when_echoed(project: Path) -> None:
+    text = "title: T\ndate: " + "2024-04-10x" * 50_000 + "\nbody: B.\n"
+    [message] = problems(project, text)
+    assert message.startswith("items/new.yaml:2: date: expected a date like 2024-04-10")
+    assert message.endswith("got '2024-04-10x2024-04-10x2024-04-10x2024-04-10x2024-04-10x2024…'")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("[a](data:text/html,x)", "link 'data:text/html,x' is not http(s) or mailto"),
+        ("![a](&#100;ata:image/png,x)", "link '&#100;ata:image/png,x' is not http(s) or mailto"),
+        ("[a](javascript:alert(1))", "link 'javascript:alert(1' is not http(s) or mailto"),
+    ],
+)
+def test_unsafe_links_are_refused(project: Path, body: str, expected: str) -> None:
+    assert problems(project, f"{ITEM}body: '{body}'\n") == [f"items/new.yaml:3: body: {expected}"]
+
+
+def test_summaries_too_long_for_a_list_are_warned_about(project: Path) -> None:
+    long = "word " * 70
+    assert problems(project, f"{ITEM}body: {long}\n") == [
+        "items/new.yaml:3: warning: body: its first paragraph, the default summary, is 349"
+        " characters; add a summary under 300"
+    ]
+    assert problems(project, f"{ITEM}summary: {long}\nbody: B.\n") == [
+        "items/new.yaml:3: warning: summary: is 349 characters; keep it under 300"
+    ]
+    assert problems(project, f"{ITEM}body: '# Only a heading'\n") == [
+        "items/new.yaml:3: body: an item needs a body or a summary"
+    ]
+
+
+def test_topics_in_any_script_get_a_feed_of_their_own(project: Path) -> None:
+    text = f"{ITEM}body: B.\ntags: [עברית, 日本語, Telomerer]\ndepartment: 細胞生物学\n"
+    assert problems(project, text) == []
+    assert problems(project, f"{ITEM}body: B.\ntags: ['—', '!!']\n") == [
+        "items/new.yaml:4: tags: '—' has no letter or digit to name its feed by; add a word",
+        "items/new.yaml:4: tags: '!!' has no letter or digit to name its feed by; add a word",
+    ]
+    (project / "items" / "new.yaml").write_text(text, "utf-8")
+    code, _, err = newsletter(project, "build", "--as-of", "2024-04-30")
+    assert code == 0, err
+    feeds = sorted(p.name for p in (project / "out" / "tags").glob("t-*.atom"))
+    assert len(feeds) == 3
+    for name in feeds:
+        parsed = feedparser.parse((project / "out" / "tags" / name).read_bytes())
+        assert parsed.bozo == 0 and [e.title for e in parsed.entries] == ["T"]
+
+
+def test_what_is_not_an_item_is_said(project: Path) -> None:
+    (project / "items" / "notes.txt").write_text("notes", "utf-8")
+    (project / "items" / ".hidden.yaml").write_text("not: read", "utf-8")
+    assert problems(project, f"{ITEM}body: B.\n") == [
+        "items/notes.txt: warning: not an item (items end in .yaml); move it out of items/"
+    ]
+    (project / "items" / "notes.txt").unlink()
+    assert problems(project, "- a list\n") == [
+        "items/new.yaml:1: expected a mapping of fields (title: ..., date: ...), got a list"
+    ]
+    assert problems(project, "just text\n") == [
+        "items/new.yaml:1: expected a mapping of fields (title: ..., date: ...), got a single value"
+    ]
+
+
+def test_an_id_is_unique_whatever_its_case(project: Path) -> None:
+    assert problems(project, f"{ITEM}id: LECTURE\nbody: B.\n") == [
+        "items/new.yaml:1: id: 'LECTURE' is also the id of items/lecture.yaml; give one of"
+        " them another id"
+    ]
+
+
+def test_an_id_from_a_file_name_must_be_one(project: Path) -> None:
+    assert problems(project, f"{ITEM}body: B.\n", name="my story.yaml") == [
+        "items/my story.yaml:1: id: the file name 'my story' cannot be an id; rename the file"
+        " or set id"
+    ]
+
+
+def test_a_missing_items_folder_is_said(project: Path) -> None:
+    for path in (project / "items").iterdir():
+        path.unlink()
+    (project / "items").rmdir()
+    with pytest.raises(NewsletterError) as caught:
+        load_items(project, load_config(project))
+    assert [str(p) for p in caught.value.problems] == [
+        "items: folder not found; create it for the items"
+    ]
