@@ -73,8 +73,9 @@ def _add_item(fe: FeedEntry, item: Item, config: Config, html: str) -> None:
     fe.content(html, type="html")
     for name in item.authors:
         fe.dc.dc_creator(name)
-    for label in item.topics:
-        fe.category(term=label, label=label, scheme=f"{config.base_url}tags/")
+    if item.topics:  # all at once: feedgen goes over every category it holds at each call
+        scheme = f"{config.base_url}tags/"
+        fe.category([{"term": label, "label": label, "scheme": scheme} for label in item.topics])
 
 
 def _html(text: str) -> str:

@@ -16,6 +16,7 @@ SUMMARY_LIMIT = 300
 EARLIEST_YEAR = 1900  # an earlier year is a typing error, and would make thousands of digests
 LATEST_YEAR = 2200  # so is a later one; and near 9999 the calendar itself ends
 BODY_LIMIT = 100_000  # bytes: a news story, not a document; feed readers refuse far less
+TAG_LIMIT = 20  # each tag is a feed the item is written to, with every tag in each
 REFERENCE_LIMIT = 1000  # [label]: url definitions; Markdown resolves them slowly
 PLACEHOLDER = "Write the story here in Markdown"  # the start of the text `new` leaves
 _MARKDOWN_FOR = {
@@ -85,6 +86,8 @@ def check_summary(summary: str, written: bool, report: Report) -> None:
 def check_topics(tags: list[str], department: str | None, report: Report) -> None:
     """Report a tag or department with nothing to name its feed by. A script without
     Latin letters is fine: its feed is named by a hash (see topic_slug)."""
+    if len(tags) > TAG_LIMIT:
+        report("tags", f"{len(tags)} tags; an item can have at most {TAG_LIMIT}")
     topics = [("tags", tag) for tag in tags] + ([("department", department)] if department else [])
     for name, topic in topics:
         if not any(char.isalnum() for char in topic):
