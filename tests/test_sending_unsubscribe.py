@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import time
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -13,6 +17,13 @@ from smtp_server import PASSWORD, Script, smtp_server
 from test_send_cli import configure, copies, recipients
 
 from newsletter.cli import cli
+from newsletter.commands.digest import chosen_digest
+from newsletter.core.addresses import parse_mailbox
+from newsletter.domain.unsubscribe import unsubscribe_token
+from newsletter.render.emails import email_letter
+from newsletter.render.message import personal_message
+from newsletter.render.templates import make_environment
+from newsletter.sources.config import load_config
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 SECRET = "ikke-fortell-det-til-noen"
@@ -139,3 +150,33 @@ def test_a_token_is_asked_for_one_address(project: Path) -> None:
         "Error: Invalid value for ADDRESS: expected one email address such as "
         "alice@example.org, got 'not an address'\n"
     )
+
+
+def test_three_hundred_personal_copies_are_built_well_within_a_second(project: Path) -> None:
+    personal_links(project)
+    config = load_config(project)
+    digest = chosen_digest(project, config, "2024-W16", date(2024, 4, 30), writes=False)
+    letter = email_letter(digest, config, make_environment(project, config.language))
+    letter = dataclasses.replace(letter, html=letter.html * 12)  # some 90 kB, as 20 items
+    mailboxes = [parse_mailbox(f"Reader.{n}@Example.org") for n in range(300)]
+    started = time.perf_counter()
+    copies = [
+        personal_message(letter, mailbox, datetime.now(UTC), SECRET, test=False)
+        for mailbox in mailboxes
+    ]
+    assert time.perf_counter() - started < 1.0
+    for mailbox, data in zip(mailboxes[:3], copies[:3], strict=True):
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        long = [line for line in lines if len(line) > 78]  # a URL is never cut (RFC 2369)
+        assert [line[:20] for line in long] == [b"List-Unsubscribe: <h"]
+        assert max(len(line) for line in lines) <= 998  # RFC 5322
+        assert max(len(line) for line in body.split(b"\r\n")) <= 76
+        assert b"\n" not in data.replace(b"\r\n", b"")
+        message = message_from_bytes(data, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        token = unsubscribe_token(SECRET, mailbox)
+        expected = letter.html.replace("{address}", mailbox.key).replace("{token}", token)
+        html = message.get_body(("html",))
+        assert html is not None
+        assert html.get_content().replace("\r\n", "\n") == expected  # as sent: CRLF

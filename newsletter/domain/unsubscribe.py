@@ -24,12 +24,17 @@ def token_matches(secret: str, mailbox: Mailbox, token: str) -> bool:
     return hmac.compare_digest(unsubscribe_token(secret, mailbox), token.strip().lower())
 
 
+def personal_in(text: str) -> bool:
+    """Whether TEXT has a placeholder that differs from one recipient to the next."""
+    return TOKEN in text or ADDRESS in text
+
+
 def personal(text: str, secret: str | None, mailbox: Mailbox | None) -> str:
     """Put the recipient's token and address into TEXT's placeholders.
 
     Without a recipient (the published copy) the placeholders stay as they are.
     """
-    if mailbox is None or (TOKEN not in text and ADDRESS not in text):
+    if mailbox is None or not personal_in(text):
         return text
     if TOKEN in text:
         assert secret is not None  # the send command checks it before building anything

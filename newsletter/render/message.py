@@ -11,10 +11,12 @@ from __future__ import annotations
 import binascii
 import functools
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import datetime
+from email.generator import BytesGenerator
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import EmailPolicy
 from email.policy import default as default_policy
 from email.utils import format_datetime, parseaddr
 from urllib.parse import urlsplit
@@ -22,15 +24,64 @@ from urllib.parse import urlsplit
 from newsletter.core.addresses import Mailbox
 from newsletter.core.slugs import slugify
 from newsletter.domain.digests import Digest
-from newsletter.domain.unsubscribe import ADDRESS, TOKEN, personal
+from newsletter.domain.unsubscribe import personal, personal_in
 from newsletter.sources.config import Config
 
 TEST_PREFIX = "[Test] "
 # .eml files are stored with \n; a sent copy is written with SMTP's \r\n.
 _POLICY = default_policy.clone(linesep="\n", max_line_length=78)
+
+
 # Headers are folded once per digest (below), and written as they are: the email package
 # would otherwise turn a long List-Unsubscribe URL into RFC 2047 words no client reads.
-_SENT = SMTP.clone(refold_source="none")
+class _PreFolded(EmailPolicy):
+    """SMTP's policy for headers stored already folded (set_raw): read back as they are.
+
+    The generator looks up Content-Type and its boundary many times per message; parsing
+    them each time would cost more than the rest of the message together.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        return value
+
+
+_SENT = _PreFolded(linesep="\r\n", refold_source="none")
+
+
+class _Generator(BytesGenerator):
+    """The email package's generator, writing each body whole, as it comes: the bodies
+    here are encoded with CRLF line ends already (see _Body), and writing them line by
+    line would take longer than building the rest of the message."""
+
+    def _write_lines(self, lines: str) -> None:
+        self.write(lines)
+
+
+@dataclass(frozen=True)
+class _Body:
+    """A text part, quoted-printable with CRLF line ends, encoded once per digest: only
+    the lines that hold a recipient's placeholder are encoded again for each copy."""
+
+    pieces: tuple[bytes | str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> _Body:
+        pieces: list[bytes | str] = []
+        run: list[bytes] = []
+        for line in text.encode().splitlines():
+            if b"{" not in line or not personal_in(line.decode()):
+                run.append(line)
+                continue
+            pieces += [_crlf(_qp_lines(run)), line.decode()] if run else [line.decode()]
+            run = []
+        return cls((*pieces, _crlf(_qp_lines(run))) if run else tuple(pieces))
+
+    def encoded(self, secret: str | None, mailbox: Mailbox) -> str:
+        """The body as sent to MAILBOX."""
+        return b"".join(
+            piece if isinstance(piece, bytes) else _crlf(_qp(personal(piece, secret, mailbox)))
+            for piece in self.pieces
+        ).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -52,14 +103,18 @@ class Letter:
     @property
     def personal(self) -> bool:
         """Whether each recipient's copy differs: the unsubscribe link identifies them."""
-        url = self.unsubscribe_url or ""
-        return TOKEN in url or ADDRESS in url
+        return personal_in(self.unsubscribe_url or "")
 
     @functools.cached_property
     def boundary(self) -> str:
         """A boundary that derives from the content; '=_' never occurs in quoted-printable."""
         seed = hashlib.sha256(self.text.encode() + self.html.encode()).hexdigest()
         return f"=_digest_{seed[:32]}"
+
+    @functools.cached_property
+    def bodies(self) -> tuple[_Body, _Body]:
+        """The text and the HTML, encoded for sending."""
+        return _Body.of(self.text), _Body.of(self.html)
 
     @property
     def content_type(self) -> str:
@@ -117,7 +172,7 @@ def personal_message(
     message = EmailMessage(policy=_SENT)
     message_id = _message_id(letter, mailbox, sent_at if test else None)
     for name, value in _headers(letter, mailbox.address, sent_at, message_id, subject):
-        message.set_raw(name, _folded(name, value)[len(name) + 2 : -1].decode("ascii"))
+        message.set_raw(name, _raw(name, value))
     url = personal(letter.unsubscribe_url or "", secret, mailbox) or None
     for name, value in _unsubscribe_headers(
         url, letter.unsubscribe_mailto, one_click=letter.personal
@@ -125,9 +180,12 @@ def personal_message(
         message.set_raw(name, value)
     message.set_raw("MIME-Version", "1.0")
     message.set_raw("Content-Type", letter.content_type)
-    message.attach(_part("plain", personal(letter.text, secret, mailbox)))
-    message.attach(_part("html", personal(letter.html, secret, mailbox)))
-    return message.as_bytes()
+    text, html = letter.bodies
+    message.attach(_part("plain", text.encoded(secret, mailbox)))
+    message.attach(_part("html", html.encoded(secret, mailbox)))
+    buffer = io.BytesIO()
+    _Generator(buffer, policy=_SENT).flatten(message)
+    return buffer.getvalue()
 
 
 def _headers(
@@ -163,6 +221,13 @@ def _unsubscribe_headers(
     return headers
 
 
+def _raw(name: str, value: str) -> str:
+    """VALUE as it goes on the wire: folded and encoded by the email package where needed."""
+    if value.isascii() and len(name) + len(value) < 76 and "\n" not in value:
+        return value  # an address, a Message-ID: the same as folded, without its cost
+    return _folded(name, value)[len(name) + 2 : -1].decode("ascii")
+
+
 @functools.lru_cache(maxsize=64)
 def _folded(name: str, value: str) -> bytes:
     """A header line as the email package folds it. Most headers are the same in every
@@ -173,8 +238,15 @@ def _folded(name: str, value: str) -> bytes:
 
 def _qp(text: str) -> bytes:
     """TEXT in UTF-8, quoted-printable in lines of at most 76 characters (RFC 2045)."""
-    lines = text.encode().splitlines()
+    return _qp_lines(text.encode().splitlines())
+
+
+def _qp_lines(lines: list[bytes]) -> bytes:
     return binascii.b2a_qp(b"\n".join(lines) + b"\n", istext=True)
+
+
+def _crlf(encoded: bytes) -> bytes:
+    return encoded.replace(b"\n", b"\r\n")
 
 
 def _text_part(subtype: str, text: str) -> bytes:
@@ -185,11 +257,11 @@ def _text_part(subtype: str, text: str) -> bytes:
     )
 
 
-def _part(subtype: str, text: str) -> EmailMessage:
+def _part(subtype: str, encoded: str) -> EmailMessage:
     part = EmailMessage(policy=_SENT)
     part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
     part.set_raw("Content-Transfer-Encoding", "quoted-printable")
-    part.set_payload(_qp(text).decode("ascii"))
+    part.set_payload(encoded)
     return part
 
 
