@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from newsletter.core.errors import NewsletterError
 from newsletter.sources.config import Config, describe_settings, load_config
 
 DOCS = Path(__file__).parent.parent / "docs" / "configuration.md"
@@ -37,3 +40,15 @@ def test_the_institute_configuration_is_valid() -> None:
     config = load_config(Path(__file__).parent.parent)
     assert isinstance(config, Config)
     assert config.timezone == "Europe/Oslo"
+
+
+def test_a_subject_with_a_lone_brace_says_how_to_write_one(tmp_path: Path) -> None:
+    (tmp_path / "newsletter.yaml").write_text(
+        'title: X\nbase_url: https://news.example.org/\nemail: {subject: "{lead"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(NewsletterError) as raised:
+        load_config(tmp_path)
+    assert str(raised.value) == (
+        "newsletter.yaml:3: email.subject: write a brace as {{ or }}, a field as {lead}"
+    )

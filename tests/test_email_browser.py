@@ -130,3 +130,25 @@ def test_the_email_keeps_its_600_px_column_on_a_wide_screen(browser: Any, digest
     assert (left, right) == (200, 800)
     assert [(i["left"], i["right"]) for i in found["images"]] == [(220, 780)]
     assert found["images"][0]["height"] == pytest.approx(373.3, abs=0.1)
+
+
+# The size of everything a finger taps alone: buttons, "Read more", the footer's links.
+TARGETS = """() => [...document.querySelectorAll(
+    '.button, .more-link, .topbar-link, .footer-link, .text-button')].map((a) => {
+  const r = a.getBoundingClientRect();
+  return [a.textContent.trim(), Math.round(r.width), Math.round(r.height)];
+})"""
+
+
+@pytest.mark.parametrize("width", [375, 600])
+def test_every_tap_target_of_the_email_is_at_least_44_px(
+    browser: Any, digests: Path, width: int
+) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.set_content((digests / "2024-W16/email.html").read_text(encoding="utf-8"))
+        targets = page.evaluate(TARGETS)
+    finally:
+        page.close()
+    assert len(targets) >= 5
+    assert [t for t in targets if t[1] < 44 or t[2] < 44] == []

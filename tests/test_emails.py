@@ -10,13 +10,14 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
+import lxml.html
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from newsletter.commands.digest import write_digest
 from newsletter.core.errors import NewsletterError
-from newsletter.render import emails
+from newsletter.render import email_text
 
 AS_OF = "2024-04-30"
 
@@ -87,7 +88,7 @@ def test_eml_reads_back_as_text_then_html_with_every_header(project: Path, tmp_p
     message = read_eml(folder)
     assert message.get_content_type() == "multipart/alternative"
     assert dict(message.items()) | {"Content-Type": ""} == {
-        "Subject": "Test Institute — News: Week 16, 2024",
+        "Subject": 'Fish & chips < tea > "coffee" — æ ø å 🔬',
         "From": "Test News <news@example.org>",
         "To": "undisclosed-recipients:;",  # the published copy names no recipient
         "Date": "Mon, 22 Apr 2024 00:00:00 +0200",
@@ -206,4 +207,101 @@ def test_an_undefined_variable_in_an_email_template_is_a_located_error(
 @given(st.text(alphabet=" \t\nab-é\xa0\u2003/:.", max_size=90))
 def test_lines_of_the_text_email_wrap_as_textwrap_wraps_them(text: str) -> None:
     expected = textwrap.wrap(text, 78, break_long_words=False, break_on_hyphens=False) or [""]
-    assert emails._para(text) == expected
+    assert email_text._para(text) == expected
+
+
+def test_the_featured_item_leads_large_and_the_rest_follow_compact(
+    project: Path, tmp_path: Path
+) -> None:
+    with (project / "items/norsk.yaml").open("a", encoding="utf-8") as norsk:
+        norsk.write(
+            "featured: true\nimage: {src: img/lab.jpg, alt: A lab, width: 900, height: 600}\n"
+        )
+    (project / "items/pictured.yaml").write_text(
+        "title: A pictured story\ndate: 2024-04-18\nbody: Text.\n"
+        "image: {src: img/p.jpg, alt: A picture, width: 1200, height: 800}\n",
+        encoding="utf-8",
+    )
+    folder = written(project, tmp_path, "2024-W16")
+    html = (folder / "email.html").read_text(encoding="utf-8")
+    lead = html.index('class="lead"')
+    assert lead < html.index('class="item"')
+    assert html[lead:].index("Ny forskning på Radiumhospitalet") < html[lead:].index("A pictured")
+    assert 'alt="A lab" width="560" height="373"' in html
+    assert 'alt="A picture" width="160" height="107"' in html
+    assert '<h2 class="heading"' in html and "In this issue" in html
+    assert read_eml(folder)["Subject"] == "Ny forskning på Radiumhospitalet"
+
+
+def test_every_read_more_link_has_a_name_of_its_own(project: Path, tmp_path: Path) -> None:
+    html = (written(project, tmp_path, "2024-W16") / "email.html").read_text(encoding="utf-8")
+    page = lxml.html.fromstring(html)
+    assert [link.get("aria-label") for link in page.iter("a") if link.text == "Read more"] == [
+        'Read more: Fish & chips < tea > "coffee" — æ ø å 🔬',
+        "Read more: Ny forskning på Radiumhospitalet",
+    ]
+
+
+def test_the_subject_follows_its_template(project: Path, tmp_path: Path) -> None:
+    config = project / "newsletter.yaml"
+    config.write_text(
+        config.read_text("utf-8").replace(
+            "email:\n", 'email:\n  subject: "{site}, {period}: {lead}"\n'
+        ),
+        "utf-8",
+    )
+    message = read_eml(written(project, tmp_path, "2024-W15"))
+    lecture = "Guest lecture 19 April - Dr. Maria A. Blasco"
+    assert message["Subject"] == f"Test Institute — News, Week 15, 2024: {lecture}"
+
+
+def test_the_editors_note_comes_before_the_news(project: Path, tmp_path: Path) -> None:
+    (project / "notes").mkdir()
+    (project / "notes/2024-W16.md").write_text(
+        "A quiet week, but *two* stories.\n\nSee [the archive](digests/index.html).\n",
+        encoding="utf-8",
+    )
+    folder = written(project, tmp_path, "2024-W16")
+    html = (folder / "email.html").read_text(encoding="utf-8")
+    assert html.index("From the editor") < html.index(">News</h2>")
+    assert "A quiet week, but <em>two</em> stories." in html
+    assert 'href="https://news.example.org/test/digests/index.html"' in html
+    text = (folder / "email.txt").read_text(encoding="utf-8")
+    assert "FROM THE EDITOR\n===============\n\nA quiet week, but *two* stories.\n\n" in text
+
+
+def test_the_text_part_names_the_institutes_page_before_the_outside_link(
+    project: Path, tmp_path: Path
+) -> None:
+    with (project / "items/norsk.yaml").open("a", encoding="utf-8") as norsk:
+        norsk.write("link: https://doi.org/10.1000/182\n")
+    text = (written(project, tmp_path, "2024-W16") / "email.txt").read_text(encoding="utf-8")
+    assert (
+        "Read more: https://news.example.org/test/news/norsk.html\n"
+        "Source: https://doi.org/10.1000/182\n"
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("2024-16.md", "notes/2024-16.md: name a note after its period, as in notes/2024-W16.md"),
+        ("latest.md", "notes/latest.md: name a note after its period, as in notes/2024-W16.md"),
+    ],
+)
+def test_a_note_not_named_after_a_period_is_an_error(
+    project: Path, tmp_path: Path, name: str, message: str
+) -> None:
+    (project / "notes").mkdir()
+    (project / "notes" / name).write_text("Hello.\n", encoding="utf-8")
+    with pytest.raises(NewsletterError) as raised:
+        written(project, tmp_path, "2024-W16")
+    assert str(raised.value) == message
+
+
+def test_a_note_that_is_not_utf8_is_an_error(project: Path, tmp_path: Path) -> None:
+    (project / "notes").mkdir()
+    (project / "notes/2024-W16.md").write_bytes(b"Gr\xf8nn uke\n")
+    with pytest.raises(NewsletterError) as raised:
+        written(project, tmp_path, "2024-W16")
+    assert str(raised.value) == "notes/2024-W16.md: save it as UTF-8 text"

@@ -114,7 +114,23 @@ def test_every_digest_email_of_the_sample_project_comes_out_as_premailer_makes_i
     assert len(digests) >= 2
     for digest in digests:
         html = render(env, "email.html", **email_context(digest, config))
-        assert inline_css(html) == plain_premailer(html)
+        without = OUTLOOK_DARK.sub("", html)
+        assert inline_css(without) == plain_premailer(without)
+
+
+def test_the_rules_of_outlook_dark_mode_stay_in_the_style_element(project: Path) -> None:
+    config = load_config(project)
+    items = [item for item in load_catalog(project, config=config).items if not item.draft]
+    digest = group_into_digests(items, config, datetime(2024, 6, 1, tzinfo=UTC))[-1]
+    html = render(make_environment(project), "email.html", **email_context(digest, config))
+    assert OUTLOOK_DARK.search(html)
+    inlined = inline_css(html)
+    style = inlined[inlined.rindex("<style>") : inlined.rindex("</style>")]
+    assert "[data-ogsc] .button {color:#10233a !important}" in style
+    assert "[data-ogsc] .kicker {color:#ff8a8f !important}" in style
+
+
+OUTLOOK_DARK = re.compile(r"^\[data-og[sb]c\][^\n]*\n", re.MULTILINE)
 
 
 # Documents and stylesheets made of pieces chosen to meet every path of inline_css:

@@ -29,6 +29,7 @@ from newsletter.engine.workers import Workers
 from newsletter.render.templates import Templates, templates_fingerprint
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.itemfiles import item_files
+from newsletter.sources.notes import notes_fingerprint
 
 
 class Progress(Protocol):
@@ -165,9 +166,12 @@ def _frozen() -> Iterator[None]:
 
 
 def _context(root: Path) -> str:
-    """The key of everything every output depends on: the code, config, templates."""
+    """The key of everything every output depends on: the code, config, templates, and
+    the editor's notes (rarely changed: simpler to count them here than in each digest)."""
     config = (root / CONFIG_FILE).read_bytes()
-    return fingerprint(code_fingerprint(), config, templates_fingerprint(root))
+    return fingerprint(
+        code_fingerprint(), config, templates_fingerprint(root), notes_fingerprint(root)
+    )
 
 
 class _Run:

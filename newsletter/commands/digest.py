@@ -9,7 +9,14 @@ from pathlib import Path
 
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.words import plural
-from newsletter.domain.digests import DIGESTS_DIR, KB, Digest, check_email_sizes, digest_of
+from newsletter.domain.digests import (
+    DIGESTS_DIR,
+    KB,
+    Digest,
+    check_email_sizes,
+    check_notes,
+    digest_of,
+)
 from newsletter.domain.periods import parse_period
 from newsletter.domain.publishing import resolve_as_of, select_published
 from newsletter.engine.itemcache import read_catalog
@@ -17,6 +24,7 @@ from newsletter.engine.output import write_outputs
 from newsletter.render.digest_pages import render_digest
 from newsletter.render.templates import make_environment
 from newsletter.sources.config import Config, load_config
+from newsletter.sources.notes import read_notes
 
 _UNITS = {"weekly": "week", "monthly": "month"}
 
@@ -87,7 +95,9 @@ def chosen_digest(
     if writes:
         remember()
     published = select_published(catalog.items, moment)
-    digest = digest_of(chosen, published, config, moment)
+    notes = read_notes(root)
+    check_notes(notes, config, moment)
+    digest = digest_of(chosen, published, config, moment, notes)
     if digest is None:
         raise QuietPeriod(chosen.title)
     return digest

@@ -7,6 +7,7 @@ from pathlib import Path
 CONFIG_FILE = "newsletter.yaml"
 ITEMS_DIR = "items"
 TEMPLATES_DIR = "templates"
+NOTES_DIR = "notes"  # the editor's note of a period: notes/2024-W16.md
 IMAGES_DIR = "images"  # pictures, wherever items point to them
 OUT_DIR = "out"
 EVENTS_DIR = "events"  # in out/: an .ics file per event, for "Add to calendar"

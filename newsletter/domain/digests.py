@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from newsletter.core.errors import NewsletterError, Problem
-from newsletter.domain.periods import Period, periods_from
+from newsletter.core.layout import NOTES_DIR
+from newsletter.domain.periods import BadPeriod, Period, parse_period, periods_from
 from newsletter.sources.config import Config
 from newsletter.sources.items import SORT_KEY, Item
 
@@ -34,6 +35,23 @@ class Digest:
     folder: str  # relative to out/: digests/2024-W16/
     url: str  # the web version
     entry_id: str
+    note: str = ""  # the editor's note, Markdown
+
+    @property
+    def lead(self) -> Item | None:
+        """The lead story: the newest item marked featured, else the newest with a
+        picture, else the newest."""
+        return next(
+            (item for item in self.items if item.featured),
+            next(
+                (item for item in self.items if item.image), self.items[0] if self.items else None
+            ),
+        )
+
+    @property
+    def others(self) -> tuple[Item, ...]:
+        """The items after the lead story, newest first."""
+        return tuple(item for item in self.items if item is not self.lead)
 
 
 class _Timeline:
@@ -56,8 +74,9 @@ class _Timeline:
 
 
 def digest_of(
-    period: Period, published: Sequence[Item] | _Timeline, config: Config, as_of: datetime
-) -> Digest | None:
+    period: Period, published: Sequence[Item] | _Timeline, config: Config, as_of: datetime,
+    notes: Mapping[str, str] | None = None,
+) -> Digest | None:  # fmt: skip
     """Collect the digest of *period* from *published* items; None when it says nothing."""
     timeline = published if isinstance(published, _Timeline) else _Timeline(published)
     items = timeline.published_in(period.start, period.end)
@@ -75,19 +94,44 @@ def digest_of(
         folder=folder,
         url=f"{config.base_url}{folder}index.html",
         entry_id=f"{config.tag_prefix}{DIGESTS_DIR}/{period.key}",
+        note=(notes or {}).get(period.key, ""),
     )
 
 
-def group_into_digests(published: Sequence[Item], config: Config, as_of: datetime) -> list[Digest]:
-    """Return the digest of every period complete at *as_of* that has something to say."""
+def group_into_digests(
+    published: Sequence[Item], config: Config, as_of: datetime,
+    notes: Mapping[str, str] | None = None,
+) -> list[Digest]:  # fmt: skip
+    """Return the digest of every period complete at *as_of* that has something to say,
+    each with the editor's note of its period, if there is one."""
+    check_notes(notes or {}, config, as_of)
     if not published:
         return []
     timeline = _Timeline(published)
     found = (
-        digest_of(period, timeline, config, as_of)
+        digest_of(period, timeline, config, as_of, notes)
         for period in periods_from(timeline.dates[0], as_of, config.digest.period, config.tz)
     )
     return [digest for digest in found if digest is not None]
+
+
+def check_notes(notes: Mapping[str, str], config: Config, as_of: datetime) -> None:
+    """Fail on a note whose name is not one of this site's periods."""
+    problems = []
+    kind, example = (
+        config.digest.period,
+        "2024-W16" if config.digest.period == "weekly" else "2024-04",
+    )
+    for name in sorted(notes):
+        try:
+            named = parse_period(name, kind, config.tz, as_of).key == name
+        except BadPeriod:
+            named = False
+        if not named:
+            message = f"name a note after its period, as in {NOTES_DIR}/{example}.md"
+            problems.append(Problem(f"{NOTES_DIR}/{name}.md", 0, "", message))
+    if problems:
+        raise NewsletterError(problems)
 
 
 def check_email_sizes(sizes: Mapping[str, int], config: Config) -> tuple[Problem, ...]:

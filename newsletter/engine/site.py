@@ -33,6 +33,7 @@ from newsletter.render.pages import (
 from newsletter.render.templates import Templates, cached_environment
 from newsletter.sources.config import Config
 from newsletter.sources.items import Item
+from newsletter.sources.notes import read_notes
 
 CONTENT = HANDED_BACK + "content/"
 
@@ -71,7 +72,7 @@ def plan_site(
     cache: Cache,
 ) -> SitePlan:  # fmt: skip
     """Describe every output of the site; *context* is the key of config and templates."""
-    digests = group_into_digests(published, config, as_of)
+    digests = group_into_digests(published, config, as_of, read_notes(root))
     templates = Templates(root, context, config.language)
     plan = SitePlan([], [], len(digests), Content(cache))
     for item in published:

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import re
-import textwrap
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from newsletter.domain.digests import Digest
-from newsletter.render.dates import event_when, long_date, period_span, period_title
-from newsletter.render.i18n import translations
+from newsletter.render.dates import event_when, period_title
+from newsletter.render.email_text import email_text, why_you_receive_it
 from newsletter.render.inline import inline_css
 from newsletter.render.message import Letter, letter_of, published_message
 from newsletter.render.templates import render
 from newsletter.sources.config import Config
 from newsletter.sources.items import Event, Item
+from newsletter.sources.markup import render_markdown
 
 COLUMN = 560  # the 600 px column less its padding: the widest an image is shown
-TEXT_WIDTH = 78
+THUMB = 160  # a compact story's picture, beside its text
 PREHEADER_LIMIT = 140
-_ONE_LINE = re.compile(r"[^\t\n\x0b\x0c\r]*\Z")  # no whitespace textwrap would change
 
 
 def render_email(digest: Digest, config: Config, env: jinja2.Environment) -> dict[str, bytes]:
@@ -41,54 +40,47 @@ def email_letter(digest: Digest, config: Config, env: jinja2.Environment) -> Let
 
 def email_context(digest: Digest, config: Config) -> dict[str, Any]:
     """The variables email.html is rendered with."""
+    lead = digest.lead
     return {
         "digest": digest,
         "config": config,
+        "lead": lead,
+        "others": list(digest.others),
+        "note": Markup(render_markdown(digest.note, config.base_url)) if digest.note else "",
         "subject": subject(digest, config),
         "preheader": preheader(digest),
         "why": why_you_receive_it(digest, config),
         "unsubscribe_url": config.unsubscribe_url,
-        "image_sizes": {i.id: image_size(i) for i in digest.items if i.image},
+        "image_sizes": {
+            i.id: image_size(i, COLUMN if i is lead else THUMB) for i in digest.items if i.image
+        },
         "event_times": {i.id: _when(i.event, config) for i in digest.events if i.event},
     }
 
 
 def subject(digest: Digest, config: Config) -> str:
-    """The email's subject: the site's title and the period."""
-    return f"{config.title}: {period_title(digest.period, config.language)}"
-
-
-def why_you_receive_it(digest: Digest, config: Config) -> str:
-    """The footer's first sentence: why this email came."""
-    _ = translations(config.language).gettext
-    if digest.period.kind == "monthly":
-        text = _(
-            "You receive this monthly digest of %(title)s because you are subscribed"
-            " to its mailing list."
-        )
-    else:
-        text = _(
-            "You receive this weekly digest of %(title)s because you are subscribed"
-            " to its mailing list."
-        )
-    return text % {"title": config.title}
+    """The email's subject, from email.subject: by default the lead story's title."""
+    period = period_title(digest.period, config.language)
+    lead = digest.lead.title if digest.lead else period
+    return config.email.subject.format(lead=lead, period=period, site=config.title)
 
 
 def preheader(digest: Digest) -> str:
-    """The preview line mail clients show after the subject: the titles, shortened."""
-    titles = [item.title for item in digest.items] or [item.title for item in digest.events]
+    """The preview line mail clients show after the subject: the titles, lead first."""
+    stories = [item for item in (digest.lead, *digest.others) if item]
+    titles = [item.title for item in stories] or [item.title for item in digest.events]
     text = " · ".join(titles)
     return text if len(text) <= PREHEADER_LIMIT else text[: PREHEADER_LIMIT - 1].rstrip() + "…"
 
 
-def image_size(item: Item) -> tuple[int, int]:
-    """The width and height an item's image is shown at in the 600 px column.
+def image_size(item: Item, column: int = COLUMN) -> tuple[int, int]:
+    """The width and height an item's image is shown at, at most *column* wide.
 
     Without a known size the image is assumed to be 3:2; its height:auto style keeps
     the real proportions wherever CSS works.
     """
     image = item.image
-    width = min(image.width or COLUMN, COLUMN) if image else COLUMN
+    width = min(image.width or column, column) if image else column
     if image and image.width and image.height:
         return width, round(image.height * width / image.width)
     return width, round(width * 2 / 3)
@@ -96,60 +88,3 @@ def image_size(item: Item) -> tuple[int, int]:
 
 def _when(event: Event, config: Config) -> str:
     return event_when(event, config.tz, config.language)
-
-
-def email_text(digest: Digest, config: Config) -> str:
-    """Write the plain-text email from the items: wrapped at 78 columns, links whole."""
-    _ = translations(config.language).gettext
-    period = f"{period_title(digest.period, config.language)}, "
-    lines = [config.title, period + period_span(digest.period, config.language), ""]
-    lines += [*_para(_("View it in your browser: %(url)s") % {"url": digest.url}), ""]
-    if digest.items:
-        lines += _heading(_("News"))
-    for item in digest.items:
-        lines += _item_text(item, config)
-    if digest.events:
-        lines += _heading(_("Upcoming events"))
-    for item in digest.events:
-        event = item.event
-        assert event is not None  # digest.events holds only items with an event
-        lines += _para(_when(event, config)) + _para(item.title)
-        lines += _para(_("Where: %(place)s") % {"place": event.location}) if event.location else []
-        lines += _para(_("Host: %(name)s") % {"name": event.host}) if event.host else []
-        lines += [*_para(item.url), ""]
-    if digest.events:
-        ics = f"{config.base_url}events.ics"
-        lines += [*_para(_("Add all events to your calendar: %(url)s") % {"url": ics}), ""]
-    lines += ["-- ", *_footer_text(digest, config)]
-    return "\n".join(lines) + "\n"
-
-
-def _item_text(item: Item, config: Config) -> list[str]:
-    _ = translations(config.language).gettext
-    lines = _para(item.kicker.upper()) if item.kicker else []
-    lines += _para(item.title)
-    where = f" · {item.department}" if item.department else ""
-    lines += [*_para(long_date(item.published.astimezone(config.tz), config.language) + where), ""]
-    lines += [*_para(item.summary), ""]
-    return [*lines, *_para(_("Read more: %(url)s") % {"url": item.link or item.url}), "", ""]
-
-
-def _footer_text(digest: Digest, config: Config) -> list[str]:
-    _ = translations(config.language).gettext
-    lines = _para(why_you_receive_it(digest, config))
-    if config.unsubscribe_url:
-        lines += _para(_("Unsubscribe: %(url)s") % {"url": config.unsubscribe_url})
-    archive = f"{config.base_url}digests/index.html"
-    lines += _para(_("Past digests: %(url)s") % {"url": archive})
-    return lines + (_para(config.email.postal_address) if config.email.postal_address else [])
-
-
-def _heading(text: str) -> list[str]:
-    return [text.upper(), "=" * len(text), ""]
-
-
-def _para(text: str) -> list[str]:
-    """Wrap *text* at 78 columns without breaking a word or a link."""
-    if 0 < len(text) <= TEXT_WIDTH and text == text.strip() and _ONE_LINE.match(text):
-        return [text]  # what textwrap makes of it, without its cost: most lines are short
-    return textwrap.wrap(text, TEXT_WIDTH, break_long_words=False, break_on_hyphens=False) or [""]

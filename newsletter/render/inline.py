@@ -13,7 +13,8 @@ kind of element, not once per email:
 - the style of an element that matches the same rules, with the same style of its
   own, is merged (by premailer) once and then copied.
 
-The output is premailer's transform() byte for byte, the tests hold it so. A
+The output is premailer's transform() byte for byte, the tests hold it so, but for
+the rules of Outlook.com's dark mode, which premailer drops and this keeps. A
 document using what this does not handle (stylesheets limited to some media or
 that premailer is told to ignore) goes through premailer whole.
 
@@ -33,6 +34,7 @@ from newsletter.render.selectors import Element, Index, compounds, float_side
 
 MEMO_LIMIT = 64  # stylesheets remembered; a build has one or two
 _DOCTYPE = re.compile(r"^\s*<!doctype[^>]*>\s*", re.IGNORECASE)
+_OUTLOOK_DARK = ("[data-ogsc]", "[data-ogsb]")
 
 
 def inline_css(html: str) -> str:
@@ -97,7 +99,7 @@ def _inliner_class() -> type[Any]:
                     self.rules.clear()
                     self.texts.clear()  # keyed by the identity of rules just let go
                     _Styles.memo.clear()
-                self.rules[key] = super()._parse_style_rules(css_body, index)
+                self.rules[key] = _keep_outlook_dark(*super()._parse_style_rules(css_body, index))
             rules, leftover = self.rules[key]
             return list(rules), list(leftover)
 
@@ -110,6 +112,15 @@ def _inliner_class() -> type[Any]:
             return self.texts[key]
 
     return StylesheetMemo
+
+
+def _keep_outlook_dark(rules: list[Any], leftover: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Leave the rules of Outlook.com's dark mode ([data-ogsc] and [data-ogsb], the
+    attributes it sets on its own page) in <style>: no element of the email matches
+    them, and inlining would drop them."""
+    outlook = [rule for rule in rules if rule[1].startswith(_OUTLOOK_DARK)]
+    kept = [(selector, bulk) for _, selector, bulk in outlook]
+    return [rule for rule in rules if rule not in outlook], leftover + kept
 
 
 class _Document:

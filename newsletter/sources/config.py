@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import string
 import zoneinfo
 from email.utils import formataddr, parseaddr
 from functools import cached_property
@@ -21,6 +22,7 @@ from newsletter.sources.yamlfile import load_document, read_source
 
 _LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+SUBJECT_FIELDS = {"lead", "period", "site"}
 # The interface's catalogues, one folder per language: what `language` may name.
 LOCALES = Path(__file__).parent.parent / "locales"
 
@@ -94,6 +96,23 @@ class EmailSettings(_Section):
     """How readers unsubscribe: {url, mailto}; both go into the List-Unsubscribe header."""
     postal_address: OneLine = ""
     """Postal address shown in the footer of every email."""
+    subject: OneLine = "{lead}"
+    """The subject line, from {lead} (the lead story's title; the period's, in a week
+    without news), {period} (e.g. Week 16, 2024) and {site} (the title); the sender's
+    name is shown beside it already."""
+
+    @field_validator("subject")
+    @classmethod
+    def _subject_fields(cls, value: str) -> str:
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError:
+            raise ValueError("write a brace as {{ or }}, a field as {lead}") from None
+        unknown = sorted(names - SUBJECT_FIELDS)
+        if unknown:
+            fields = "{lead}, {period} or {site}"
+            raise ValueError(f"unknown field {{{unknown[0]}}}; use {fields}")
+        return value
 
     @field_validator("to", mode="before")
     @classmethod
@@ -142,7 +161,7 @@ class Config(_Section):
     feed: FeedSettings = FeedSettings()
     """The feeds: {entries}."""
     email: EmailSettings = EmailSettings()
-    """The email: {from, to, unsubscribe, postal_address}."""
+    """The email: {from, to, unsubscribe, postal_address, subject}."""
     smtp: SmtpSettings = SmtpSettings()
     """How `newsletter send` reaches the mail server: {host, port, security, username}."""
 

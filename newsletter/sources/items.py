@@ -92,6 +92,7 @@ class Item:
     event: Event | None
     lang: str
     draft: bool
+    featured: bool
     url: str
     entry_id: str
 
@@ -261,6 +262,7 @@ def _resolve(
         event=event,
         lang=fields.lang or config.language,
         draft=fields.draft,
+        featured=fields.featured,
         url=f"{config.base_url}news/{item_id}.html",
         entry_id=f"{config.tag_prefix}news/{item_id}",
         base_url=config.base_url,

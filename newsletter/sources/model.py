@@ -132,6 +132,8 @@ class ItemFields(_Strict):
     """An external page with the full story ("Read more")."""
     event: EventFields | None = None
     """For lectures, defences and seminars: {start, end, location, host, registration}."""
+    featured: bool = False
+    """true makes it the lead story of its digest's email, with its picture large."""
     lang: str | None = None
     """Language of this item (en, nb, ...); default: the configured language."""
     draft: bool = False
