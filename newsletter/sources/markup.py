@@ -107,7 +107,10 @@ def count_references(text: str) -> int:
 
 def is_safe_url(url: str) -> bool:
     """Tell whether *url* is relative or uses http, https or mailto."""
-    scheme = urlsplit(url.strip()).scheme.lower()
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:  # such as an unclosed [ of an IPv6 address: no link at all
+        return False
     return scheme in ("", *SAFE_SCHEMES)
 
 

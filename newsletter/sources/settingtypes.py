@@ -37,7 +37,10 @@ def _address(value: str) -> str:
 
 
 def _web_url(value: str) -> str:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # such as an unclosed [ of an IPv6 address
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", value):
         raise ValueError(f"expected an absolute http(s) URL, got {shown(value)}")
     return value

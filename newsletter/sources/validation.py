@@ -59,6 +59,8 @@ def _problem(label: str, doc: Document, model: type[BaseModel], error: ErrorDeta
         if isinstance(error["input"], str | int | float):
             got += f" ({shown(error['input'])})"
         return Problem(label, doc.line_of(loc), field, f"expected {_EXPECTED[kind]}, got {got}")
+    if kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
+        return Problem(label, doc.line_of(loc), field, "is empty; write something here")
     if kind == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", "")).replace("' or '", "', '")
         return Problem(
