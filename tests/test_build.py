@@ -114,6 +114,35 @@ def test_out_cannot_replace_the_project(project: Path) -> None:
     assert (project / "items" / "lecture.yaml").exists()
 
 
+def test_out_cannot_replace_the_state_folder_with_the_send_log(project: Path) -> None:
+    build(project, project / "out", date(2024, 4, 30))
+    (project / ".newsletter" / "sent.sqlite").write_bytes(b"who got what")
+    for unsafe in [project / ".newsletter", project / ".newsletter" / ".."]:
+        with pytest.raises(NewsletterError) as caught:
+            build(project, unsafe, date(2024, 4, 30))
+        assert str(caught.value).startswith(f"--out {unsafe}: would replace the ")
+    with pytest.raises(NewsletterError) as caught:
+        build(project, project / ".newsletter", date(2024, 4, 30))
+    assert str(caught.value) == (
+        f"--out {project / '.newsletter'}: would replace the state folder, which holds the"
+        " send log; pick another folder"
+    )
+    assert (project / ".newsletter" / "sent.sqlite").read_bytes() == b"who got what"
+
+
+def test_out_refuses_a_folder_it_did_not_make_in_one_line(project: Path) -> None:
+    (project / "public").mkdir()
+    (project / "public" / "mine.html").write_text("keep me", "utf-8")
+    command = [sys.executable, "-m", "newsletter", "build", "--out", "public"]
+    done = subprocess.run(command, cwd=project, capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (
+        1,
+        "Error: --out public: was not made by newsletter build; remove it or pick another"
+        " folder\n",
+    )
+    assert (project / "public" / "mine.html").read_text("utf-8") == "keep me"
+
+
 def test_worker_processes_build_the_same_bytes(project: Path, tmp_path: Path) -> None:
     for day in range(40):  # enough render jobs to be sent to workers
         text = f"title: Story {day} æøå\ndate: 2024-03-{day % 28 + 1:02}T{day % 24:02}:00\n"

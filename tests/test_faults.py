@@ -1,0 +1,165 @@
+"""Builds stopped at random moments, failing as they write, or failing in the workers:
+out/ is always one whole site, the previous one or the new one, and nothing hangs."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+NEWSLETTER = Path(sys.executable).parent / "newsletter"
+BENCH = Path(__file__).parent.parent / "bench"
+AS_OF = "2024-12-31"
+EDITED = 4  # items whose bodies differ between the two sites built in turn
+
+
+def load_synthetic() -> ModuleType:
+    # bench/ is a folder of scripts, not a package; load its module by path.
+    spec = importlib.util.spec_from_file_location("synthetic", BENCH / "synthetic.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["synthetic"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def build(root: Path, **options: object) -> subprocess.CompletedProcess[str]:
+    """Run `newsletter build` in ROOT as a person would."""
+    return subprocess.run(
+        [NEWSLETTER, "build", "--as-of", AS_OF], cwd=root, capture_output=True, text=True,
+        timeout=120, **options,  # type: ignore[call-overload]
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, str]]]:
+    """A project of 40 items, and the text of the edited items in each of two sites."""
+    root = tmp_path_factory.mktemp("faults") / "project"
+    synthetic = load_synthetic()
+    synthetic.generate_project(root, 40)
+    names = sorted(p.name for p in (root / "items").iterdir())[-EDITED:]
+    first = {name: (root / "items" / name).read_text("utf-8") for name in names}
+    for number, name in enumerate(names):
+        synthetic.edit_item(root / "items" / name, number)
+    second = {name: (root / "items" / name).read_text("utf-8") for name in names}
+    return root, [first, second]
+
+
+def reference(project: Path, tmp: Path, edition: dict[str, str]) -> dict[str, bytes]:
+    """The site a clean build of *edition* makes."""
+    copy = tmp / f"clean-{len(list(tmp.iterdir()))}"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".newsletter", "out", ".out*"))
+    for name, text in edition.items():
+        (copy / "items" / name).write_text(text, "utf-8")
+    assert build(copy).returncode == 0
+    return snapshot(copy / "out")
+
+
+def left_over(project: Path) -> list[str]:
+    """What is beside out/ but the lock, the current build and the one before it."""
+    area = project / ".out.builds"
+    names = sorted(p.name for p in area.iterdir() if p.name != ".lock")
+    extra = [p.name for p in project.iterdir() if p.name.startswith(".out.")]
+    return [*names[:-2], *[n for n in names if not n.isdigit()], *extra[1:]]
+
+
+def write(project: Path, edition: dict[str, str]) -> None:
+    for name, text in edition.items():
+        (project / "items" / name).write_text(text, "utf-8")
+
+
+def stop_a_build(project: Path, number: signal.Signals, after: float) -> None:
+    """Start a build and send it signal NUMBER AFTER seconds; it must end, and say no
+    traceback."""
+    stopped = subprocess.Popen(
+        [NEWSLETTER, "build", "--as-of", AS_OF], cwd=project, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(after)
+    stopped.send_signal(number)
+    _, errors = stopped.communicate(timeout=20)  # never a hang
+    assert "Traceback" not in errors
+
+
+def test_a_build_stopped_at_any_moment_leaves_one_whole_site(
+    sites: tuple[Path, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    shutil.copytree(sites[0], tmp_path / "project")
+    project, editions = tmp_path / "project", sites[1]
+    (tmp_path / "clean").mkdir()
+    expected = [reference(project, tmp_path / "clean", edition) for edition in editions]
+    assert expected[0] != expected[1]
+    write(project, editions[0])
+    assert build(project).returncode == 0
+    rounds = random.Random(os.environ.get("FAULT_SEED", time.time_ns()))
+    write(project, editions[1])  # a whole build of the edited items, to time
+    began = time.monotonic()
+    assert build(project).returncode == 0
+    current, started = 1, time.monotonic()
+    reach = started - began  # drawn nearer to the moment a build switches out/
+    for turn, number in enumerate([signal.SIGKILL, signal.SIGINT, signal.SIGTERM] * 6):
+        if turn >= 6 and time.monotonic() - started > 45:  # a slow machine: fewer rounds
+            break
+        target = 1 - current
+        write(project, editions[target])
+        stop_a_build(project, number, rounds.uniform(0.6, 1.1) * reach)
+        found = snapshot(project / "out")
+        assert found in (expected[current], expected[target]), f"a mix after {number!r}"
+        reach *= 0.8 if found == expected[target] else 1.25
+        done = build(project)
+        assert (done.returncode, done.stderr) == (0, "")
+        assert snapshot(project / "out") == expected[target]
+        assert left_over(project) == []
+        current = target
+
+
+def test_a_write_failure_is_one_located_line_and_leaves_out_as_it_was(
+    sites: tuple[Path, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    project = shutil.copytree(sites[0], tmp_path / "project")
+    assert build(project).returncode == 0
+    before = snapshot(project / "out")
+    write(project, sites[1][0])  # the items as first written: the feeds change
+
+    def disk_nearly_full() -> None:  # files may not grow past 100 kB, as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    failed = build(project, preexec_fn=disk_nearly_full)
+    assert failed.returncode == 1
+    assert re.fullmatch(r"Error: out/\S+: cannot be written: File too large\n", failed.stderr)
+    assert snapshot(project / "out") == before
+    assert sorted(p.name for p in (project / ".out.builds").iterdir()) == [".lock", "1"]
+
+
+def test_a_template_error_in_the_workers_ends_the_build_within_seconds(
+    sites: tuple[Path, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    project = shutil.copytree(sites[0], tmp_path / "project")
+    assert build(project).returncode == 0
+    before = snapshot(project / "out")
+    (project / "templates").mkdir()
+    (project / "templates" / "item.html").write_text("{{ item.title.nope.deeper }}\n", "utf-8")
+    for _ in range(4):
+        started = time.monotonic()
+        failed = build(project)
+        assert time.monotonic() - started < 30
+        assert failed.returncode == 1
+        assert re.fullmatch(r"templates/item\.html\S*: .*'nope'\n1 error\.\n", failed.stderr)
+        assert snapshot(project / "out") == before
