@@ -137,8 +137,7 @@ def test_out_refuses_a_folder_it_did_not_make_in_one_line(project: Path) -> None
     done = subprocess.run(command, cwd=project, capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (
         1,
-        "Error: --out public: was not made by newsletter build; remove it or pick another"
-        " folder\n",
+        "Error: --out public: was not made by newsletter build; remove it or pick another folder\n",
     )
     assert (project / "public" / "mine.html").read_text("utf-8") == "keep me"
 
