@@ -169,3 +169,13 @@ def test_a_missing_items_folder_is_said(project: Path) -> None:
     assert [str(p) for p in caught.value.problems] == [
         "items: folder not found; create it for the items"
     ]
+
+
+def test_quotes_and_lists_nested_past_the_parser_are_refused(project: Path) -> None:
+    deep = ITEM + "body: |\n  Intro.\n\n  " + "> - " * 60 + "a\n"
+    assert problems(project, deep) == [
+        "items/new.yaml:6: body: nests 120 quotes or lists in one line; at most 100"
+    ]
+    assert problems(project, ITEM + "body: |\n  Intro.\n\n  " + "> " * 100 + "a\n") == []
+    emphasis = ITEM + "body: '" + "*" * 5000 + "a" + "*" * 5000 + "'\n"
+    assert problems(project, emphasis) == []

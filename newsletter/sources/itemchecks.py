@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from newsletter.core.errors import Problem, Severity, shown
-from newsletter.sources.markup import count_references, html_tags, unsafe_links
+from newsletter.sources.markup import count_references, deepest_nesting, html_tags, unsafe_links
 from newsletter.sources.yamlfile import Document
 
 SUMMARY_LIMIT = 300
@@ -17,6 +17,7 @@ EARLIEST_YEAR = 1900  # an earlier year is a typing error, and would make thousa
 LATEST_YEAR = 2200  # so is a later one; and near 9999 the calendar itself ends
 BODY_LIMIT = 100_000  # bytes: a news story, not a document; feed readers refuse far less
 TAG_LIMIT = 20  # each tag is a feed the item is written to, with every tag in each
+NESTING_LIMIT = 100  # > > - quotes and lists opened by one line; the parser's stack ends
 REFERENCE_LIMIT = 1000  # [label]: url definitions; Markdown resolves them slowly
 PLACEHOLDER = "Write the story here in Markdown"  # the start of the text `new` leaves
 _MARKDOWN_FOR = {
@@ -58,6 +59,11 @@ def check_body(body: str, report: Report) -> bool:
         report("body", message)
         return False
     first = report.doc.line_of(("body",)) + (1 if "\n" in body else 0)
+    line, depth = deepest_nesting(body)
+    if depth > NESTING_LIMIT:
+        message = f"nests {depth} quotes or lists in one line; at most {NESTING_LIMIT}"
+        report.at(first + line, "body", message)
+        return False
     for offset, url in unsafe_links(body):
         report.at(first + offset, "body", f"link {shown(url)} is not http(s) or mailto")
     if PLACEHOLDER in body:
@@ -111,6 +117,18 @@ def aware(value: date | datetime, tz: ZoneInfo, field: str, report: Report) -> d
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
         report(field, f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it)")
     return aware
+
+
+def check_times(
+    dated: date | datetime, updated: date | datetime | None, tz: ZoneInfo, problem: Report
+) -> tuple[datetime, datetime]:
+    """Place the publication and update times in *tz*; an update before it is a problem."""
+    before = len(problem.problems)
+    published = aware(dated, tz, "date", problem)
+    changed = aware(updated, tz, "updated", problem) if updated else published
+    if changed < published and len(problem.problems) == before:  # both in the calendar
+        problem("updated", f"is before date ({show(published)}); it should be the same or later")
+    return published, changed
 
 
 def show(moment: datetime) -> str:

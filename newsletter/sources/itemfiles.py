@@ -1,13 +1,33 @@
-"""Find the item files under items/: every file in the folder and its sub-folders."""
+"""Find the item files under items/ (every file in the folder and its sub-folders), and
+the pools that parse them."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 from newsletter.core.errors import Problem
 from newsletter.core.layout import ITEMS_DIR
+
+
+class Pool(Protocol):
+    """Makes calls, perhaps in other processes: yields (index, result) as each is done."""
+
+    def map(
+        self, count: int, calls: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]]
+    ) -> Iterator[tuple[int, Any]]: ...
+
+
+class InOrder:
+    """A Pool that makes each call here, in turn."""
+
+    def map(
+        self, count: int, calls: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]]
+    ) -> Iterator[tuple[int, Any]]:
+        return ((index, function(*args)) for index, (function, args) in enumerate(calls))
+
 
 ItemFiles = list[tuple[str, str]]  # (name from the project, path), as item_files() finds them
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
@@ -21,32 +20,16 @@ from newsletter.sources.itemchecks import (
     aware,
     check_body,
     check_summary,
+    check_times,
     check_topics,
     duplicate_ids,
     show,
 )
-from newsletter.sources.itemfiles import ItemFiles, item_sources
+from newsletter.sources.itemfiles import InOrder, ItemFiles, Pool, item_sources
 from newsletter.sources.markup import first_paragraph, render_markdown
 from newsletter.sources.model import ID_PATTERN, EventFields, ImageFields, ItemFields
 from newsletter.sources.validation import validate_document
 from newsletter.sources.yamlfile import Document, load_document, read_source
-
-
-class Pool(Protocol):
-    """Makes calls, perhaps in other processes: yields (index, result) as each is done."""
-
-    def map(
-        self, count: int, calls: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]]
-    ) -> Iterator[tuple[int, Any]]: ...
-
-
-class _InOrder:
-    """A Pool that makes each call here, in turn."""
-
-    def map(
-        self, count: int, calls: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]]
-    ) -> Iterator[tuple[int, Any]]:
-        return ((index, function(*args)) for index, (function, args) in enumerate(calls))
 
 
 @dataclass(frozen=True)
@@ -159,9 +142,29 @@ def load_items(
     """
     problems: list[Problem] = []
     memo = {} if memo is None else memo
-    prints = prints or {}
+    keys, unread = _unparsed(root, config, memo, prints or {}, files, contents, problems)
+    calls = ((_parse_item, arguments) for arguments in unread)
+    for index, read in (workers or InOrder()).map(len(unread), calls):
+        memo[unread[index][3]] = read
+    items: list[Item] = []
+    for key in keys:
+        item, found = memo[key]
+        problems.extend(found)
+        if item is not None:
+            items.append(item)
+    return _catalog(items, problems, config, strict)
+
+
+Unparsed = list[tuple[bytes, str, str, str, Config, str]]  # _parse_item's arguments
+
+
+def _unparsed(
+    root: Path, config: Config, memo: Memo, prints: Mapping[str, str],
+    files: ItemFiles | None, contents: dict[str, bytes] | None, problems: list[Problem],
+) -> tuple[list[str], Unparsed]:  # fmt: skip
+    """The key of every item file, and the files whose keys are not in *memo*, read."""
     keys: list[str] = []
-    unread: list[tuple[bytes, str, str, str, Config, str]] = []
+    unread: Unparsed = []
     for path, label in item_sources(root, problems, files):
         key = prints.get(label, "")
         if key not in memo:
@@ -174,15 +177,11 @@ def load_items(
             if key not in memo:
                 unread.append((data, label, PurePosixPath(label).stem, key, config, path))
         keys.append(key)
-    calls = ((_parse_item, arguments) for arguments in unread)
-    for index, read in (workers or _InOrder()).map(len(unread), calls):
-        memo[unread[index][3]] = read
-    items: list[Item] = []
-    for key in keys:
-        item, found = memo[key]
-        problems.extend(found)
-        if item is not None:
-            items.append(item)
+    return keys, unread
+
+
+def _catalog(items: list[Item], problems: list[Problem], config: Config, strict: bool) -> Catalog:
+    """Sort the items and their problems, adding those of the whole; raise any error."""
     problems.extend(duplicate_ids((item.id, item.source) for item in items))
     problems.extend(config_warnings(config))
     problems.sort(key=lambda p: (p.path, p.line, p.field))
@@ -236,15 +235,13 @@ def _resolve(
     item_id = fields.id or stem
     if fields.id is None and not ID_PATTERN.match(stem):
         problem("id", f"the file name {shown(stem)} cannot be an id; rename the file or set id")
-    tz = config.tz
-    published, updated = _times(fields, tz, problem)
-    readable = check_body(fields.body, problem)
-    default = first_paragraph(fields.body) if readable else "…"
+    published, updated = check_times(fields.date, fields.updated, config.tz, problem)
+    default = first_paragraph(fields.body) if check_body(fields.body, problem) else "…"
     summary = " ".join((fields.summary or default).split())
     check_summary(summary, bool(fields.summary), problem)
     check_topics(fields.tags, fields.department, problem)
     image = _image(fields.image, config.base_url, problem) if fields.image else None
-    event = _event(fields.event, tz, problem) if fields.event else None
+    event = _event(fields.event, config.tz, problem) if fields.event else None
     item = Item(
         id=item_id,
         source=label,
@@ -270,15 +267,6 @@ def _resolve(
         path=path,
     )
     return item, tuple(problem.problems)
-
-
-def _times(fields: ItemFields, tz: ZoneInfo, problem: Report) -> tuple[datetime, datetime]:
-    before = len(problem.problems)
-    published = aware(fields.date, tz, "date", problem)
-    updated = aware(fields.updated, tz, "updated", problem) if fields.updated else published
-    if updated < published and len(problem.problems) == before:  # both in the calendar
-        problem("updated", f"is before date ({show(published)}); it should be the same or later")
-    return published, updated
 
 
 def _image(fields: ImageFields, base_url: str, problem: Report) -> Image:

@@ -37,6 +37,9 @@ _URL = re.compile(r'(<a href="|<img src=")([^"]*)"')
 _TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
 # Code, where HTML is meant to be shown as text: fenced blocks and inline spans.
 _CODE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1|\Z)|`[^`\n]+`", re.MULTILINE | re.DOTALL)
+# The quotes and list items a line opens: "> > - 1. ".
+_CONTAINERS = re.compile(r"^(?:[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t]))+")
+_MARKER = re.compile(r">|[-+*][ \t]|\d{1,9}[.)][ \t]")
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:", re.MULTILINE)
 _ESCAPED = (("&quot;", '"'), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 _TEXT_NODES = ("text", "text_special")
@@ -115,13 +118,28 @@ def is_safe_url(url: str) -> bool:
 
 
 def plain_text(node: Node) -> str:
-    """Return the readable text within a node of the Markdown tree."""
+    """Return the readable text within a node of the Markdown tree (without recursion:
+    emphasis can nest thousands deep)."""
     parts = []
-    for child in node.children:
+    pending = list(reversed(node.children))
+    while pending:
+        child = pending.pop()
         if child.name in _TEXT_NODES:
             parts.append(child.meta.get("content", ""))
         elif child.name in ("softbreak", "hardbreak"):
             parts.append(" ")
         else:  # emphasis, code, links, images: their text
-            parts.append(plain_text(child))
+            pending.extend(reversed(child.children))
     return "".join(parts)
+
+
+def deepest_nesting(text: str) -> tuple[int, int]:
+    """Return (line within *text*, depth) of the line that opens the most quotes and
+    lists at once (> > - 1.): the Markdown parser's stack is only so deep."""
+    deepest = (0, 0)
+    for number, line in enumerate(text.split("\n")):
+        prefix = _CONTAINERS.match(line)
+        depth = len(_MARKER.findall(prefix.group())) if prefix else 0
+        if depth > deepest[1]:
+            deepest = (number, depth)
+    return deepest
