@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from test_email_browser import ARGS, CHROMIUM
 from newsletter.engine.preview_server import MAX_HANDLERS
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
-DEADLINE = 15.0  # seconds; a rebuild of the sample takes well under one
+DEADLINE = 30.0  # seconds; a rebuild of the sample takes well under one, on a busy machine more
 
 
 class Served:
@@ -42,8 +43,12 @@ class Served:
         self.err: list[str] = []
         for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
             threading.Thread(target=_collect, args=(stream, lines), daemon=True).start()
-        line = self.wait_until(lambda: _serving(self.out))
-        self.base = line.removesuffix("/")
+        self.base = ""
+
+    def ready(self) -> Served:
+        """Wait until it serves."""
+        self.base = self.wait_until(lambda: _serving(self.out)).removesuffix("/")
+        return self
 
     def wait_until(self, done: Callable[[], Any]) -> Any:
         """Poll DONE until it returns something true, for at most DEADLINE seconds."""
@@ -76,8 +81,8 @@ class Served:
 
     def stop(self) -> str:
         """Stop the server as Ctrl-C does; return what it wrote to standard error."""
-        self.process.send_signal(2)
-        self.process.wait(timeout=DEADLINE)
+        self.process.send_signal(signal.SIGINT)
+        assert self.process.wait(timeout=DEADLINE) == 0
         return "".join(self.err)
 
 
@@ -98,7 +103,7 @@ def _body_if(answer: tuple[int, str, bytes], done: Callable[[int, bytes], bool])
 
 @pytest.fixture
 def served(project: Path) -> Iterator[Served]:
-    server = Served(project)
+    server = Served(project).ready()
     yield server
     assert "Traceback" not in server.stop()
 
@@ -109,7 +114,7 @@ def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     project = tmp_path_factory.mktemp("steady") / "project"
     shutil.copytree(SITE, project)
     subprocess.run([str(NEWSLETTER), "build"], cwd=project, check=True, capture_output=True)
-    server = Served(project)
+    server = Served(project).ready()
     yield server
     assert server.stop() == ""
 

@@ -6,7 +6,9 @@ preview shares the build's incremental cache entry for entry: a rebuild after an
 edit renders only what the edit changed, and a `build` after `serve` finds its
 work done. Links in the built pages point at base_url; the server rewrites them
 to itself as it sends each page (local_links), and adds the live-reload script
-to each HTML page (with_reload). Neither is ever written into a file.
+to each HTML page (with_reload). Neither is ever written into a file. Building
+with base_url replaced instead would not share the cache: its entries are keyed by
+newsletter.yaml as written, and every page would be rendered a second time.
 
 A build that fails does not stop the preview: every page shows the problems
 instead, until the next change makes the build succeed again.
@@ -40,12 +42,14 @@ from newsletter.render.preview import (
     with_reload,
 )
 from newsletter.sources.config import load_config
+from newsletter.sources.itemfiles import item_files
 
 PREVIEW_DIR = "preview"  # in the state folder
 _SOURCES = (ITEMS_DIR, IMAGES_DIR, TEMPLATES_DIR)
+_MANY_ITEMS = 200  # items for which the first build forks workers
 _LOOK_EVERY = 500  # milliseconds between looks at the project folder
 _HTML = "text/html; charset=utf-8"
-_REWRITTEN = (".html", ".atom", ".rss", ".xml", ".json")  # links in them point at base_url
+_REWRITTEN = (".atom", ".rss", ".xml", ".json")  # feeds: their links point at base_url too
 
 
 @dataclass(frozen=True)
@@ -121,10 +125,12 @@ class Preview:
             body = found.read_bytes()
         except OSError:  # replaced by a rebuild a moment ago
             return Response(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"Not found.\n")
+        kind = content_type(found.name)
+        if kind == _HTML:
+            return self._page(site, body)
         if found.suffix in _REWRITTEN:
             body = local_links(body, site.base_url, self.local)
-        kind = content_type(found.name)
-        return self._page(site, body) if kind == _HTML else Response(HTTPStatus.OK, kind, body)
+        return Response(HTTPStatus.OK, kind, body)
 
     def _page(self, site: _Site, page: bytes) -> Response:
         body = with_reload(local_links(page, site.base_url, self.local), site.generation)
@@ -195,25 +201,34 @@ def serve(
     port: int,
     now: Callable[[], datetime],
     report: Callable[[str], None],
-    stop: threading.Event | None = None,
 ) -> None:
     """Build ROOT, serve it on 127.0.0.1:PORT (0: any free port) and rebuild it on every
-    change until STOP is set (or the process is interrupted)."""
+    change until the process is interrupted."""
     if not (root / CONFIG_FILE).exists():
         load_config(root)  # says where newsletter.yaml should be: not a folder to preview
     preview = Preview(root, now, report)
     server = PreviewServer(port, preview, report)  # a port in use fails before the build
     preview.local = f"http://127.0.0.1:{server.server_port}/"
-    # The first build may fork workers: no other thread runs yet.
-    preview.rebuild(workers=os.cpu_count() or 1)
-    thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
-    thread.start()
-    report(f"Serving the preview on {preview.local} (Ctrl-C stops)")
-    report(f"The next email, and every digest: {preview.local}{PREVIEW_PATH[1:]}")
-    stop = stop or threading.Event()
+    stop = threading.Event()
+    serving = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     try:
+        preview.rebuild(workers=_first_workers(root))
+        serving.start()
+        report(f"Serving the preview on {preview.local} (Ctrl-C stops)")
+        report(f"The next email, and every digest: {preview.local}{PREVIEW_PATH[1:]}")
         preview.watch(stop)
     finally:
         stop.set()
-        server.shutdown()
+        if serving.is_alive():
+            server.shutdown()
         server.server_close()
+
+
+def _first_workers(root: Path) -> int:
+    """How many processes render the first build: it alone may fork them, while no other
+    thread runs. A small site is built sooner by this one than by forking workers."""
+    try:
+        many = len(item_files(root) or ()) >= _MANY_ITEMS
+    except OSError:
+        many = False
+    return (os.cpu_count() or 1) if many else 1
