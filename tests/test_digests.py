@@ -233,13 +233,13 @@ def test_cli_digest_writes_the_folder_and_says_so(
     assert run(project, "digest", "2024-W15", "--as-of", "2024-04-30") == (
         0,
         f"Wrote {out}/digests/2024-W15: Week 15, 2024 (8–14 April 2024), 1 item; "
-        "email.html 8.9 kB.\n",
+        "email.html 9.0 kB.\n",
         "",
     )
     assert run(project, "digest", "--as-of", "2024-04-23", "--out", "x") == (
         0,
         "Wrote x/digests/2024-W16: Week 16, 2024 (15–21 April 2024), 2 items; "
-        "email.html 10.5 kB.\n",
+        "email.html 10.6 kB.\n",
         "",
     )
     assert (tmp_path / "x/digests/2024-W16/email.eml").is_file()
@@ -250,7 +250,7 @@ def test_cli_digest_of_a_week_in_progress_is_a_preview(project: Path) -> None:
     assert (code, output.split(": ", 1)[1]) == (
         0,
         "Week 16, 2024 (15–21 April 2024) (preview: the week is not over), 2 items; "
-        "email.html 10.5 kB.\n",
+        "email.html 10.6 kB.\n",
     )
 
 

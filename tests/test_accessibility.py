@@ -1,0 +1,92 @@
+"""Every kind of page and the email, checked by axe-core in real Chromium, light and dark."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SITE, TESTS, require
+from test_email_browser import ARGS, CHROMIUM, png
+
+from newsletter.commands.build import build
+
+AXE = TESTS / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = [
+    "index.html",
+    "news/lecture.html",
+    "news/norsk.html",
+    "digests/index.html",
+    "digests/2024-W16/index.html",
+    "digests/2024-W15/email.html",
+    "digests/2024-W16/email.html",
+]
+# What a violation says: the rule, and where.
+SUMMARY = """(results) => results.violations.map((v) => v.id + ': '
+  + v.nodes.map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '')).join('; '))"""
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("a11y") / "site"
+    shutil.copytree(SITE, root)
+    build(root, root / "out", date(2024, 4, 30))
+    return root / "out"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    require("chromium", CHROMIUM.exists())
+    require(f"axe-core ({AXE.relative_to(TESTS.parent)}; see the README)", AXE.exists())
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+def open_page(browser: Any, path: Path, width: int, scheme: str) -> Any:
+    """Open PATH as a reader would, its pictures stood in for, nothing fetched outside."""
+    image = png(300, 200)
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+
+    def answer(route: Any) -> None:
+        if route.request.resource_type == "image":
+            route.fulfill(body=image, content_type="image/png")
+        elif route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", answer)
+    page.goto(path.as_uri(), wait_until="load")
+    return page
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_no_violation(browser: Any, out: Path, name: str, scheme: str) -> None:
+    page = open_page(browser, out / name, 1280, scheme)
+    try:
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate(f"async () => ({SUMMARY})(await axe.run(document))")
+    finally:
+        page.close()
+    assert found == []
+
+
+@pytest.mark.parametrize("width", [375, 600, 1280])
+@pytest.mark.parametrize("name", PAGES)
+def test_no_page_scrolls_sideways(browser: Any, out: Path, name: str, width: int) -> None:
+    page = open_page(browser, out / name, width, "light")
+    try:
+        scroll, viewport = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+    finally:
+        page.close()
+    assert scroll <= viewport
