@@ -169,14 +169,11 @@ def digest(root: Path, period: str, out_dir: Path | None, as_of: date | datetime
       newsletter digest 2024-W16 --as-of 2024-04-30
     """
     from newsletter.commands.digest import QuietPeriod, write_digest_folder
-    from newsletter.domain.periods import BadPeriod
 
     out_dir = out_folder(root, out_dir)
-    with _reported():
+    with _reported(), _period_errors():
         try:
             written = write_digest_folder(root, out_dir, period, as_of or datetime.now(UTC))
-        except BadPeriod as exc:
-            raise click.BadParameter(str(exc), param_hint="PERIOD") from None
         except QuietPeriod as exc:
             click.echo(f"nothing to write: {exc}")
             return
@@ -240,53 +237,42 @@ def new(root: Path, title: str, day: date | None, tags: tuple[str, ...], event: 
     click.echo(path)
 
 
-def _addresses(
-    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-) -> tuple[str, ...]:
-    """Check that each --to is one email address."""
+def _addresses(ctx: click.Context, param: click.Parameter, values: tuple[str, ...] | str) -> Any:
+    """Check that each --to (or ADDRESS) is one email address; make ADDRESS a mailbox."""
     from newsletter.core.addresses import parse_mailbox
 
-    for value in values:
-        try:
+    try:
+        if isinstance(values, str):
+            return parse_mailbox(values)
+        for value in values:
             parse_mailbox(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     return values
 
 
 @cli.command()
 @click.argument("period", callback=_period)
 @click.option(
-    "--to",
-    "recipients",
-    multiple=True,
-    callback=_addresses,
-    metavar="ADDR",
+    "--to", "recipients", multiple=True, callback=_addresses, metavar="ADDR",
     help="Send a [Test] copy to ADDR instead of email.to; repeat for more. "
     "A test never counts as the real send.",
-)
+)  # fmt: skip
 @click.option("--yes", is_flag=True, help="Send to email.to without asking (CI needs it).")
 @click.option("--dry-run", is_flag=True, help="Say who would get it; send and write nothing.")
 @click.option("--force", is_flag=True, help="Send again to recipients who already got it.")
 @click.option(
-    "--resend-uncertain",
-    is_flag=True,
+    "--resend-uncertain", is_flag=True,
     help="Send again to a recipient that a stopped run may or may not have reached.",
-)
+)  # fmt: skip
 @click.option(
     "--as-of", callback=_moment, metavar="DATE|TIME", help="Build the digest as of (default: now)."
 )
 @click.pass_obj
 def send(
-    root: Path,
-    period: str,
-    recipients: tuple[str, ...],
-    yes: bool,
-    dry_run: bool,
-    force: bool,
-    resend_uncertain: bool,
-    as_of: date | datetime | None,
-) -> None:
+    root: Path, period: str, recipients: tuple[str, ...], yes: bool, dry_run: bool,
+    force: bool, resend_uncertain: bool, as_of: date | datetime | None,
+) -> None:  # fmt: skip
     """Send the digest of PERIOD by SMTP, one copy to each recipient, once.
 
     To email.to it asks first in a terminal, and needs --yes without one. The
@@ -299,50 +285,45 @@ def send(
       newsletter send 2024-W16 --yes
     """
     from newsletter.commands.send import QuietPeriod, Secrets, send_digest
-    from newsletter.domain.periods import BadPeriod
-    from newsletter.domain.unsubscribe import SECRET_ENV
     from newsletter.engine.sending import Options
-    from newsletter.engine.smtp import PASSWORD_ENV
 
     asks = not (recipients or yes or dry_run)
     if asks and not sys.stdin.isatty():
-        message = "no terminal to confirm in: pass --yes to send to email.to, or --to ADDR"
-        raise click.UsageError(message)
-    now = datetime.now(UTC)
-    secrets = Secrets(os.environ.get(PASSWORD_ENV), os.environ.get(SECRET_ENV))
+        raise click.UsageError(
+            "no terminal to confirm in: pass --yes to send to email.to, or --to ADDR"
+        )
+    now, confirm = datetime.now(UTC), _confirm_send if asks else (lambda plan: True)
     options = Options(force=force, resend_uncertain=resend_uncertain, dry_run=dry_run)
-    confirm = _confirm_send if asks else (lambda plan: True)
-    with _reported():
+    with _reported(), _period_errors(), _interrupted("run send again to reach the rest"):
         try:
             report = send_digest(
-                root, period, now, as_of or now, recipients, secrets, confirm, options
+                root,
+                period,
+                now,
+                as_of or now,
+                recipients,
+                Secrets.of(os.environ),
+                confirm,
+                options,
             )
-        except BadPeriod as exc:
-            raise click.BadParameter(str(exc), param_hint="PERIOD") from None
         except QuietPeriod as exc:
             click.echo(f"nothing to send: {exc}")
             return
-        except KeyboardInterrupt:
-            click.echo("Interrupted: run send again to reach the rest.", err=True)
-            raise SystemExit(130) from None
-    for line in report.lines():
-        click.echo(line)
+    click.echo("\n".join(report.lines()))
     if report.refused or report.declined:
         raise SystemExit(1)
 
 
 def _confirm_send(plan: Any) -> bool:
     """Show what is about to go to the whole list, and ask."""
-    letter, count = plan.outgoing.letter, len(plan.pending)
-    people = f"{count} recipient" if count == 1 else f"{count} recipients"
-    click.echo(f"Period:     {letter.period}\nSubject:    {letter.subject}\nRecipients: {people}")
+    click.echo("\n".join(plan.summary()))
     return click.confirm("Send it now?", default=False)
 
 
 @cli.command("unsubscribe-token")
-@click.argument("address")
+@click.argument("mailbox", metavar="ADDRESS", callback=_addresses)
 @click.option("--verify", metavar="TOKEN", help="Check TOKEN instead of printing one.")
-def unsubscribe_token(address: str, verify: str | None) -> None:
+def unsubscribe_token(mailbox: Any, verify: str | None) -> None:
     """Print the unsubscribe token of ADDRESS, or check one, for the unsubscribe page.
 
     The token is the hex HMAC-SHA256 of the address (lower-case, without a display
@@ -353,24 +334,34 @@ def unsubscribe_token(address: str, verify: str | None) -> None:
       newsletter unsubscribe-token alice@example.org
       newsletter unsubscribe-token alice@example.org --verify 3f5a...
     """
-    from newsletter.core.addresses import parse_mailbox
-    from newsletter.domain.unsubscribe import SECRET_ENV, token_matches, unsubscribe_token
+    from newsletter.commands.unsubscribe import token_answer
+
+    with _reported():
+        good, answer = token_answer(mailbox, os.environ, verify)
+    click.echo(answer)
+    if not good:
+        raise SystemExit(1)
+
+
+@contextmanager
+def _period_errors() -> Iterator[None]:
+    """Turn a PERIOD the core cannot read into a usage error."""
+    from newsletter.domain.periods import BadPeriod
 
     try:
-        mailbox = parse_mailbox(address)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="ADDRESS") from None
-    secret = os.environ.get(SECRET_ENV)
-    if not secret:
-        click.echo(f"Error: set {SECRET_ENV} to the secret the tokens are made with", err=True)
-        raise SystemExit(1)
-    if verify is None:
-        click.echo(unsubscribe_token(secret, mailbox))
-    elif token_matches(secret, mailbox, verify):
-        click.echo(f"valid: the token of {mailbox.key}")
-    else:
-        click.echo(f"invalid: not the token of {mailbox.key}")
-        raise SystemExit(1)
+        yield
+    except BadPeriod as exc:
+        raise click.BadParameter(str(exc), param_hint="PERIOD") from None
+
+
+@contextmanager
+def _interrupted(advice: str) -> Iterator[None]:
+    """Say what to do after Ctrl-C, instead of a traceback."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo(f"Interrupted: {advice}.", err=True)
+        raise SystemExit(130) from None
 
 
 @cli.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +38,8 @@ class Script:
     answering, per address: the message is delivered, but the client cannot know."""
     data_delay: float = 0.0
     """Seconds to wait before answering DATA, to widen the window a kill can hit."""
+    on_data: Callable[[str], None] | None = None
+    """Called with each address whose message arrived, before the server answers."""
     delivered: list[tuple[str, bytes]] = field(default_factory=list)
     rcpt_seen: list[str] = field(default_factory=list)
     logins: list[tuple[bytes, bytes]] = field(default_factory=list)
@@ -59,6 +61,8 @@ class Script:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         (address,) = envelope.rcpt_tos
         self.delivered.append((address, envelope.original_content))
+        if self.on_data is not None:
+            self.on_data(address)
         if self.drop_data_for.get(address, 0) > 0:
             self.drop_data_for[address] -= 1
             server.transport.close()

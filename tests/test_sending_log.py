@@ -81,6 +81,36 @@ def test_a_log_that_cannot_be_written_stops_send_before_anything_is_sent(
     assert script.recipients == ["me@example.org"]
 
 
+def test_a_log_that_cannot_be_written_half_way_stops_send_and_names_the_uncertain(
+    server: tuple[int, Script], project: Path
+) -> None:
+    port, script = server
+    configure(project, port)
+    recipients(project, "a@example.org", "b@example.org", "c@example.org")
+    journal = log_of(project).with_name(f"{LOG_FILE}-journal")
+    script.on_data = lambda address: journal.mkdir(exist_ok=True)  # the disk goes away
+    assert send(project) == (
+        1,
+        f"{log_of(project)}: cannot write to the send log: disk I/O error; "
+        "stopped after 1 of 3\n1 error.\n",
+    )
+    journal.rmdir()
+    script.on_data = None
+    assert send(project) == (
+        0,
+        "sent to b@example.org\nsent to c@example.org\nuncertain: a@example.org: the run "
+        f"started {started(project)} stopped while sending to it, so it may or may not have "
+        "it; --resend-uncertain sends to it again\nSent 2024-W16 to 2 recipients.\n",
+    )
+    assert script.per_mailbox() == {f"{name}@example.org": 1 for name in "abc"}
+
+
+def started(project: Path) -> str:
+    with sqlite3.connect(log_of(project)) as db:
+        (when,) = db.execute("SELECT started FROM runs ORDER BY id LIMIT 1").fetchone()
+    return str(when)
+
+
 def test_a_state_folder_that_cannot_be_made_stops_send(
     server: tuple[int, Script], project: Path
 ) -> None:
@@ -104,6 +134,14 @@ def test_a_full_disk_stops_send_before_the_first_delivery(
     recipients(project, *(f"reader{n}@example.org" for n in range(5)))
     send(project, "--to", "me@example.org")  # the log exists, as big as it will be at rest
     send_at = ("send", "2024-W16", "--as-of", "2024-04-30", "--yes")
+    fresh = project.with_name("fresh")
+    shutil.copytree(project, fresh, ignore=shutil.ignore_patterns("state"))
+    result = _newsletter(fresh, *send_at, fsize=1024)
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"state/{LOG_FILE}: cannot create the send log: disk I/O error\n1 error.\n",
+    )
+    assert sorted(path.name for path in (fresh / "state").iterdir()) == [f"{LOG_FILE}.lock"]
     result = _newsletter(project, *send_at, fsize=0)
     assert (result.returncode, result.stderr) == (
         1,
@@ -135,22 +173,35 @@ def _newsletter(project: Path, *args: str, fsize: int) -> subprocess.CompletedPr
     )  # fmt: skip
 
 
-def test_a_second_send_says_who_holds_the_log(server: tuple[int, Script], project: Path) -> None:
+HOLDER = {"period": "2024-W16", "kind": "real", "pid": 4242, "host": "ci-runner-7"}
+
+
+@pytest.mark.parametrize(
+    ("holder", "who"),
+    [
+        (
+            json.dumps(HOLDER | {"started": "2026-11-23T07:30:00+01:00"}),
+            "process 4242 on ci-runner-7, started 2026-11-23T07:30:00+01:00",
+        ),
+        ("", "another process"),  # killed before it could say who it is
+    ],
+)
+def test_a_second_send_says_who_holds_the_log(
+    server: tuple[int, Script], project: Path, holder: str, who: str
+) -> None:
     port, script = server
     configure(project, port)
     lock = log_of(project).with_name(LOG_FILE + ".lock")
     lock.parent.mkdir()
-    holder = {"period": "2024-W16", "kind": "real", "pid": 4242, "host": "ci-runner-7"}
-    holder["started"] = "2026-11-23T07:30:00+01:00"
     with lock.open("w") as handle:
-        handle.write(json.dumps(holder))
+        handle.write(holder)
         handle.flush()
         fcntl.flock(handle, fcntl.LOCK_EX)
         code, output = send(project)
     assert (code, output) == (
         1,
-        f"{log_of(project)}: another send is running (process 4242 on ci-runner-7, started "
-        "2026-11-23T07:30:00+01:00); wait until it has finished; nothing was sent\n1 error.\n",
+        f"{log_of(project)}: another send is running ({who}); wait until it has finished; "
+        "nothing was sent\n1 error.\n",
     )
     assert script.delivered == []
 

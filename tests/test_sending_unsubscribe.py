@@ -147,7 +147,7 @@ def test_a_token_is_asked_for_one_address(project: Path) -> None:
     code, output = run(project, "unsubscribe-token", "not an address")
     assert code == 2
     assert output.endswith(
-        "Error: Invalid value for ADDRESS: expected one email address such as "
+        "Error: Invalid value for 'ADDRESS': expected one email address such as "
         "alice@example.org, got 'not an address'\n"
     )
 

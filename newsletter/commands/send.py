@@ -6,7 +6,7 @@ writes nothing anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from newsletter.engine.sending import (
     send_outgoing,
 )
 from newsletter.engine.sendlog import LOG_FILE
-from newsletter.engine.smtp import check_login
+from newsletter.engine.smtp import PASSWORD_ENV, check_login
 from newsletter.render.emails import email_letter
 from newsletter.render.templates import make_environment
 from newsletter.sources.config import Config, SmtpSettings, load_config
@@ -39,6 +39,11 @@ class Secrets:
 
     password: str | None = None
     unsubscribe: str | None = None
+
+    @classmethod
+    def of(cls, env: Mapping[str, str]) -> Secrets:
+        """Read them from ENV: NEWSLETTER_SMTP_PASSWORD, NEWSLETTER_UNSUBSCRIBE_SECRET."""
+        return cls(env.get(PASSWORD_ENV), env.get(SECRET_ENV))
 
 
 def send_digest(

@@ -65,6 +65,15 @@ class Plan:
     already: tuple[Mailbox, ...]
     uncertain: tuple[tuple[Mailbox, str], ...]  # with the start of the run that stopped
 
+    def summary(self) -> list[str]:
+        """What is about to go to whom, to show before asking."""
+        letter = self.outgoing.letter
+        return [
+            f"Period:     {letter.period}",
+            f"Subject:    {letter.subject}",
+            f"Recipients: {plural(len(self.pending), 'recipient')}",
+        ]
+
 
 @dataclass(frozen=True)
 class SendReport:
@@ -178,7 +187,7 @@ def _send_each(
     for mailbox in plan.pending:
         data = personal_message(letter, mailbox, outgoing.sent_at, outgoing.secret, test=test)
         message_id = _message_id(data)
-        log.mark(letter.period, kind, [*done, (mailbox, "sending", message_id)])
+        _record(log, plan, [*done, (mailbox, "sending", message_id)], len(sent))
         try:
             reply = session.deliver(_envelope(letter), mailbox.address, data)
         except NewsletterError as exc:
@@ -193,8 +202,18 @@ def _send_each(
         else:
             refused.append(Problem(mailbox.address, 0, "", reply))
         done = [(mailbox, "delivered" if reply is None else "refused", message_id)]
-    log.mark(letter.period, kind, done)
+    _record(log, plan, done, len(sent))
     return tuple(sent), tuple(refused)
+
+
+def _record(log: SendLog, plan: Plan, marks: list[Mark], reached: int) -> None:
+    """Write MARKS to the log, or stop the run, saying how far it got."""
+    try:
+        log.mark(plan.outgoing.letter.period, plan.outgoing.kind, marks)
+    except NewsletterError as exc:
+        problem = exc.problems[0]
+        note = f"{problem.message}; stopped after {reached} of {len(plan.pending)}"
+        raise NewsletterError([Problem(problem.path, 0, "", note)]) from None
 
 
 def _envelope(letter: Letter) -> str:
