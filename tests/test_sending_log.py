@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from smtp_server import PASSWORD, Script, smtp_server
 from test_send_cli import configure, recipients, send
 
+from newsletter.cli import cli
 from newsletter.core.addresses import parse_mailbox
 from newsletter.engine.sendlog import LOG_FILE, Run, locked_send_log
 
@@ -221,6 +223,12 @@ def test_an_unfinished_period_is_finished_before_the_next(
     )
     assert script.delivered == []
     assert send(project, "--to", "me@example.org")[0] == 0  # a test is not held up
+    recipients(project, "new@example.org")  # the one waiting was taken off the list
+    week15 = ["--root", str(project), "send", "2024-W15", "--as-of", "2024-04-30", "--yes"]
+    env = {"NEWSLETTER_SMTP_PASSWORD": PASSWORD}
+    assert CliRunner(env=env).invoke(cli, week15).output.endswith("Sent 2024-W15 to 1 recipient.\n")
+    assert send(project)[1] == "sent to new@example.org\nSent 2024-W16 to 1 recipient.\n"
+    assert script.recipients == ["me@example.org", "new@example.org", "new@example.org"]
 
 
 def test_a_log_of_the_first_layout_is_carried_over(

@@ -70,7 +70,7 @@ def send_digest(
         reason = f"{key} is not over yet; send it once it has ended, or preview it with --dry-run"
         raise NewsletterError(reason)
     letter = email_letter(digest, config, make_environment(root, config.language))
-    if letter.personal and not secrets.unsubscribe:
+    if letter.personal and not secrets.unsubscribe and not options.dry_run:
         reason = f"set {SECRET_ENV}: email.unsubscribe.url gives each recipient a link of their own"
         raise NewsletterError([Problem(CONFIG_FILE, 0, "email.unsubscribe.url", reason)])
     outgoing = Outgoing(

@@ -136,6 +136,7 @@ def send_outgoing(
             _refuse_unfinished(log, letter.period)
         plan = _plan(log, outgoing, options)
         if not plan.pending:
+            log.queue(letter.period, outgoing.kind, ())  # nobody is left waiting
             return SendReport(plan, (), (), False)
         if not confirm(plan):
             return SendReport(plan, (), (), False, declined=True)

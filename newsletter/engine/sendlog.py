@@ -84,22 +84,39 @@ class SendLog:
         return dict(rows)
 
     def queue(self, period: str, kind: Kind, mailboxes: Sequence[Mailbox]) -> None:
-        """Record the recipients this run will send to, before it sends to any."""
+        """Record the recipients this run will send to, before it sends to any.
+
+        Whoever an earlier run left queued and this one does not send to (taken off the
+        list since) is no longer waiting: the period is finished without them.
+        """
         rows = [(period, kind, m.key, m.address, self.run_id) for m in mailboxes]
         self._write(
-            "INSERT INTO deliveries (period, kind, mailbox, address, state, message_id, run)"
-            " VALUES (?, ?, ?, ?, 'queued', '', ?) ON CONFLICT DO UPDATE SET"
-            " address = excluded.address, state = 'queued', run = excluded.run",
-            rows,
+            [
+                (
+                    "DELETE FROM deliveries WHERE period = ? AND kind = ? AND state = 'queued'",
+                    [(period, kind)],
+                ),
+                (
+                    "INSERT INTO deliveries (period, kind, mailbox, address, state, message_id,"
+                    " run) VALUES (?, ?, ?, ?, 'queued', '', ?) ON CONFLICT DO UPDATE SET"
+                    " address = excluded.address, state = 'queued', run = excluded.run",
+                    rows,
+                ),
+            ]
         )
 
     def mark(self, period: str, kind: Kind, marks: Sequence[Mark]) -> None:
         """Record recipients as being sent to, delivered to or refused: on disk at once,
         in one transaction (a run records a delivery with the next recipient's start)."""
+        rows = [(state, mid, self.run_id, period, kind, m.key) for m, state, mid in marks]
         self._write(
-            "UPDATE deliveries SET state = ?, message_id = ?, run = ?"
-            " WHERE period = ? AND kind = ? AND mailbox = ?",
-            [(state, mid, self.run_id, period, kind, m.key) for m, state, mid in marks],
+            [
+                (
+                    "UPDATE deliveries SET state = ?, message_id = ?, run = ?"
+                    " WHERE period = ? AND kind = ? AND mailbox = ?",
+                    rows,
+                )
+            ]
         )
 
     def _query(self, sql: str, args: tuple[str, ...]) -> list[tuple[Any, ...]]:
@@ -108,10 +125,11 @@ class SendLog:
         except sqlite3.Error as exc:
             raise _unreadable(self.path, exc) from None
 
-    def _write(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+    def _write(self, statements: Sequence[tuple[str, Sequence[tuple[object, ...]]]]) -> None:
         try:
             with self.connection:  # one transaction, committed (and synced) on leaving
-                self.connection.executemany(sql, rows)
+                for sql, rows in statements:
+                    self.connection.executemany(sql, rows)
         except sqlite3.Error as exc:
             raise _error(self.path, f"cannot write to the send log: {exc}") from None
 
