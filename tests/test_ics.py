@@ -237,3 +237,15 @@ def test_an_event_offers_its_calendar_file_and_registration(project: Path) -> No
         "Observing cells through the night the clocks go forward.\n\n"
         f"Registration: {registration}\n\n{URL}dst-night.html"
     )
+
+
+def test_an_events_own_calendar_follows_its_item_from_build_to_build(project: Path) -> None:
+    built_calendar(project)
+    folder = project / "out" / "events"
+    lecture = project / "items" / "lecture.yaml"
+    lecture.write_text(lecture.read_text("utf-8").replace("Auditorium", "Great hall"), "utf-8")
+    (project / "items" / "open-days.yaml").write_text(ALL_DAY.split("event:")[0], "utf-8")
+    build(project, project / "out", date(2024, 4, 30))
+    assert sorted(path.name for path in folder.iterdir()) == ["dst-night.ics", "lecture.ics"]
+    (event,) = icalendar.Calendar.from_ical((folder / "lecture.ics").read_bytes()).walk("VEVENT")
+    assert str(event["location"]).startswith("Great hall")
