@@ -56,7 +56,8 @@ good_urls = st.builds(
 odd_urls = st.sampled_from(
     ["data:text/html,x", "javascript:alert(1)", "//evil.org/x", "http://",
      "https://example.org/a b", "../../etc/passwd", "&#100;ata:x", " https://example.org/ ",
-     "https://[::1", "ftp://example.org/"]
+     "https://[::1", "ftp://example.org/", "https://例え.jp/a/", "https://a:b@example.org/",
+     "https://example.org:99999/", "https://a..b/"]
 )  # fmt: skip
 urls = good_urls | good_urls | odd_urls
 markdown = st.lists(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator
 
@@ -39,11 +39,21 @@ def _address(value: str) -> str:
 def _web_url(value: str) -> str:
     try:
         parts = urlsplit(value)
-    except ValueError:  # such as an unclosed [ of an IPv6 address
-        parts = urlsplit("")
-    if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", value):
+        port = parts.port
+    except ValueError:  # an unclosed [ of an IPv6 address, a port past 65535
+        parts, port = urlsplit(""), None
+    if parts.scheme not in ("http", "https") or not parts.hostname or re.search(r"\s", value):
         raise ValueError(f"expected an absolute http(s) URL, got {shown(value)}")
-    return value
+    if parts.username is not None:
+        raise ValueError(f"must not hold a user name or password, got {shown(value)}")
+    try:  # an international domain name, in the ASCII form every program reads
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError(f"the host name in {shown(value)} is not a valid one") from None
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{port}" if port is not None else "")
+    return urlunsplit(parts._replace(netloc=netloc)) if netloc != parts.netloc else value
 
 
 OneLine = Annotated[str, AfterValidator(_one_line)]
