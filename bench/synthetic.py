@@ -254,7 +254,7 @@ def _event(rng: random.Random, day: date, host: str) -> dict[str, str]:
 def _image(rng: random.Random, day: date, person: str) -> dict[str, str | int]:
     width = rng.choice([600, 800, 1200])
     return {
-        "src": f"images/{day.year}/{_slug(person)}-{rng.randrange(1000):03d}.jpg",
+        "src": f"https://images.example.org/{day.year}/{_slug(person)}-{rng.randrange(1000):03d}.jpg",
         "alt": f"{person} in the laboratory",
         "credit": f"Photo: {_person(rng)}",
         "width": width,

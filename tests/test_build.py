@@ -38,6 +38,7 @@ def test_builds_are_byte_identical_across_zones_locales_and_file_order(
     reordered = tmp_path / "reordered"
     reordered.mkdir()
     shutil.copy(project / "newsletter.yaml", reordered)
+    shutil.copytree(project / "images", reordered / "images")
     (reordered / "items").mkdir()
     for item in sorted((project / "items").iterdir(), reverse=True):
         shutil.copy(item, reordered / "items" / item.name)
@@ -56,7 +57,7 @@ def test_failed_build_leaves_previous_out_as_it_was(project: Path) -> None:
         build(project, out, date(2024, 5, 30))
     assert snapshot(out) == before
     names = sorted(p.name for p in project.iterdir())
-    assert names == [".newsletter", ".out.builds", "items", "newsletter.yaml", "out"]
+    assert names == [".newsletter", ".out.builds", "images", "items", "newsletter.yaml", "out"]
     assert sorted(p.name for p in (project / ".out.builds").iterdir()) == [".lock", "1"]
 
 

@@ -160,7 +160,7 @@ def long_items(root: Path, count: int) -> None:
             f"department: Department of Molecular Cell Biology\n"
             f"summary: {(words + ', ') * 3}with results that may change treatment.\n"
             f"body: {(words + '. ') * 30}\n"
-            f"image: {{src: img/long-{n}.jpg, alt: Researchers in the lab, "
+            f"image: {{src: https://images.example.org/long-{n}.jpg, alt: Researchers in the lab, "
             f"credit: 'Photo: Øystein H. Horgmo, UiO', width: 1200, height: 800}}\n",
             encoding="utf-8",
         )
@@ -233,13 +233,13 @@ def test_cli_digest_writes_the_folder_and_says_so(
     assert run(project, "digest", "2024-W15", "--as-of", "2024-04-30") == (
         0,
         f"Wrote {out}/digests/2024-W15: Week 15, 2024 (8–14 April 2024), 1 item; "
-        "email.html 9.0 kB.\n",
+        "email.html 9.2 kB.\n",
         "",
     )
     assert run(project, "digest", "--as-of", "2024-04-23", "--out", "x") == (
         0,
         "Wrote x/digests/2024-W16: Week 16, 2024 (15–21 April 2024), 2 items; "
-        "email.html 10.6 kB.\n",
+        "email.html 10.7 kB.\n",
         "",
     )
     assert (tmp_path / "x/digests/2024-W16/email.eml").is_file()
@@ -250,7 +250,7 @@ def test_cli_digest_of_a_week_in_progress_is_a_preview(project: Path) -> None:
     assert (code, output.split(": ", 1)[1]) == (
         0,
         "Week 16, 2024 (15–21 April 2024) (preview: the week is not over), 2 items; "
-        "email.html 10.6 kB.\n",
+        "email.html 10.7 kB.\n",
     )
 
 

@@ -148,8 +148,10 @@ def test_html_layout_holds_what_clients_need(project: Path, tmp_path: Path) -> N
     assert '<!--[if mso]><table role="presentation" width="600"' in html
     assert 'class="preheader"' in html and "display: none" in html
     assert (
-        '<img class="image" src="https://news.example.org/test/img/blasco.jpg" '
-        'alt="Maria A. Blasco" width="560" height="373"'
+        '<img class="image" src="https://news.example.org/test/images/email/blasco.jpg" '
+        'alt="Maria A. Blasco" width="560" height="373" style="border:0; '
+        "-ms-interpolation-mode:bicubic; display:block; width:100%; height:auto; "
+        'background-color:#dde3ea; color:#33475b; font-size:14px" bgcolor="#dde3ea">'
     ) in html
     assert 'href="https://news.example.org/test/digests/2024-W15/index.html"' in html
     assert 'href="https://news.example.org/test/events.ics"' in html
@@ -215,11 +217,13 @@ def test_the_featured_item_leads_large_and_the_rest_follow_compact(
 ) -> None:
     with (project / "items/norsk.yaml").open("a", encoding="utf-8") as norsk:
         norsk.write(
-            "featured: true\nimage: {src: img/lab.jpg, alt: A lab, width: 900, height: 600}\n"
+            "featured: true\nimage: {src: https://images.example.org/lab.jpg, alt: A lab, "
+            "width: 900, height: 600}\n"
         )
     (project / "items/pictured.yaml").write_text(
         "title: A pictured story\ndate: 2024-04-18\nbody: Text.\n"
-        "image: {src: img/p.jpg, alt: A picture, width: 1200, height: 800}\n",
+        "image: {src: https://images.example.org/p.jpg, alt: A picture, width: 1200, "
+        "height: 800}\n",
         encoding="utf-8",
     )
     folder = written(project, tmp_path, "2024-W16")

@@ -51,7 +51,7 @@ def test_new_writes_an_item_that_passes_check_once_written(project: Path) -> Non
         "# department: Department of Molecular Cell Biology\n"
         "# tags: [lecture]\n"
         "# image:\n"
-        "#   src: https://example.org/picture.jpg  # or a path relative to base_url\n"
+        "#   src: images/picture.jpg               # a file in images/, or an https URL\n"
         "#   alt: What the picture shows           # required with an image\n"
         '#   credit: "Photo: Name"\n'
         '# link: https://example.org/full-story    # an external "Read more"\n'

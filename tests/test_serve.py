@@ -276,7 +276,7 @@ def test_rebuilds_on_every_change_to_an_item_template_picture_or_config(served: 
     served.wait_for("/feed.atom", lambda _, body: b"<title>Saved by rename</title>" in body)
 
     builds = served.builds()
-    (served.project / "images").mkdir()
+    (served.project / "images").mkdir(exist_ok=True)
     (served.project / "images" / "new.png").write_bytes(b"not yet a picture anyone uses")
     served.wait_until(lambda: served.builds() > builds)
 

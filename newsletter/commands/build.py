@@ -30,6 +30,7 @@ from newsletter.render.templates import Templates, templates_fingerprint
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.itemfiles import item_files
 from newsletter.sources.notes import notes_fingerprint
+from newsletter.sources.pictures import pictures_state
 
 
 class Progress(Protocol):
@@ -97,10 +98,11 @@ def build(
     contents: dict[str, bytes] = {}  # what the prints read, for the items not to read again
     prints = item_prints(root, root / config.state_dir, found, contents)
     context = _context(root)
+    signed = fingerprint(context, pictures_state(root))  # the manifest's: pictures too
     last = last_build(root, out_dir, config)
-    if last is not None and last.unchanged(prints, context, config, moment, strict):
+    if last is not None and last.unchanged(prints, signed, config, moment, strict):
         total, shown, digests, files = last.counts
-        dates = [(label, *last.dates[key]) for label, key in prints.items()]
+        dates = [(label, *last.dates[key]) for label, key in prints.items() if key in last.dates]
         entries = [(str(s), datetime.fromisoformat(str(p)), d is True) for s, p, d in dates]
         held = held_back(entries, moment)
         return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings), held)
@@ -140,7 +142,7 @@ def build(
         counts = [len(catalog.items), len(published), plan.digests, run.files]
         warnings = [*catalog.warnings, *run.warnings]
         remember(
-            root, out_dir, prints, context, config, moment, strict, catalog.items, counts,
+            root, out_dir, prints, signed, config, moment, strict, catalog.items, counts,
             warnings, run.made,
         )  # fmt: skip
     total, shown, digests, files = counts

@@ -30,7 +30,7 @@ body: |
 # department: Department of Molecular Cell Biology
 {tags}
 # image:
-#   src: https://example.org/picture.jpg  # or a path relative to base_url
+#   src: images/picture.jpg               # a file in images/, or an https URL
 #   alt: What the picture shows           # required with an image
 #   credit: "Photo: Name"
 # link: https://example.org/full-story    # an external "Read more"

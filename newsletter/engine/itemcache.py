@@ -27,8 +27,9 @@ from newsletter.engine.output import is_inside
 from newsletter.engine.workers import Workers
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.itemfiles import ItemFiles
-from newsletter.sources.items import Catalog, Event, Image, Item, Memo, load_items
+from newsletter.sources.items import Catalog, Event, Item, Memo, load_items
 from newsletter.sources.model import ID_PATTERN
+from newsletter.sources.pictures import Image
 
 ITEMS_DIR = "items"  # in the state folder: one JSON file per first two hex digits of a key
 _TIMES = ("published", "updated", "start", "end")

@@ -20,6 +20,7 @@ from newsletter.domain.channels import Channel, FeedDocument, Topics, feed_docum
 from newsletter.domain.digests import Digest, group_into_digests
 from newsletter.engine.cache import Cache
 from newsletter.engine.jobs import HANDED_BACK, Files, Job
+from newsletter.engine.pictures import picture_jobs
 from newsletter.render.calendar import render_calendar, render_event_calendar
 from newsletter.render.digest_pages import render_archive, render_digest
 from newsletter.render.feeds import render_feed_document
@@ -78,6 +79,7 @@ def plan_site(
     for item in published:
         plan.content.jobs[item.id] = job = _item_job(item, config, templates, context)
         plan.item_jobs.append(job)
+    plan.jobs.extend(picture_jobs(published))
     topics = topics_of(published)
     for document in feed_documents(published, config, topics):
         plan.jobs.append(_feed_job(document, config, plan.content, context))
@@ -108,7 +110,7 @@ def warm_up(templates: Templates, *, emails: bool) -> None:
 
 def _item_job(item: Item, config: Config, templates: Templates, context: str) -> Job:
     return Job(
-        fingerprint(context, "item", item.fingerprint),
+        fingerprint(context, "item", item.version),
         lambda: (render_item, (item, config, templates)),
     )
 
@@ -204,6 +206,6 @@ def _digest_print(digest: Digest) -> str:
 
 
 def _prints(items: Sequence[Item]) -> str:
-    """The fingerprints of *items*, in order, as one part of a key (each is fixed-length
-    hex, so joined they stay unambiguous)."""
-    return ",".join([item.fingerprint for item in items])
+    """The versions of *items*, in order, as one part of a key (each is fixed-length
+    hex, with its picture's or not, so joined they stay unambiguous)."""
+    return ",".join([item.version for item in items])

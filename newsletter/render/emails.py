@@ -16,8 +16,9 @@ from newsletter.render.templates import render
 from newsletter.sources.config import Config
 from newsletter.sources.items import Event, Item
 from newsletter.sources.markup import render_markdown
+from newsletter.sources.pictures import EMAIL_COLUMN
 
-COLUMN = 560  # the 600 px column less its padding: the widest an image is shown
+COLUMN = EMAIL_COLUMN  # the 600 px column less its padding: the widest an image is shown
 THUMB = 160  # a compact story's picture, beside its text
 PREHEADER_LIMIT = 140
 
@@ -76,13 +77,17 @@ def preheader(digest: Digest) -> str:
 def image_size(item: Item, column: int = COLUMN) -> tuple[int, int]:
     """The width and height an item's image is shown at, at most *column* wide.
 
+    A picture in the project is shown from its email copy, at most twice that wide.
     Without a known size the image is assumed to be 3:2; its height:auto style keeps
     the real proportions wherever CSS works.
     """
     image = item.image
-    width = min(image.width or column, column) if image else column
-    if image and image.width and image.height:
-        return width, round(image.height * width / image.width)
+    known, high = (image.width, image.height) if image else (None, None)
+    if image is not None and image.picture is not None:
+        known, high = image.picture.email_size
+    width = min(known or column, column)
+    if known and high:
+        return width, round(high * width / known)
     return width, round(width * 2 / 3)
 
 

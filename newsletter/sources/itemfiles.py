@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from newsletter.core.errors import Problem
 from newsletter.core.layout import ITEMS_DIR
+from newsletter.sources.pictures import SUFFIXES
 
 
 class Pool(Protocol):
@@ -65,8 +66,8 @@ def item_sources(
         return
     for label, path in files:
         name = label.rsplit("/", 1)[-1]
-        if name.startswith("."):
-            continue
+        if name.startswith(".") or name.lower().endswith(SUFFIXES):
+            continue  # a picture beside its item
         if name.endswith((".yaml", ".yml")):
             yield path, label
         else:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from urllib.parse import urljoin
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from newsletter.core.errors import NewsletterError, Problem, shown
@@ -28,19 +29,9 @@ from newsletter.sources.itemchecks import (
 from newsletter.sources.itemfiles import InOrder, ItemFiles, Pool, item_sources
 from newsletter.sources.markup import first_paragraph, render_markdown
 from newsletter.sources.model import ID_PATTERN, EventFields, ImageFields, ItemFields
+from newsletter.sources.pictures import Image, PictureError, place_picture
 from newsletter.sources.validation import validate_document
 from newsletter.sources.yamlfile import Document, load_document, read_source
-
-
-@dataclass(frozen=True)
-class Image:
-    """A picture with an absolute src."""
-
-    src: str
-    alt: str
-    credit: str | None
-    width: int | None
-    height: int | None
 
 
 @dataclass(frozen=True)
@@ -93,6 +84,12 @@ class Item:
     def body_html(self) -> str:
         """The body rendered to HTML, links made absolute; rendered when first asked for."""
         return render_markdown(self.markdown, self.base_url)
+
+    @property
+    def version(self) -> str:
+        """The fingerprint of what its outputs show: its file, and its picture's bytes."""
+        picture = self.image.picture if self.image else None
+        return self.fingerprint + picture.fingerprint if picture else self.fingerprint
 
     @property
     def calendar_url(self) -> str | None:
@@ -151,7 +148,7 @@ def load_items(
         item, found = memo[key]
         problems.extend(found)
         if item is not None:
-            items.append(item)
+            items.append(_with_picture(root, item, problems))
     return _catalog(items, problems, config, strict)
 
 
@@ -191,6 +188,19 @@ def _catalog(items: list[Item], problems: list[Problem], config: Config, strict:
         raise NewsletterError(problems)
     items.sort(key=SORT_KEY, reverse=True)
     return Catalog(tuple(items), tuple(problems))
+
+
+def _with_picture(root: Path, item: Item, problems: list[Problem]) -> Item:
+    """Find the picture file of *item*, if it has one, and give the item its size."""
+    image = item.image
+    if image is None or image.file is None:
+        return item
+    try:
+        found = place_picture(root, item.source, image, item.base_url)
+    except PictureError as exc:
+        problems.append(Problem(item.source, image.line, "image.src", str(exc)))
+        return item
+    return dataclasses.replace(item, image=found)
 
 
 def _parse_item(
@@ -240,7 +250,7 @@ def _resolve(
     summary = " ".join((fields.summary or default).split())
     check_summary(summary, bool(fields.summary), problem)
     check_topics(fields.tags, fields.department, problem)
-    image = _image(fields.image, config.base_url, problem) if fields.image else None
+    image = _image(fields.image, doc.line_of(("image", "src")), problem) if fields.image else None
     event = _event(fields.event, config.tz, problem) if fields.event else None
     item = Item(
         id=item_id,
@@ -269,11 +279,16 @@ def _resolve(
     return item, tuple(problem.problems)
 
 
-def _image(fields: ImageFields, base_url: str, problem: Report) -> Image:
+def _image(fields: ImageFields, line: int, problem: Report) -> Image:
     if not fields.credit:
         problem("image.credit", "the image has no credit; say who made it", "warning")
-    src = urljoin(base_url, fields.src)
-    return Image(src, fields.alt, fields.credit or None, fields.width, fields.height)
+    if urlsplit(fields.src).scheme:
+        return Image(fields.src, fields.alt, fields.credit or None, fields.width, fields.height)
+    for field in ("width", "height"):
+        if getattr(fields, field) is not None:
+            message = "not needed for a picture in the project: its file says it; remove it"
+            problem(f"image.{field}", message, "warning")
+    return Image("", fields.alt, fields.credit or None, None, None, file=fields.src, line=line)
 
 
 def _event(fields: EventFields, tz: ZoneInfo, problem: Report) -> Event:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 from newsletter.core.errors import shown
-from newsletter.sources.markup import is_safe_url
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -53,11 +53,13 @@ def _web_link(value: str) -> str:
 
 
 def _image_src(value: str) -> str:
-    if not value.strip() or not is_safe_url(value) or value.strip().startswith("//"):
-        raise ValueError(
-            f"expected an http(s) URL or a path relative to base_url, got {shown(value)}"
-        )
-    return value.strip()
+    text = value.strip()
+    parts = urlsplit(text)
+    remote = parts.scheme.lower() in ("http", "https") and parts.netloc
+    if not text or text.startswith("//") or (parts.scheme and not remote):
+        hint = "an https URL or the path of a picture file, such as images/lab.jpg"
+        raise ValueError(f"expected {hint}, got {shown(value)}")
+    return text
 
 
 Link = Annotated[str, BeforeValidator(lambda v: _link(v) if isinstance(v, str) else v)]
@@ -78,15 +80,16 @@ class _Strict(BaseModel):
 
 class ImageFields(_Strict):
     src: ImageSrc
-    """Absolute http(s) URL, or a path relative to base_url."""
+    """A picture file in the project, next to the item file or from the project folder
+    (images/lab.jpg), which the build publishes; or an https URL."""
     alt: Text
     """What the picture shows, for readers who cannot see it (required)."""
     credit: str | None = None
     """Who made the picture, e.g. "Photo: CNIO"."""
     width: int | None = Field(None, ge=1, le=4000)
-    """Width in pixels of the picture file, if known."""
+    """Width in pixels of a picture at an https URL, if known; a file's is read from it."""
     height: int | None = Field(None, ge=1, le=4000)
-    """Height in pixels of the picture file, if known."""
+    """Height in pixels of a picture at an https URL, if known; a file's is read from it."""
 
 
 class EventFields(_Strict):

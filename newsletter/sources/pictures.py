@@ -1,0 +1,184 @@
+"""Pictures in the project: where an item's picture file is, what it is, and the copies
+the build publishes of it.
+
+A picture's src that is not a URL names a file in the project: next to the item file,
+or from the project folder (`images/…`). It must lie under images/ or items/, be a
+JPEG, PNG, GIF or WebP, and is read with Pillow for its size: nobody types it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import PIL.Image
+
+from newsletter.core.fingerprints import fingerprint
+
+PICTURES_DIR = "images"  # where pictures go; the build publishes them under out/images/
+PICTURE_DIRS = (PICTURES_DIR, "items")  # pictures may lie only here: a build watches these
+FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
+SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+EMAIL_COLUMN = 560  # the email's 600 px column less its padding: the widest a picture shows
+EMAIL_WIDTH = 2 * EMAIL_COLUMN  # its email copy: sharp on screens of twice the density
+PAGE_WIDTH = 1600  # its copy for pages and feeds: over twice the pages' column
+_ORIENTATION = 0x0112  # the EXIF tag
+_TURNED = (5, 6, 7, 8)  # orientations that swap width and height
+_WHERE = "pictures go in images/ or next to the item file"
+
+
+class PictureError(ValueError):
+    """A picture's src names no usable picture file; the message says why."""
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture file of the project, and the copies of it the build publishes."""
+
+    file: str  # from the project folder, e.g. images/blasco.jpg
+    path: str  # where to read it, from where the build runs
+    fingerprint: str  # of its name and bytes: what its copies depend on
+    format: str  # JPEG, PNG, GIF or WEBP
+    page: str  # its copy for pages and feeds, in out/
+    page_size: tuple[int, int]  # upright, at most PAGE_WIDTH wide
+    email: str  # its copy for the email, in out/
+    email_size: tuple[int, int]  # upright, at most EMAIL_WIDTH wide
+
+
+@dataclass(frozen=True)
+class Image:
+    """A picture: a URL, or a file in the project, found once the items are read."""
+
+    src: str  # absolute; "" for a file in the project until it is found
+    alt: str
+    credit: str | None
+    width: int | None
+    height: int | None
+    file: str | None = None  # a file in the project: its path, as written in the item
+    line: int = 0  # of image.src in the item file
+    picture: Picture | None = None  # the file, once found
+
+    @property
+    def email_src(self) -> str:
+        """Where the email shows it from: its email copy, for a file in the project."""
+        if self.picture is None:
+            return self.src
+        return self.src.removesuffix(self.picture.page) + self.picture.email
+
+
+def place_picture(root: Path, item_file: str, image: Image, base_url: str) -> Image:
+    """IMAGE with its file found, measured and given its URL; raise PictureError."""
+    if image.file is None:
+        return image
+    picture = find_picture(root, item_file, image.file)
+    width, height = picture.page_size
+    src = base_url + picture.page
+    return dataclasses.replace(image, src=src, width=width, height=height, picture=picture)
+
+
+def find_picture(root: Path, item_file: str, src: str) -> Picture:
+    """Find the picture *src* names for the item in *item_file* (its name from ROOT).
+
+    It is looked for next to the item file first, then from the project folder.
+    Raise PictureError saying what is wrong.
+    """
+    written = PurePosixPath(src)
+    if written.is_absolute() or ".." in written.parts or "\\" in src:
+        raise PictureError(f"{src!r} leads outside the project; {_WHERE}")
+    beside = (PurePosixPath(item_file).parent / written).as_posix()
+    for name in dict.fromkeys([beside, written.as_posix()]):
+        path = root / name
+        if path.exists():
+            return _inspect(root, name, path)
+    raise PictureError(f"no file {written.as_posix()} ({_WHERE})")
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Tell whether PATH, links followed, lies in one of the folders pictures go in."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return any(real.startswith(os.path.join(top, folder) + os.sep) for folder in PICTURE_DIRS)
+
+
+def _inspect(root: Path, name: str, path: Path) -> Picture:
+    if not name.startswith(tuple(folder + "/" for folder in PICTURE_DIRS)):
+        raise PictureError(f"{name} is outside images/ and items/; {_WHERE}")
+    if not _inside(root, path):
+        raise PictureError(f"{name} links to a file outside images/ and items/; {_WHERE}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PictureError(f"{name} cannot be read: {exc.strerror}") from None
+    kind, size, alpha = picture_size(data, name)
+    page = name if name.startswith(PICTURES_DIR + "/") else f"{PICTURES_DIR}/{name}"
+    email = f"{PICTURES_DIR}/email/{page.removeprefix(PICTURES_DIR + '/')}"
+    return Picture(
+        file=name,
+        path=str(path),
+        fingerprint=fingerprint(name, data),
+        format=kind,
+        page=page,
+        page_size=fitted(size, PAGE_WIDTH),
+        email=str(PurePosixPath(email).with_suffix("." + FORMATS[email_format(kind, alpha)])),
+        email_size=fitted(size, EMAIL_WIDTH),
+    )
+
+
+def picture_size(data: bytes, name: str) -> tuple[str, tuple[int, int], bool]:
+    """The format of a picture file, its size once upright (EXIF orientation applied),
+    and whether it has transparent parts."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PIL.Image.DecompressionBombWarning)
+            image = PIL.Image.open(io.BytesIO(data))
+            kind, (width, height) = str(image.format), image.size
+            turned = image.getexif().get(_ORIENTATION) in _TURNED
+            alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombWarning,
+            PIL.Image.DecompressionBombError) as exc:  # fmt: skip
+        if "pixels" in str(exc):
+            message = f"{name} has too many pixels to open safely; make it smaller"
+            raise PictureError(message) from None
+        raise PictureError(f"{name} is not a picture file; use a JPEG, PNG, GIF or WebP") from None
+    if kind not in FORMATS:
+        raise PictureError(f"{name} is a {kind} picture; use a JPEG, PNG, GIF or WebP")
+    return kind, (height, width) if turned else (width, height), alpha
+
+
+def email_format(kind: str, alpha: bool) -> str:
+    """The format of a picture's email copy: JPEG or PNG, which every mail program shows."""
+    if kind in ("JPEG", "PNG"):
+        return kind
+    return "PNG" if alpha or kind == "GIF" else "JPEG"
+
+
+def fitted(size: tuple[int, int], width: int) -> tuple[int, int]:
+    """SIZE made at most WIDTH wide, keeping its proportions (never made larger)."""
+    old_width, old_height = size
+    if old_width <= width:
+        return size
+    return width, max(1, round(old_height * width / old_width))
+
+
+def pictures_state(root: Path) -> str:
+    """The key of every file under ROOT/images/ as it stands: names, sizes, times.
+
+    A build that finds its items unchanged compares this, not the pictures' bytes,
+    to tell that no picture changed either (the files under items/ it reads anyway).
+    """
+    parts: list[str] = []
+    pending = [root / PICTURES_DIR]
+    while pending:
+        with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    pending.append(Path(entry.path))
+                else:
+                    stat = entry.stat()
+                    seen = (stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
+                    parts.append(f"{entry.path}\0{seen}")
+    return fingerprint(*sorted(parts))
