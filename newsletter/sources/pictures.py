@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import PIL.Image
 
+from newsletter.core.errors import shown
 from newsletter.core.fingerprints import fingerprint
 
 PICTURES_DIR = "images"  # where pictures go; the build publishes them under out/images/
@@ -89,7 +90,7 @@ def find_picture(root: Path, item_file: str, src: str) -> Picture:
     """
     written = PurePosixPath(src)
     if written.is_absolute() or ".." in written.parts or "\\" in src:
-        raise PictureError(f"{src!r} leads outside the project; {_WHERE}")
+        raise PictureError(f"{shown(src)} leads outside the project; {_WHERE}")
     beside = (PurePosixPath(item_file).parent / written).as_posix()
     for name in dict.fromkeys([beside, written.as_posix()]):
         path = root / name
