@@ -109,16 +109,10 @@ def build(
     _refuse_unsafe_out(root, out_dir, config)
     kept = last.outputs if last else {}
     return_large_blocks()  # before the workers are forked: they inherit it
-    # The workers are forked first, while this process holds little.
     warm = functools.partial(
         warm_up, Templates(root, context, config.language), emails=last is not None
     )
-    with (
-        _terminated_as_interrupted(),
-        Workers(workers, warm) as pool,
-        Staging(out_dir, adopt=last is not None) as staging,
-        _frozen(),
-    ):
+    with _writing(out_dir, Workers(workers, warm), adopt=last is not None) as (pool, staging):
         catalog, remember_items = read_catalog(
             root, strict=strict, config=config, prints=prints, workers=pool, files=found,
             contents=contents,
@@ -151,6 +145,21 @@ def build(
     return BuildReport(
         total, shown, digests, run.rendered, written, files - written, tuple(warnings), held
     )
+
+
+@contextlib.contextmanager
+def _writing(out_dir: Path, pool: Workers, *, adopt: bool) -> Iterator[tuple[Workers, Staging]]:
+    """The workers, forked first while this process holds little, and the new folder
+    for out/. SIGTERM stops the build as Ctrl-C does; the workers of a failed build end
+    before its folder is removed, so that they leave nothing in it."""
+    with (
+        _terminated_as_interrupted(),
+        pool,
+        Staging(out_dir, adopt=adopt) as staging,
+        pool.ended_on_failure(),
+        _frozen(),
+    ):
+        yield pool, staging
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ doing; a worker whose build was killed outright ends on its own.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
@@ -52,6 +53,17 @@ class Workers:
             self.pool.shutdown(wait=True)
         else:
             stop(self.pool)
+
+    @contextlib.contextmanager
+    def ended_on_failure(self) -> Iterator[None]:
+        """End the workers at once if the block fails, before what encloses it cleans up:
+        they stop writing into a folder that is about to be removed."""
+        try:
+            yield
+        except BaseException:
+            if self.pool is not None:
+                stop(self.pool)
+            raise
 
     def map(self, count: int, calls: Iterable[Call]) -> Iterator[tuple[int, Any]]:
         """Make each of *count* calls; yield (its index, its result) as each is done.
