@@ -304,6 +304,15 @@ def test_a_test_address_that_is_not_one_is_a_usage_error(project: Path) -> None:
     )
 
 
+def test_a_test_address_beyond_ascii_is_a_usage_error(project: Path) -> None:
+    code, output = send(project, "--to", "Åse <åse@example.org>")
+    assert code == 2
+    assert output.endswith(
+        "Error: Invalid value for '--to': expected an address in ASCII (xn-- for a domain), "
+        "got 'Åse <åse@example.org>'\n"
+    )
+
+
 def test_no_recipients_is_one_line(project: Path) -> None:
     configure(project, free_port())
     recipients(project)

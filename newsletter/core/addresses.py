@@ -31,6 +31,8 @@ def parse_mailbox(text: str) -> Mailbox:
     found = getaddresses([text])
     if len(found) != 1 or not _ADDRESS.fullmatch(found[0][1]):
         raise ValueError(f"expected one email address such as alice@example.org, got {text!r}")
+    if not found[0][1].isascii():  # SMTP without SMTPUTF8; a domain in punycode is fine
+        raise ValueError(f"expected an address in ASCII (xn-- for a domain), got {text!r}")
     local, _, domain = found[0][1].rpartition("@")
     address = f"{local}@{domain.lower()}"
     return Mailbox(address, address.lower())
