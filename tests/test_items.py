@@ -179,3 +179,23 @@ def test_quotes_and_lists_nested_past_the_parser_are_refused(project: Path) -> N
     assert problems(project, ITEM + "body: |\n  Intro.\n\n  " + "> " * 100 + "a\n") == []
     emphasis = ITEM + "body: '" + "*" * 5000 + "a" + "*" * 5000 + "'\n"
     assert problems(project, emphasis) == []
+
+
+def test_ids_and_topics_that_name_files_stay_short_enough(project: Path) -> None:
+    long_id = "a" * 101
+    assert problems(project, f"{ITEM}id: {long_id}\nbody: B.\n") == [
+        "items/new.yaml:3: id: use at most 100 letters, digits, '-', '_' and '.', got"
+        f" '{'a' * 59}…'"
+    ]
+    (project / "items" / "new.yaml").unlink()
+    assert problems(project, f"{ITEM}body: B.\n", name="b" * 101 + ".yaml") == [
+        f"items/{'b' * 101}.yaml:1: id: the file name '{'b' * 59}…' cannot be an id; rename"
+        " the file or set id"
+    ]
+    (project / "items" / f"{'b' * 101}.yaml").unlink()
+    tag = "telomere " * 40
+    (project / "items" / "new.yaml").write_text(f"{ITEM}body: B.\ntags: ['{tag}']\n", "utf-8")
+    code, _, err = newsletter(project, "build", "--as-of", "2024-04-30")
+    assert code == 0, err
+    [feed] = (project / "out" / "tags").glob("telomere-telomere-*.atom")
+    assert len(feed.stem) == 80  # the slug cut, then a hash of the whole topic

@@ -17,6 +17,7 @@ _SPECIAL = str.maketrans(
     }
 )  # fmt: skip
 _OTHER = re.compile(r"[^a-z0-9]+")
+SLUG_LIMIT = 80  # characters of a topic's slug, which names its files
 
 
 @functools.lru_cache(maxsize=4096)  # the same tags and departments come back on every item
@@ -31,8 +32,10 @@ def slugify(text: str) -> str:
 
 def topic_slug(label: str) -> str:
     """Name a topic's feed: its slug, or for a script without Latin letters (עברית,
-    日本語) a stable short hash of it, so that every topic with a letter has a feed."""
+    日本語) a stable short hash of it, so that every topic with a letter has a feed; a
+    slug longer than SLUG_LIMIT is cut and ends in the hash."""
     slug = slugify(label)
-    if slug:
-        return slug
-    return "t-" + hashlib.sha256(label.encode("utf-8")).hexdigest()[:10]
+    digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:10]
+    if len(slug) > SLUG_LIMIT:  # a file name has a limit: a long one is cut, and told apart
+        return f"{slug[: SLUG_LIMIT - 11].rstrip('-')}-{digest}"
+    return slug or f"t-{digest}"

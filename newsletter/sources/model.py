@@ -11,7 +11,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 from newsletter.core.errors import shown
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+ID_LIMIT = 100  # characters: an id names files (news/<id>.html), which have a limit
+ID_PATTERN = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{ID_LIMIT - 1}}}$")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _DATE_HINT = "a date like 2024-04-10 or a time like 2024-04-10T10:30"
 
@@ -146,7 +147,8 @@ class ItemFields(_Strict):
     @classmethod
     def _id_shape(cls, value: str | None) -> str | None:
         if value is not None and not ID_PATTERN.match(value):
-            raise ValueError(f"use letters, digits, '-', '_' and '.', got {shown(value)}")
+            what = f"at most {ID_LIMIT} letters, digits, '-', '_' and '.'"
+            raise ValueError(f"use {what}, got {shown(value)}")
         return value
 
     @field_validator("lang")
