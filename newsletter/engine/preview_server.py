@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 MAX_HANDLERS = 32
+MAX_STREAMS = MAX_HANDLERS // 2  # event streams open for as long as a page is
 TIMEOUT = 5.0  # seconds a connection may stay silent
 STREAM_SECONDS = 30.0  # an event stream ends then; the browser opens the next one
 HEARTBEAT = 10.0  # seconds between comments on an idle event stream
@@ -135,17 +136,34 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     def _stream(self, since: str) -> None:
-        """Send server-sent events: `reload` once the site is rebuilt after SINCE."""
+        """Send server-sent events: `reload` once the site is rebuilt after SINCE.
+
+        Past MAX_STREAMS open pages, a page is told at once whether to reload and to
+        ask again later, so that streams never take every handler.
+        """
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(b"retry: 500\n\n")
-        end = time.monotonic() + STREAM_SECONDS
-        while (left := end - time.monotonic()) > 0 and not self.server.closing.is_set():
+        streams = self.server.streams
+        if not streams.acquire(blocking=False):
+            self._events(since, seconds=0.0, retry=2000)
+            return
+        try:
+            self._events(since, seconds=STREAM_SECONDS, retry=500)
+        finally:
+            streams.release()
+
+    def _events(self, since: str, *, seconds: float, retry: int) -> None:
+        self.wfile.write(f"retry: {retry}\n\n".encode())
+        end = time.monotonic() + seconds
+        while True:
+            left = max(0.0, end - time.monotonic())
             generation = self.server.app.wait_for_change(since, min(left, HEARTBEAT))
             if generation is not None:
                 self.wfile.write(f"event: reload\ndata: {generation}\n\n".encode())
+                return
+            if left <= 0 or self.server.closing.is_set():
                 return
             self.wfile.write(b": waiting\n\n")  # finds out whether the client is still there
 
@@ -159,6 +177,7 @@ class PreviewServer(HTTPServer):
         self.app, self.report = app, report
         self.closing = threading.Event()
         self._slots = threading.BoundedSemaphore(MAX_HANDLERS)
+        self.streams = threading.BoundedSemaphore(MAX_STREAMS)
         super().__init__(("127.0.0.1", port), _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
