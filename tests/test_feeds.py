@@ -242,3 +242,31 @@ def test_an_items_categories_take_time_in_proportion_to_their_number(project: Pa
     data = render_rss(channel, config, {item.id: "<p>x</p>"})
     assert time.process_time() - started < 0.5  # each tag once: 0.02 s; each over all: 3.5 s
     assert data.count(b"<category ") == 8000
+
+
+LINK_TYPES = {
+    "self": "application/atom+xml",
+    "current": "application/atom+xml",
+    "prev-archive": "application/atom+xml",
+    "next-archive": "application/atom+xml",
+    "alternate": "text/html",
+}
+
+
+def test_every_feed_link_names_its_content_type(out: Path) -> None:
+    atoms = sorted(out.rglob("*.atom"))
+    assert len(atoms) == 9  # the feed, its archives, the topics, the digests
+    for path in atoms:
+        for link in etree.parse(str(path)).iter(f"{ATOM}link"):
+            assert link.get("type") == LINK_TYPES.get(link.get("rel")), (path, link.attrib)
+    for path in sorted(out.rglob("*.rss")):
+        (own,) = etree.parse(str(path)).iter(f"{ATOM}link")
+        assert (own.get("rel"), own.get("type")) == ("self", "application/rss+xml")
+    index = html.parse(str(out / "index.html"))
+    found = {link.get("href"): link.get("type") for link in index.iter("link")}
+    base = "https://news.example.org/test/"
+    assert [found.get(f"{base}{name}") for name in ("feed.atom", "feed.rss", "feed.json")] == [
+        "application/atom+xml",
+        "application/rss+xml",
+        "application/feed+json",
+    ]

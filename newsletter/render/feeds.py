@@ -7,13 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from newsletter.domain.channels import FeedDocument
-from newsletter.render.atom import ATOM_TYPE, render_atom
-from newsletter.render.jsonfeed import JSON_FEED_TYPE, render_json_feed
-from newsletter.render.rss import RSS_TYPE, render_rss
+from newsletter.render.atom import render_atom
+from newsletter.render.jsonfeed import render_json_feed
+from newsletter.render.rss import render_rss
 from newsletter.sources.config import Config
-
-# The media type of each format, for <link rel="alternate" type="..."> and for serving.
-FEED_TYPES = {"atom": ATOM_TYPE, "rss": RSS_TYPE, "json": JSON_FEED_TYPE}
 
 
 def render_feed_document(

@@ -10,8 +10,6 @@ from newsletter.domain.channels import Channel
 from newsletter.sources.config import Config
 from newsletter.sources.items import Item
 
-JSON_FEED_TYPE = "application/feed+json"
-
 
 def render_json_feed(channel: Channel, config: Config, content: Mapping[str, str]) -> bytes:
     """Render *channel* as JSON Feed 1.1; *content* maps item id to its HTML."""
