@@ -222,10 +222,15 @@ def test_an_unfinished_period_is_finished_before_the_next(
         "finish it first with `newsletter send 2024-W15`, then send 2024-W16\n",
     )
     assert script.delivered == []
+    quiet = ["--root", str(project), "send", "latest", "--as-of", "2024-03-25", "--yes"]
+    env = {"NEWSLETTER_SMTP_PASSWORD": PASSWORD}
+    assert CliRunner(env=env).invoke(cli, quiet).output == (
+        "Error: no news in Week 12, 2024, but the send of 2024-W15 is unfinished "
+        "(1 recipient has not got it yet); finish it first with `newsletter send 2024-W15`\n"
+    )
     assert send(project, "--to", "me@example.org")[0] == 0  # a test is not held up
     recipients(project, "new@example.org")  # the one waiting was taken off the list
     week15 = ["--root", str(project), "send", "2024-W15", "--as-of", "2024-04-30", "--yes"]
-    env = {"NEWSLETTER_SMTP_PASSWORD": PASSWORD}
     assert CliRunner(env=env).invoke(cli, week15).output.endswith("Sent 2024-W15 to 1 recipient.\n")
     assert send(project)[1] == "sent to new@example.org\nSent 2024-W16 to 1 recipient.\n"
     assert script.recipients == ["me@example.org", "new@example.org", "new@example.org"]
@@ -240,6 +245,13 @@ def test_a_log_of_the_first_layout_is_carried_over(
     with sqlite3.connect(log_of(project)) as db:
         db.execute("CREATE TABLE sent (period, recipient, message_id, sent_at)")
         db.execute("INSERT INTO sent VALUES ('2024-W16', 'Staff@Example.org', '<x>', '')")
+    before = log_of(project).read_bytes()
+    assert send(project, "--dry-run") == (
+        0,
+        "already sent to staff@example.org (--force sends again)\n"
+        "Dry run: 2024-W16 would go to 0 recipients; nothing was sent.\n",
+    )
+    assert log_of(project).read_bytes() == before
     assert send(project) == (
         0,
         "already sent to staff@example.org (--force sends again)\nSent 2024-W16 to 0 recipients.\n",

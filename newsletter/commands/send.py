@@ -22,6 +22,7 @@ from newsletter.engine.sending import (
     Options,
     Outgoing,
     SendReport,
+    refuse_unfinished_sends,
     send_outgoing,
 )
 from newsletter.engine.sendlog import LOG_FILE
@@ -64,7 +65,12 @@ def send_digest(
     config = load_config(root)
     smtp = _with_ca_file(config.smtp, root)
     password = b"" if options.dry_run else check_login(smtp, secrets.password)
-    digest = chosen_digest(root, config, period, as_of, writes=False)
+    log_path = root / config.state_dir / LOG_FILE
+    try:
+        digest = chosen_digest(root, config, period, as_of, writes=False)
+    except QuietPeriod as quiet:
+        refuse_unfinished_sends(log_path, quiet.title)
+        raise
     if not digest.complete and not options.dry_run:
         key = digest.period.key
         reason = f"{key} is not over yet; send it once it has ended, or preview it with --dry-run"
@@ -80,7 +86,6 @@ def send_digest(
         now.astimezone(config.tz),
         secrets.unsubscribe,
     )
-    log_path = root / config.state_dir / LOG_FILE
     return send_outgoing(outgoing, smtp, password, log_path, confirm, options)
 
 

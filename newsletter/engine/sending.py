@@ -168,13 +168,22 @@ def _refuse_unfinished(log: SendLog, period: str) -> None:
     """Refuse to start a period while an earlier send has recipients still waiting."""
     for other, count in log.unfinished().items():
         if other != period:
-            waiting = (
-                f"{plural(count, 'recipient')} {'has' if count == 1 else 'have'} not got it yet"
-            )
-            raise NewsletterError(
-                f"the send of {other} is unfinished ({waiting}); finish it first with "
-                f"`newsletter send {other}`, then send {period}"
-            )
+            raise NewsletterError(f"{_unfinished(other, count)}, then send {period}")
+
+
+def refuse_unfinished_sends(log_path: Path, quiet: str) -> None:
+    """Where a period is QUIET (nothing to send), say so if another send is unfinished."""
+    with read_send_log(log_path) as log:
+        for other, count in (log.unfinished() if log else {}).items():
+            raise NewsletterError(f"no news in {quiet}, but {_unfinished(other, count)}")
+
+
+def _unfinished(period: str, count: int) -> str:
+    waiting = f"{plural(count, 'recipient')} {'has' if count == 1 else 'have'} not got it yet"
+    return (
+        f"the send of {period} is unfinished ({waiting}); "
+        f"finish it first with `newsletter send {period}`"
+    )
 
 
 def _send_each(

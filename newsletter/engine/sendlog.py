@@ -145,7 +145,12 @@ def read_send_log(path: Path) -> Iterator[SendLog | None]:
     except sqlite3.Error as exc:
         raise _unreadable(path, exc) from None
     try:
-        _check(path, connection)
+        if _check(path, connection):  # the first layout: carried over in memory only
+            memory = sqlite3.connect(":memory:")
+            connection.backup(memory)
+            connection.close()
+            connection = memory
+            _migrate(path, connection)
         yield SendLog(path, connection)
     finally:
         connection.close()
@@ -167,7 +172,8 @@ def locked_send_log(path: Path, run: Run) -> Iterator[SendLog]:
         except sqlite3.Error as exc:
             raise _unreadable(path, exc) from None
         try:
-            _check(path, connection, migrate=True)
+            if _check(path, connection):
+                _migrate(path, connection)
             log = SendLog(path, connection)
             log.run_id = _record_run(log, run)
             yield log
@@ -222,8 +228,11 @@ def _create(path: Path) -> None:
         raise _error(path, f"cannot create the send log: {exc}") from None
 
 
-def _check(path: Path, connection: sqlite3.Connection, *, migrate: bool = False) -> None:
-    """Refuse a log that is not whole: a damaged log would mail everyone again."""
+def _check(path: Path, connection: sqlite3.Connection) -> bool:
+    """Refuse a log that is not whole: a damaged log would mail everyone again.
+
+    Return whether the log has the first layout, to be carried over to this one.
+    """
     try:
         (verdict,) = connection.execute("PRAGMA quick_check").fetchone()
         names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
@@ -232,11 +241,10 @@ def _check(path: Path, connection: sqlite3.Connection, *, migrate: bool = False)
     if verdict != "ok":
         raise _damaged(path, verdict)
     if "deliveries" in names:
-        return
+        return False
     if "sent" not in names:
         raise _damaged(path, "it holds no send log")
-    if migrate:
-        _migrate(path, connection)
+    return True
 
 
 def _migrate(path: Path, connection: sqlite3.Connection) -> None:
