@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import shutil
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import date
 from pathlib import Path
@@ -18,9 +19,10 @@ from hypothesis import strategies as st
 from newsletter.commands.build import build
 from newsletter.core.errors import NewsletterError
 from newsletter.engine import cache, manifest
-from newsletter.engine.cache import decode, encode
-from newsletter.engine.itemcache import load_catalog, read_memo
+from newsletter.engine.cache import Cache
+from newsletter.engine.itemcache import items_context
 from newsletter.engine.output import write_outputs
+from newsletter.engine.versions import code_fingerprint
 
 AS_OF = date(2024, 4, 30)
 
@@ -28,6 +30,11 @@ AS_OF = date(2024, 4, 30)
 def snapshot(folder: Path) -> dict[str, bytes]:
     files = (p for p in folder.rglob("*") if p.is_file())
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
+
+
+def state_cache(root: Path) -> Cache:
+    """The project's cache, to look into or change as a hand would."""
+    return Cache(root / ".newsletter" / "cache.sqlite")
 
 
 def clean_build(root: Path, tmp: Path) -> dict[str, bytes]:
@@ -67,8 +74,9 @@ def test_a_damaged_cache_entry_is_rendered_again(project: Path, tmp_path: Path) 
             db.execute("UPDATE entries SET blob = ? WHERE key = ?", (damaged, key))
         db.execute("UPDATE entries SET blob = ? WHERE key = ?", (b"", keys[1]))
         db.execute("UPDATE entries SET blob = ? WHERE key = ?", ("text", keys[2]))
-    for part in sorted((project / ".newsletter" / "items").glob("*.json"))[::2]:
-        part.write_text("{not json", "utf-8")
+        items = [key for (key,) in db.execute("SELECT key FROM items ORDER BY key")]
+        for key in items[::2]:
+            db.execute("UPDATE items SET blob = ? WHERE key = ?", (b"{not json", key))
     (project / "out").unlink()
     report = build(project, project / "out", AS_OF)
     assert report.rendered == len(keys[::3]) + 2
@@ -181,27 +189,14 @@ def test_files_lost_from_out_or_the_cache_are_made_again(project: Path, tmp_path
     assert snapshot(project / "out") == clean_build(project, tmp_path)
 
 
-def test_items_read_back_without_their_bodies_render_them_from_their_files(
-    project: Path, tmp_path: Path
-) -> None:
+def test_items_read_back_render_the_bodies_they_carry(project: Path, tmp_path: Path) -> None:
     build(project, project / "out", AS_OF)
-    memo = b"".join(p.read_bytes() for p in (project / ".newsletter" / "items").glob("*.json"))
-    assert b"A second paragraph" not in memo  # older.yaml's body is not kept there
     (project / "out").unlink()
-    (project / ".newsletter" / "cache.sqlite").unlink()
+    with closing(sqlite3.connect(project / ".newsletter" / "cache.sqlite")) as db, db:
+        db.execute("DELETE FROM entries")
     build(project, project / "out", AS_OF)  # every page again, from items read back
     assert "A second paragraph" in (project / "out" / "news" / "older.html").read_text("utf-8")
     assert snapshot(project / "out") == clean_build(project, tmp_path)
-
-
-def test_a_body_read_back_from_a_file_changed_since_is_a_located_error(project: Path) -> None:
-    load_catalog(project)
-    (item,) = [item for item in load_catalog(project).items if item.source == "items/older.yaml"]
-    assert item.body is None  # read back from the state folder
-    Path(item.path).write_text("title: Changed\n", "utf-8")
-    with pytest.raises(NewsletterError) as caught:
-        item.body_html  # noqa: B018
-    assert str(caught.value) == "items/older.yaml: changed while the build ran; build again"
 
 
 def test_a_state_folder_that_cannot_be_written_only_costs_time(
@@ -213,22 +208,6 @@ def test_a_state_folder_that_cannot_be_written_only_costs_time(
     again = build(project, tmp_path / "public", AS_OF)
     assert again.rendered > 0 and again.written == 0
     assert snapshot(tmp_path / "public") == clean_build(project, tmp_path)
-
-
-def test_an_item_file_whose_size_and_times_are_unchanged_is_not_read_again(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(manifest, "_SETTLED_NS", 0)  # every file counts as settled
-    state = project / ".newsletter"
-    prints = manifest.item_prints(project, state)
-    stored = json.loads((state / "prints.json").read_bytes())
-    stored["items/lecture.yaml"][4] = "remembered"
-    (state / "prints.json").write_text(json.dumps(stored), "utf-8")
-    again = manifest.item_prints(project, state)
-    assert again["items/lecture.yaml"] == "remembered"  # taken from the state folder
-    assert {k: v for k, v in again.items() if k != "items/lecture.yaml"} == {
-        k: v for k, v in prints.items() if k != "items/lecture.yaml"
-    }
 
 
 def test_an_edit_that_keeps_the_size_and_modification_time_is_still_seen(
@@ -253,22 +232,12 @@ def test_an_edit_that_keeps_the_size_and_modification_time_is_still_seen(
 )  # fmt: skip
 def test_damaged_item_file_stats_only_cost_time(project: Path, tmp_path: Path, junk: str) -> None:
     build(project, project / "out", AS_OF)
-    (project / ".newsletter" / "prints.json").write_text(junk, "utf-8")
+    with state_cache(project) as state:
+        state.write("state", {manifest.PRINTS: junk.encode()})  # sealed: a careful hand
     item = project / "items" / "older.yaml"
     item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
     build(project, project / "out", AS_OF)
     assert snapshot(project / "out") == clean_build(project, tmp_path)
-
-
-def test_odd_entries_among_the_items_read_before_only_cost_time(project: Path) -> None:
-    folder = project / ".newsletter" / "items"
-    folder.mkdir(parents=True)
-    odd = [{"item": "text", "problems": []}, {"item": None, "problems": "x"}, {"item": []}]
-    for index, entry in enumerate(odd):
-        part = {"context": "c", "items": {f"{index:02}ff": entry}}
-        (folder / f"{index:02}.json").write_text(json.dumps(part), "utf-8")
-    assert read_memo(folder, "c", project) == {}
-    assert build(project, project / "out", AS_OF).published == 4
 
 
 def files_with_inodes(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -329,10 +298,10 @@ def test_a_tampered_manifest_cannot_reach_outside_out(
     build(project, project / "out", AS_OF)
     victim = project / "victim.txt"
     victim.write_text("keep me", "utf-8")
-    manifest_file = project / ".newsletter" / "build.json"
-    manifest = json.loads(manifest_file.read_bytes())
-    manifest["outputs"]["0" * 64] = [path.replace("/tmp/victim.txt", str(victim))]
-    manifest_file.write_text(json.dumps(manifest), "utf-8")
+    with state_cache(project) as state:
+        last = json.loads(state.read("state", manifest.BUILD) or b"")
+        last["outputs"]["0" * 64] = [path.replace("/tmp/victim.txt", str(victim))]
+        state.write("state", {manifest.BUILD: json.dumps(last).encode()})
     item = project / "items" / "older.yaml"
     item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
     build(project, project / "out", AS_OF)
@@ -342,11 +311,12 @@ def test_a_tampered_manifest_cannot_reach_outside_out(
 
 def test_a_tampered_item_read_before_cannot_name_a_file_outside_out(project: Path) -> None:
     build(project, project / "out", AS_OF)
-    for part in (project / ".newsletter" / "items").glob("*.json"):
-        stored = json.loads(part.read_bytes())
-        for entry in stored["items"].values():
+    context = items_context(project)
+    with state_cache(project) as state:
+        for key, data in list(state.read_all("items", seal=context)):
+            entry = json.loads(data)
             entry["item"]["id"] = "../../escaped"
-        part.write_text(json.dumps(stored), "utf-8")
+            state.write("items", {key: json.dumps(entry).encode()}, seal=context)
     (project / "out").unlink()
     build(project, project / "out", AS_OF)
     assert not (project.parent / "escaped.html").exists()
@@ -364,22 +334,98 @@ def test_damaged_dates_in_the_manifest_only_cost_time(
     project: Path, tmp_path: Path, entry: object
 ) -> None:
     build(project, project / "out", AS_OF)
-    manifest_file = project / ".newsletter" / "build.json"
-    manifest = json.loads(manifest_file.read_bytes())
-    manifest["dates"] = dict.fromkeys(manifest["dates"], entry)
-    manifest_file.write_text(json.dumps(manifest), "utf-8")
+    with state_cache(project) as state:
+        last = json.loads(state.read("state", manifest.BUILD) or b"")
+        last["dates"] = dict.fromkeys(last["dates"], entry)
+        state.write("state", {manifest.BUILD: json.dumps(last).encode()})
     build(project, project / "out", AS_OF)  # no traceback: a build as usual
     assert snapshot(project / "out") == clean_build(project, tmp_path)
 
 
-def test_cache_entries_can_be_packed_and_read_from_several_threads_at_once() -> None:
-    # A build reads the cache from the pool's own thread while its main thread writes.
-    entries = {
-        f"key{n}": {f"news/{n}.html": f"<p>{'æøå ' * n}</p>".encode() * 50} for n in range(200)
-    }
+def test_the_state_folder_holds_one_cache_file(project: Path, tmp_path: Path) -> None:
+    build(project, project / "out", AS_OF)
+    assert [p.name for p in (project / ".newsletter").iterdir()] == ["cache.sqlite"]
+    (project / ".newsletter" / "cache.sqlite").unlink()
+    (project / "out").unlink()
+    report = build(project, project / "out", AS_OF)  # a cold build, nothing worse
+    assert report.rendered > 0
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
 
-    def round_trips(_: int) -> bool:
-        return all(decode(key, encode(key, files)) == files for key, files in entries.items())
 
-    with ThreadPoolExecutor(4) as threads:
-        assert all(threads.map(round_trips, range(16)))
+def test_a_wrong_item_in_the_cache_never_reaches_the_feeds(project: Path, tmp_path: Path) -> None:
+    build(project, project / "out", AS_OF)
+    with closing(sqlite3.connect(project / ".newsletter" / "cache.sqlite")) as db, db:
+        for key, blob in db.execute("SELECT key, blob FROM items").fetchall():
+            wrong = blob.replace(b"Honorary members", b"Dishonoured members")  # still JSON
+            db.execute("UPDATE items SET blob = ? WHERE key = ?", (wrong, key))
+    (project / "out").unlink()
+    build(project, project / "out", AS_OF)
+    assert b"Honorary members" in (project / "out" / "feed.atom").read_bytes()
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+@pytest.mark.parametrize("sealed", [False, True], ids=["damaged", "resealed"])
+def test_a_wrong_stored_print_only_costs_time(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sealed: bool
+) -> None:
+    monkeypatch.setattr(manifest, "_SETTLED_NS", 0)  # the prints are kept
+    build(project, project / "out", AS_OF)
+    with state_cache(project) as state:
+        stats = json.loads(state.read("state", manifest.PRINTS) or b"")
+        right = stats["items/older.yaml"][4]
+    path = project / ".newsletter" / "cache.sqlite"
+    with closing(sqlite3.connect(path)) as db, db:
+        (blob,) = db.execute("SELECT blob FROM state WHERE key = 'prints'").fetchone()
+        db.execute(
+            "UPDATE state SET blob = ? WHERE key = 'prints'",
+            (blob.replace(right.encode(), b"e" * 64),),
+        )
+    if sealed:  # as a careful hand would: the checksum made again
+        stats["items/older.yaml"][4] = "e" * 64
+        with state_cache(project) as state:
+            state.write("state", {manifest.PRINTS: json.dumps(stats).encode()})
+    (project / "out").unlink()
+    build(project, project / "out", AS_OF)
+    build(project, project / "out", AS_OF)
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+
+
+def test_files_damaged_or_deleted_by_hand_in_out_do_not_survive_a_build(
+    project: Path, tmp_path: Path
+) -> None:
+    build(project, project / "out", AS_OF)
+    page = project / "out" / "news" / "lecture.html"
+    before = page.stat()
+    page.write_bytes(page.read_bytes().replace(b"<", b">", 1))  # the same size
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same time
+    (project / "out" / "tags" / "awards.atom").unlink()
+    (project / "out" / "news" / "stray.html").write_text("not made by a build", "utf-8")
+    report = build(project, project / "out", AS_OF)  # nothing else changed
+    assert (report.rendered, report.written) == (0, 2)  # from the cache
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+    assert build(project, project / "out", AS_OF).written == 0
+
+
+@pytest.fixture
+def fresh_code_key() -> Iterator[None]:
+    """Let the key of the code be computed again, in the test and after it."""
+    code_fingerprint.cache_clear()
+    yield
+    code_fingerprint.cache_clear()
+
+
+def test_a_new_version_of_a_library_renders_everything_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_code_key: None
+) -> None:
+    first = build(project, project / "out", AS_OF)
+    real = importlib.metadata.version
+
+    def upgraded(name: str) -> str:
+        return "99.0" if name.lower() == "jinja2" else real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", upgraded)
+    code_fingerprint.cache_clear()
+    again = build(project, project / "out", AS_OF)
+    assert again.rendered == first.rendered  # nothing of the old version's output is used
+    assert snapshot(project / "out") == clean_build(project, tmp_path)
+    assert build(project, project / "out", AS_OF).rendered == 0

@@ -19,16 +19,26 @@ from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import CONFIG_FILE, ITEMS_DIR, OUT_DIR, TEMPLATES_DIR
 from newsletter.domain.digests import check_email_sizes
 from newsletter.domain.publishing import resolve_as_of, select_published
-from newsletter.engine.cache import CACHE_FILE, Cache, code_fingerprint
+from newsletter.engine.cache import CACHE_FILE, Cache
 from newsletter.engine.itemcache import read_catalog
 from newsletter.engine.jobs import Job, Outcome, Sink, return_large_blocks, run_jobs
-from newsletter.engine.manifest import forget, item_prints, last_build, remember
+from newsletter.engine.manifest import (
+    Inputs,
+    Manifest,
+    build_inputs,
+    forget,
+    item_prints,
+    last_build,
+    out_files,
+    remember,
+)
 from newsletter.engine.output import Staging, builds_folder
 from newsletter.engine.site import CONTENT, SitePlan, plan_site, warm_up
+from newsletter.engine.versions import code_fingerprint
 from newsletter.engine.workers import Workers
 from newsletter.render.templates import Templates, templates_fingerprint
 from newsletter.sources.config import Config, load_config
-from newsletter.sources.itemfiles import item_files
+from newsletter.sources.itemfiles import ItemFiles, item_files
 from newsletter.sources.notes import notes_fingerprint
 from newsletter.sources.pictures import pictures_state
 
@@ -96,55 +106,80 @@ def build(
     moment = resolve_as_of(as_of, config)
     found = item_files(root)  # walked once, for the prints and the items
     contents: dict[str, bytes] = {}  # what the prints read, for the items not to read again
-    prints = item_prints(root, root / config.state_dir, found, contents)
-    context = _context(root)
-    signed = fingerprint(context, pictures_state(root))  # the manifest's: pictures too
-    last = last_build(root, out_dir, config)
-    if last is not None and last.unchanged(prints, signed, config, moment, strict):
-        total, shown, digests, files = last.counts
-        dates = [(label, *last.dates[key]) for label, key in prints.items() if key in last.dates]
-        entries = [(str(s), datetime.fromisoformat(str(p)), d is True) for s, p, d in dates]
-        held = held_back(entries, moment)
-        return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings), held)
-    _refuse_unsafe_out(root, out_dir, config)
-    kept = last.outputs if last else {}
-    return_large_blocks()  # before the workers are forked: they inherit it
-    warm = functools.partial(
-        warm_up, Templates(root, context, config.language), emails=last is not None
-    )
-    with _writing(out_dir, Workers(workers, warm), adopt=last is not None) as (pool, staging):
-        catalog, remember_items = read_catalog(
-            root, strict=strict, config=config, prints=prints, workers=pool, files=found,
-            contents=contents,
-        )  # fmt: skip
-        published = select_published(catalog.items, moment)
-        cache = Cache(root / config.state_dir / CACHE_FILE)
-        try:
-            plan = plan_site(root, config, published, moment, context, cache)
+    # What was rendered is kept on leaving, even when the build fails.
+    with Cache(root / config.state_dir / CACHE_FILE) as cache:
+        prints = item_prints(found, cache, contents)
+        pictures = pictures_state(root)
+        inputs = build_inputs(_context(root), prints, pictures, config, moment, strict)
+        last = last_build(cache, out_dir)
+        present = out_files(out_dir) if last else {}
+        if last is not None and last.unchanged(inputs, present):
+            return _report_unchanged(last, inputs)
+        _refuse_unsafe_out(root, out_dir, config)
+        run = _Build(root, out_dir, config, cache, inputs, found, contents, workers, progress)
+        # Of out/, only files as the last build left them are kept.
+        return run.render(last.kept(present) if last else None)
+
+
+def _report_unchanged(last: Manifest, inputs: Inputs) -> BuildReport:
+    """Report a build that had nothing to do as the last build was reported."""
+    total, shown, digests, files = last.counts
+    prints = inputs.prints.items()
+    dates = [(label, *last.dates[key]) for label, key in prints if key in last.dates]
+    entries = [(str(s), datetime.fromisoformat(str(p)), d is True) for s, p, d in dates]
+    held = held_back(entries, inputs.as_of)
+    return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings), held)
+
+
+@dataclass(frozen=True)
+class _Build:
+    """A build that renders: what it is to build, and what it found before."""
+
+    root: Path
+    out_dir: Path
+    config: Config
+    cache: Cache
+    inputs: Inputs
+    files: ItemFiles | None
+    contents: dict[str, bytes]
+    workers: int
+    progress: Progress | None
+
+    def render(self, kept: Mapping[str, list[str]] | None) -> BuildReport:
+        """Read the items, render what neither the cache nor out/ holds, and put the new
+        out/ in place. *kept* are the files of the last build's jobs left as they were."""
+        root, config, cache, inputs = self.root, self.config, self.cache, self.inputs
+        return_large_blocks()  # before the workers are forked: they inherit it
+        templates = Templates(root, inputs.context, config.language)
+        warm = functools.partial(warm_up, templates, emails=kept is not None)
+        pool = Workers(self.workers, warm)
+        with _writing(self.out_dir, pool, adopt=kept is not None) as (pool, staging):
+            catalog, remember_items = read_catalog(
+                root, cache, strict=inputs.strict, config=config, prints=inputs.prints,
+                workers=pool, files=self.files, contents=self.contents,
+            )  # fmt: skip
+            published = select_published(catalog.items, inputs.as_of)
+            plan = plan_site(root, config, published, inputs.as_of, inputs.context, cache)
             # The items and the plan live as long as the build: spare the collector
             # their walk, which it took again and again while they were made.
             gc.freeze()
             gc.enable()
-            run = _Run(staging, cache, config, kept, pool)
-            run.run(plan, progress, meanwhile=remember_items)
+            run = _Run(staging, cache, config, kept or {}, pool)
+            run.run(plan, progress=self.progress, meanwhile=remember_items)
             # out/ changes now: until remember(), the manifest must not describe it.
-            forget(root, config)
+            forget(cache)
             staging.commit()
-        finally:
-            cache.close()  # what was rendered is kept, even when the build fails
         cache.prune()
         counts = [len(catalog.items), len(published), plan.digests, run.files]
-        warnings = [*catalog.warnings, *run.warnings]
-        remember(
-            root, out_dir, prints, signed, config, moment, strict, catalog.items, counts,
-            warnings, run.made,
-        )  # fmt: skip
-    total, shown, digests, files = counts
-    written = run.sink.written
-    held = held_back([(i.source, i.published, i.draft) for i in catalog.items], moment)
-    return BuildReport(
-        total, shown, digests, run.rendered, written, files - written, tuple(warnings), held
-    )
+        warnings = (*catalog.warnings, *run.warnings)
+        # Once the builds before are removed: out/'s files as they stay.
+        remember(cache, self.out_dir, inputs, catalog.items, counts, warnings, run.made)
+        written, items = run.sink.written, catalog.items
+        held = held_back([(i.source, i.published, i.draft) for i in items], inputs.as_of)
+        total, shown, digests, files = counts
+        return BuildReport(
+            total, shown, digests, run.rendered, written, files - written, warnings, held
+        )
 
 
 @contextlib.contextmanager
@@ -209,7 +244,7 @@ class _Run:
             progress.start(len(plan.item_jobs) + len(plan.jobs))
         for job, outcome in run_jobs(plan.item_jobs, self.sink, self.workers, self.kept):
             for path, data in outcome.handed.items():
-                plan.content[path.removeprefix(CONTENT)] = data
+                plan.content.html[path.removeprefix(CONTENT)] = data
             self._note(job, outcome)
             tick()
         errors: list[Problem] = []

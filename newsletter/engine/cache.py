@@ -1,87 +1,56 @@
-"""A content-addressed cache of rendered outputs: one SQLite file in the state folder.
+"""The cache: one SQLite file in the state folder with everything a build may forget.
 
-Each entry is named by the hash of everything its outputs depend on (the items'
-bytes, the configuration, the templates, the package's code), so an entry is
-never stale: a change makes a new key. Each entry carries a checksum of its
-contents; a missing, corrupt or unreadable entry, or a whole file that is not a
-database, is a miss and only costs time. Entries are plain framing, never pickle:
-the state folder may come back from a CI cache and must not be able to run code.
+Deleting it makes the next build a cold one, nothing worse. Its tables:
 
-One file, not one per entry: creating thousands of small files is what a cold
-build would otherwise spend its time on.
+- ``entries``: rendered outputs, each named by the hash of everything they depend on
+  (the items' bytes, the configuration, the templates, the code and the libraries'
+  versions), so that an entry is never stale: a change makes a new key;
+- ``items``: the items already read, by their file's print (see itemcache.py);
+- ``state``: the item files' sizes and times, and the last build's manifest
+  (see manifest.py).
+
+Nothing read from it is trusted: each entry is sealed with a checksum over its key
+and its bytes, computed again when it is read, and one that fails is a miss, which
+only costs time. So is a file that is not a database (it is made anew) or one that
+another build holds (it is done without). Entries are plain framing and JSON, never
+pickle: the state folder may come back from a CI cache and must not be able to run
+code. The send log is a file of its own, which nothing here touches.
+
+One file, not one per entry: creating thousands of small files is what a cold build
+would otherwise spend its time on. A build uses it from its own thread only.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
-import importlib.metadata
-import re
 import sqlite3
 import struct
-import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import zstandard
 
-from newsletter.core.fingerprints import fingerprint
-
 CACHE_FILE = "cache.sqlite"
-_HEADER = struct.Struct(">32sI")  # checksum of the body, number of files
+TABLES = ("entries", "items", "state")
+_CHECKSUM = 32  # bytes of SHA-256 at the head of every entry
+_COUNT = struct.Struct(">I")  # number of files in a rendered entry
 _FRAME = struct.Struct(">II")  # length of the path, length of the data
 _DAMAGED = (sqlite3.Error, OSError)
 _SAVE_EVERY = 500  # entries per transaction: another build waits no longer than that
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 BUSY_SECONDS = 5.0  # how long to wait for another build's lock before doing without
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """Hash what shapes every output besides the project: each file of the package (its
-    code and built-in templates) and the installed version of each library it runs on,
-    the libraries they run on included. A new version of any is a new key."""
-    package = Path(__file__).parent.parent
-    sources = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    parts = [
-        part
-        for path in sources
-        for part in (path.relative_to(package).as_posix(), path.read_bytes())
-    ]
-    return fingerprint(*parts, *library_versions())
-
-
-def library_versions(distribution: str = "newsletter") -> list[str]:
-    """Name and version of every library *distribution* needs, directly or not, sorted."""
-    found: dict[str, str] = {}
-    pending = [distribution]
-    while pending:
-        name = pending.pop()
-        try:
-            requires = importlib.metadata.requires(name) or []
-            version = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue  # an optional need that is not installed
-        found[name] = version
-        for requirement in requires:
-            if "extra ==" in requirement:
-                continue
-            needed = _NAME.match(requirement)
-            if needed and _normal(needed.group()) not in map(_normal, found):
-                pending.append(needed.group())
-    return sorted(f"{name}=={version}" for name, version in found.items() if name != distribution)
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+# Zstandard's fastest level: rendered HTML and XML shrink fourfold, in a third of
+# zlib's time. Not thread-safe: the cache is used from one thread.
+_COMPRESSOR = zstandard.ZstdCompressor(level=1)
+_DECOMPRESSOR = zstandard.ZstdDecompressor()
 
 
 class Cache:
-    """Rendered files by key; a cache without a file, or one that fails, remembers nothing.
+    """Sealed entries by table and key; a cache without a file, or one that fails,
+    remembers nothing. Use it in a with block: what was stored is committed on leaving.
 
-    Entries are written in one transaction, committed by save(); prune() deletes
-    what the build did not use.
+    A build notes every rendered entry it uses; prune() deletes the others.
     """
 
     def __init__(self, path: Path | None) -> None:
@@ -90,87 +59,129 @@ class Cache:
         self._db: sqlite3.Connection | None = None
         self._failed = path is None
         self._unsaved = 0
-        self._keys: set[str] = set()  # what the file holds: absent keys are never looked up
-        # A build asks for entries from more than one thread (the workers' tasks are
-        # made in the pool's own thread): one at a time.
-        self._lock = threading.RLock()
+        self._keys: set[str] = set()  # what entries holds: absent keys are never looked up
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.close()
 
     def get(self, key: str) -> dict[str, bytes] | None:
-        """Return the files stored under *key*, or None when absent or damaged."""
+        """Return the rendered files stored under *key*, or None when absent or damaged."""
         self.used.add(key)
-        blob = self.get_blob(key)
+        if self._connect() is None or key not in self._keys:
+            return None
+        rows = self._query("SELECT blob FROM entries WHERE key = ?", (key,))
         try:
-            return None if blob is None else decode(key, blob)
-        except (ValueError, struct.error, zstandard.ZstdError):
+            return decode(key, rows[0][0]) if rows else None
+        except (ValueError, TypeError, struct.error, zstandard.ZstdError):
             return None  # damaged: render again
 
-    def get_blob(self, key: str) -> bytes | None:
-        """Return the entry under *key* as stored, unchecked, or None."""
-        with self._lock:
-            db = self._connect()
-            if db is None or key not in self._keys:
-                return None
-            try:
-                row = db.execute("SELECT blob FROM entries WHERE key = ?", (key,)).fetchone()
-            except _DAMAGED as error:
-                self._fail(error)
-                return None
-            return bytes(row[0]) if row and isinstance(row[0], bytes) else None
-
     def keep(self, key: str) -> None:
-        """Keep the entry under *key* though this build does not read it."""
+        """Keep the rendered entry under *key* though this build does not read it."""
         self.used.add(key)
 
     def put_blob(self, key: str, blob: bytes) -> None:
-        """Store an entry made by encode() under *key*; a cache that cannot, does without."""
-        with self._lock:
-            self.used.add(key)
-            db = self._connect()
-            if db is None:
-                return
-            try:
-                db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", (key, blob))
-            except _DAMAGED as error:
-                self._fail(error)
-                return
+        """Store a rendered entry made by encode() under *key*."""
+        self.used.add(key)
+        if self._change("INSERT OR REPLACE INTO entries VALUES (?, ?)", [(key, blob)]):
             self._keys.add(key)
             self._unsaved += 1
             if self._unsaved >= _SAVE_EVERY:
                 self.save()
 
-    def save(self) -> None:
-        """Commit what was stored; the cache stays usable."""
-        with self._lock:
-            self._unsaved = 0
-            if self._db is not None:
-                try:
-                    self._db.commit()
-                except _DAMAGED as error:
-                    self._fail(error)
+    def read(self, table: str, key: str, seal: str = "") -> bytes | None:
+        """Return the verified bytes stored in *table* under *key*, sealed with *seal*."""
+        rows = self._query(f"SELECT blob FROM {_table(table)} WHERE key = ?", (key,))
+        return unseal(seal + key, rows[0][0]) if rows else None
+
+    def read_all(self, table: str, seal: str = "") -> Iterator[tuple[str, bytes]]:
+        """Yield each entry of *table* that checks out when sealed with *seal*: its key
+        and its bytes, one at a time (a table can hold some tens of megabytes)."""
+        db = self._connect()
+        try:
+            for key, blob in db.execute(f"SELECT key, blob FROM {_table(table)}") if db else ():
+                if (data := unseal(seal + str(key), blob)) is not None:
+                    yield str(key), data
+        except sqlite3.ProgrammingError:
+            raise
+        except _DAMAGED as error:
+            self._fail(error)
+
+    def write(
+        self, table: str, entries: Mapping[str, bytes] | Iterable[tuple[str, bytes]], seal: str = ""
+    ) -> None:
+        """Store *entries*, keys and their bytes, in *table*, each sealed with *seal* and its
+        key; one at a time, as they come."""
+        pairs = entries.items() if isinstance(entries, Mapping) else entries
+        rows = ((key, _seal(seal + key, data)) for key, data in pairs)
+        self._change(f"INSERT OR REPLACE INTO {_table(table)} VALUES (?, ?)", rows)
+
+    def delete(self, table: str, key: str) -> bool:
+        """Delete the entry of *table* under *key* and commit; False when it stays."""
+        done = self._change(f"DELETE FROM {_table(table)} WHERE key = ?", [(key,)])
+        self.save()
+        return done and not self._failed
+
+    def keep_only(self, table: str, keys: Iterable[str]) -> None:
+        """Delete every entry of *table* not under one of *keys*."""
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            db.execute("CREATE TEMP TABLE kept (key TEXT PRIMARY KEY)")
+            db.executemany("INSERT OR IGNORE INTO kept VALUES (?)", ((key,) for key in keys))
+            db.execute(f"DELETE FROM {_table(table)} WHERE key NOT IN (SELECT key FROM kept)")
+            db.execute("DROP TABLE kept")
+        except _DAMAGED as error:
+            self._fail(error)
 
     def prune(self) -> None:
-        """Delete every entry this build did not use, commit, and close the file."""
-        with self._lock:
-            db = self._connect()
-            if db is None:
-                return
+        """Delete every rendered entry this build did not use, and commit."""
+        self.keep_only("entries", self.used)
+        self.save()
+
+    def save(self) -> None:
+        """Commit what was stored; the cache stays usable."""
+        self._unsaved = 0
+        if self._db is not None:
             try:
-                db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
-                db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
-                db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
-                db.execute("DROP TABLE used")
-                db.commit()
+                self._db.commit()
             except _DAMAGED as error:
                 self._fail(error)
-            self.close()
 
     def close(self) -> None:
         """Commit and close the file."""
-        with self._lock:
-            self.save()
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+        self.save()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _query(self, sql: str, parameters: tuple[str, ...] = ()) -> list[Any]:
+        db = self._connect()
+        if db is None:
+            return []
+        try:
+            return db.execute(sql, parameters).fetchall()
+        except sqlite3.ProgrammingError:
+            raise  # a mistake in this program, such as use from another thread
+        except _DAMAGED as error:
+            self._fail(error)
+            return []
+
+    def _change(self, sql: str, rows: Iterable[tuple[str | bytes, ...]]) -> bool:
+        db = self._connect()
+        if db is None:
+            return False
+        try:
+            db.executemany(sql, rows)
+        except sqlite3.ProgrammingError:
+            raise
+        except _DAMAGED as error:
+            self._fail(error)
+            return False
+        return True
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is not None or self._failed or self.path is None:
@@ -186,10 +197,7 @@ class Cache:
                     self._db = _open(self.path)
         self._failed = self._db is None  # else unwritable, or busy: do without
         if self._db is not None:
-            try:
-                self._keys = {key for (key,) in self._db.execute("SELECT key FROM entries")}
-            except _DAMAGED as error:
-                self._fail(error)
+            self._keys = {key for (key,) in self._query("SELECT key FROM entries")}
         return self._db
 
     def _fail(self, error: BaseException | None = None) -> None:
@@ -207,6 +215,12 @@ class Cache:
                 self.path.unlink(missing_ok=True)
 
 
+def _table(name: str) -> str:
+    if name in TABLES:
+        return name
+    raise ValueError(f"no table {name!r} in the cache")
+
+
 def _damaged(error: BaseException) -> bool:
     """Tell a damaged file from a busy, unwritable or misused one."""
     code = getattr(error, "sqlite_errorcode", None)
@@ -214,7 +228,7 @@ def _damaged(error: BaseException) -> bool:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=BUSY_SECONDS, check_same_thread=False)  # see _lock
+    db = sqlite3.connect(path, timeout=BUSY_SECONDS)
     try:
         # Nothing here is precious: no journal on disk, no waiting for the disk, each
         # byte written once. A crash can at worst damage the file, which checksums
@@ -225,7 +239,8 @@ def _open(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA locking_mode = EXCLUSIVE")
         db.execute("PRAGMA journal_mode = MEMORY")
         db.execute("PRAGMA synchronous = OFF")
-        db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, blob BLOB NOT NULL)")
+        for table in TABLES:
+            db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, blob BLOB)")
         db.execute("SELECT count(*) FROM entries WHERE key = ''").fetchone()
         db.commit()
     except sqlite3.Error:
@@ -234,33 +249,31 @@ def _open(path: Path) -> sqlite3.Connection:
     return db
 
 
-def encode(key: str, files: Mapping[str, bytes]) -> bytes:
-    """Pack *files* into one compressed entry, its checksum bound to *key*."""
-    # Compressed, cheaply: rendered HTML and XML shrink fourfold. Zstandard's fastest
-    # level takes a third of the time of zlib's and packs tighter.
-    packed = b"".join(_frame(path.encode(), data) for path, data in sorted(files.items()))
-    body = _CODECS.compressor.compress(packed)
-    return _HEADER.pack(_checksum(key, body), len(files)) + body
+def _seal(key: str, data: bytes) -> bytes:
+    """Put before *data* the checksum of *key* and *data*: found under another key, as a
+    damaged file could make happen, it is refused like any other damage."""
+    return _checksum(key, data) + data
 
 
-class _Codecs(threading.local):
-    """Zstandard's (de)compressors, one pair per thread: they are not thread-safe, and a
-    build reads the cache from the pool's thread too."""
-
-    def __init__(self) -> None:
-        self.compressor = zstandard.ZstdCompressor(level=1)
-        self.decompressor = zstandard.ZstdDecompressor()
-
-
-_CODECS = _Codecs()
+def unseal(key: str, blob: object) -> bytes | None:
+    """Return the data sealed under *key* in *blob*, or None when it does not check out."""
+    if not isinstance(blob, bytes) or len(blob) < _CHECKSUM:
+        return None
+    data = memoryview(blob)[_CHECKSUM:]
+    return bytes(data) if _checksum(key, data) == blob[:_CHECKSUM] else None
 
 
-def _checksum(key: str, body: bytes | memoryview) -> bytes:
-    # With the key in it, an entry found under another key, as a damaged file
-    # could make happen, is refused like any other damage.
+def _checksum(key: str, data: bytes | memoryview) -> bytes:
     digest = hashlib.sha256(key.encode())
-    digest.update(body)
+    digest.update(b"\0")
+    digest.update(data)
     return digest.digest()
+
+
+def encode(key: str, files: Mapping[str, bytes]) -> bytes:
+    """Pack rendered *files* into one compressed entry, sealed under *key*."""
+    packed = b"".join(_frame(path.encode(), data) for path, data in sorted(files.items()))
+    return _seal(key, _COUNT.pack(len(files)) + _COMPRESSOR.compress(packed))
 
 
 def _frame(path: bytes, data: bytes) -> bytes:
@@ -269,11 +282,11 @@ def _frame(path: bytes, data: bytes) -> bytes:
 
 def decode(key: str, blob: bytes) -> dict[str, bytes]:
     """Unpack the entry made by encode() for *key*; ValueError when it is damaged."""
-    checksum, count = _HEADER.unpack_from(blob)
-    packed = memoryview(blob)[_HEADER.size :]
-    if _checksum(key, packed) != checksum:
+    sealed = unseal(key, blob)
+    if sealed is None:
         raise ValueError("damaged cache entry")
-    body = memoryview(_CODECS.decompressor.decompress(packed))
+    (count,) = _COUNT.unpack_from(sealed)
+    body = memoryview(_DECOMPRESSOR.decompress(sealed[_COUNT.size :]))
     files, offset = {}, 0
     for _ in range(count):
         path_length, data_length = _FRAME.unpack_from(body, offset)

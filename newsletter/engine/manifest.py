@@ -1,42 +1,78 @@
-"""What the last build made, so that a build with nothing changed stops at once.
+"""What the last build made, so that a build with nothing changed stops at once, and a
+build after an edit keeps what it can of out/.
 
-After each build the state folder keeps its signature: the key of the package,
+The cache keeps the last build's manifest: its signature (the key of the package,
 configuration and templates, of every file under items/, of the items that were
-published and of the last complete period. A build with the same signature,
-into the very out/ folder the last build made (the same inode: nobody replaced
-it), has nothing to do. Anything else, or a manifest that cannot be read, means
+published and of the last complete period), what each job made, and every file it
+left in out/ with its size, inode and times. A build with the same signature into an
+out/ whose files are all as that build left them has nothing to do. A build after an
+edit keeps from out/ only the files still as they were left: one damaged or deleted
+by hand is written again. Anything else, or a manifest that does not check out, means
 an ordinary build, which the cache makes cheap anyway.
+
+The cache also keeps each item file's size, inode and times with its print, so that
+an unchanged file is not read again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from newsletter.core.errors import Problem
 from newsletter.core.fingerprints import fingerprint
 from newsletter.domain.periods import latest_complete
+from newsletter.engine.cache import Cache
 from newsletter.engine.output import is_inside
 from newsletter.sources.config import Config
-from newsletter.sources.itemfiles import ItemFiles, item_files
+from newsletter.sources.itemfiles import ItemFiles
 from newsletter.sources.items import Item
 from newsletter.sources.yamlfile import read_source
 
-BUILD_FILE = "build.json"
-PRINTS_FILE = "prints.json"  # each item file's size, inode and times, and its print
+PRINTS, BUILD = "prints", "build"  # their keys in the cache's state table
 _SETTLED_NS = 2_000_000_000  # older changes than this cannot be followed by one unseen
+
+FileStats = dict[str, str]  # path: "size inode modification-time change-time"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a build's output depends on, besides which items are published."""
+
+    context: str  # the key of the code, configuration and templates
+    prints: Mapping[str, str]  # each file under items/: its print, as the build began
+    pictures: str  # the key of the pictures' names, sizes and times
+    as_of: datetime
+    period: str  # the last complete period at as_of
+    strict: bool
+
+    def signature(self, published: Iterable[str]) -> str:
+        """The key of everything the build's output depends on."""
+        files = self.prints.values()
+        parts = (*files, "published", *sorted(published), self.period, str(self.strict))
+        return fingerprint(self.context, self.pictures, *parts)
+
+
+def build_inputs(
+    context: str, prints: Mapping[str, str], pictures: str, config: Config, as_of: datetime,
+    strict: bool,
+) -> Inputs:  # fmt: skip
+    """Gather what a build's output depends on."""
+    period = latest_complete(as_of, config.digest.period, config.tz).key
+    return Inputs(context, prints, pictures, as_of, period, strict)
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """The last build: its signature, where it wrote, what it said, and its items' dates."""
+    """The last build: its signature, where it wrote, what it said, its items' dates,
+    what each job made, and the files it left in out/."""
 
     signature: str
     out_dir: str
@@ -45,40 +81,45 @@ class Manifest:
     warnings: list[Problem]
     dates: dict[str, list[str | bool]]  # item fingerprint: [published, draft]
     outputs: dict[str, list[str]]  # job key: the files it made in out/
+    files: FileStats  # every file in out/, as the build left it
 
-    def unchanged(
-        self, prints: Mapping[str, str], context: str, config: Config, as_of: datetime,
-        strict: bool,
-    ) -> bool:  # fmt: skip
-        """Tell whether a build now would make the very out/ this one made."""
-        items = [p for name, p in prints.items() if name.endswith((".yaml", ".yml"))]
-        if any(p not in self.dates for p in items):  # pictures beside them have no dates
+    def unchanged(self, inputs: Inputs, present: FileStats) -> bool:
+        """Tell whether a build of *inputs* would make out/ as it is, *present* as it stands."""
+        names = inputs.prints.items()
+        items = [p for name, p in names if name.endswith((".yaml", ".yml"))]  # not pictures
+        if present != self.files or any(p not in self.dates for p in items):
             return False
         try:
-            published = [p for p in items if _published(self.dates[p], as_of)]
+            published = [p for p in items if _published(self.dates[p], inputs.as_of)]
         except (ValueError, TypeError):  # a damaged manifest: build as usual
             return False
-        return signature(context, prints, published, config, as_of, strict) == self.signature
+        return inputs.signature(published) == self.signature
+
+    def kept(self, present: FileStats) -> dict[str, list[str]]:
+        """The files of each job whose files are all in out/ as this build left them."""
+        files = self.files
+        return {
+            key: paths
+            for key, paths in self.outputs.items()
+            if all(path in present and present[path] == files.get(path) for path in paths)
+        }
 
 
 def item_prints(
-    root: Path,
-    state: Path | None = None,
-    files: ItemFiles | None = None,
-    contents: dict[str, bytes] | None = None,
+    files: ItemFiles | None, cache: Cache | None = None, contents: dict[str, bytes] | None = None
 ) -> dict[str, str]:
-    """Fingerprint every file under items/ as load_items does: {name: print}, in name order.
+    """Fingerprint each of *files* as load_items does: {name: print}, in name order.
 
-    With a state folder, a file whose size, inode and change time are those it had
-    when last fingerprinted is not read again, as git does with its index. A file
-    changed within a moment of being fingerprinted is read again every time: a
-    later change in the same clock tick could leave its times as they were. The
-    files read are put in *contents*, if given, for load_items not to read again.
+    A file whose size, inode and times are those the cache has for it is not read
+    again, as git does with its index. A file changed within a moment of being
+    fingerprinted is read again every time: a later change in the same clock tick
+    could leave its times as they were. The files read are put in *contents*, if
+    given, for load_items not to read again.
     """
-    known = _read_stats(state / PRINTS_FILE) if state else {}
+    known = _stored(cache, PRINTS) if cache else {}
     prints, stats = {}, {}
     now = time.time_ns()
-    for label, path in (item_files(root) if files is None else files) or []:
+    for label, path in files or []:
         try:
             stat = os.stat(path)
             seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
@@ -95,44 +136,48 @@ def item_prints(
             continue
         if now - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
             stats[label] = [*seen, prints[label]]
-    if state and stats != known:
-        _write_json(state, PRINTS_FILE, stats)
+    if cache and stats != known:
+        cache.write("state", {PRINTS: orjson.dumps(stats)})
     return prints
 
 
-def _read_stats(path: Path) -> dict[str, object]:
-    """The stored sizes, times and prints; anything unexpected in them is a miss."""
+def _stored(cache: Cache, key: str) -> dict[str, Any]:
+    """The mapping stored under *key* in the cache's state table; none when it is not one."""
     try:
-        stats = orjson.loads(path.read_bytes())
-    except (OSError, ValueError):
+        data = orjson.loads(cache.read("state", key) or b"{}")
+    except ValueError:
         return {}
-    return stats if isinstance(stats, dict) else {}
+    return data if isinstance(data, dict) else {}
 
 
-def _write_json(state: Path, name: str, data: object) -> None:
-    partial = state / f".{name}.{os.getpid()}"
-    with contextlib.suppress(OSError):  # without it, the next build is merely slower
-        state.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(orjson.dumps(data))
-        partial.replace(state / name)
+def out_files(out_dir: Path) -> FileStats:
+    """Every file under OUT_DIR, relative to it, with its size, inode and times."""
+    found: FileStats = {}
+    pending = [("", str(out_dir))]
+    while pending:
+        prefix, where = pending.pop()
+        try:
+            with os.scandir(where) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((f"{prefix}{entry.name}/", entry.path))
+                    else:
+                        found[prefix + entry.name] = _stats(entry.stat(follow_symlinks=False))
+        except OSError:  # gone, or not a folder: nothing of it is kept
+            continue
+    return found
 
 
-def signature(
-    context: str, prints: Mapping[str, str], published: Sequence[str], config: Config,
-    as_of: datetime, strict: bool,
-) -> str:  # fmt: skip
-    """The key of everything a build's output depends on."""
-    period = latest_complete(as_of, config.digest.period, config.tz).key
-    files = prints.values()
-    return fingerprint(context, *files, "published", *sorted(published), period, str(strict))
+def _stats(stat: os.stat_result) -> str:
+    return f"{stat.st_size} {stat.st_ino} {stat.st_mtime_ns} {stat.st_ctime_ns}"
 
 
-def last_build(root: Path, out_dir: Path, config: Config) -> Manifest | None:
-    """Return the manifest of the build that made OUT_DIR as it is now, if there is one."""
+def last_build(cache: Cache, out_dir: Path) -> Manifest | None:
+    """Return the manifest of the build that made OUT_DIR, if the cache has it."""
+    stored = _stored(cache, BUILD)
     try:
-        data = orjson.loads((root / config.state_dir / BUILD_FILE).read_bytes())
-        data["warnings"] = [Problem(**problem) for problem in data["warnings"]]
-        last = Manifest(**data)
+        warnings = [Problem(**problem) for problem in stored.pop("warnings")]
+        last = Manifest(warnings=warnings, **stored)
         stat = out_dir.stat()
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -144,10 +189,12 @@ def last_build(root: Path, out_dir: Path, config: Config) -> Manifest | None:
 def _well_formed(last: Manifest) -> bool:
     """Check what a build trusts of a manifest, which may have come back from a CI cache:
     the files it lists must lie inside out/, since a build links and removes them."""
-    outputs, dates, counts = last.outputs, last.dates, last.counts
-    if not (isinstance(outputs, dict) and isinstance(dates, dict) and isinstance(counts, list)):
+    outputs, dates, counts, files = last.outputs, last.dates, last.counts, last.files
+    if not all(isinstance(part, dict) for part in (outputs, dates, files)):
         return False
-    if len(counts) != 4 or not all(isinstance(count, int) for count in counts):
+    if not isinstance(counts, list) or len(counts) != 4:
+        return False
+    if not all(isinstance(count, int) for count in counts):
         return False
     paths = [path for files in outputs.values() if isinstance(files, list) for path in files]
     lists = all(isinstance(files, list) for files in outputs.values())
@@ -155,37 +202,32 @@ def _well_formed(last: Manifest) -> bool:
 
 
 def remember(
-    root: Path, out_dir: Path, prints: Mapping[str, str], context: str, config: Config,
-    as_of: datetime, strict: bool, items: Sequence[Item], counts: list[int],
+    cache: Cache, out_dir: Path, inputs: Inputs, items: Sequence[Item], counts: list[int],
     warnings: Sequence[Problem], outputs: Mapping[str, list[str]],
 ) -> None:  # fmt: skip
-    """Write the manifest of the build that just replaced out/.
+    """Keep the manifest of the build that just put out/ in place.
 
-    *prints* are the item files as they were when the build began: a file changed
+    *inputs* hold the item files as they were when the build began: a file changed
     since then makes the next build's signature differ, and that build starts afresh.
     """
-    published = [i.fingerprint for i in items if not i.draft and i.published <= as_of]
-    stat = out_dir.stat()
+    published = [i.fingerprint for i in items if not i.draft and i.published <= inputs.as_of]
     manifest = {
-        "signature": signature(context, prints, published, config, as_of, strict),
+        "signature": inputs.signature(published),
         "out_dir": str(out_dir.resolve()),
-        "out_id": _identity(stat),
+        "out_id": _identity(out_dir.stat()),
         "counts": counts,
         "warnings": [vars(problem) for problem in warnings],
         "dates": {i.fingerprint: [i.published.isoformat(), i.draft] for i in items},
         "outputs": outputs,
+        "files": out_files(out_dir),
     }
-    _write_json(root / config.state_dir, BUILD_FILE, manifest)
+    cache.write("state", {BUILD: orjson.dumps(manifest)})
 
 
-def forget(root: Path, config: Config) -> bool:
+def forget(cache: Cache) -> bool:
     """Remove the manifest before out/ changes, so that a build stopped while changing
     it leaves none, and the next build replaces out/ whole. False when it stays."""
-    try:
-        (root / config.state_dir / BUILD_FILE).unlink(missing_ok=True)
-    except OSError:
-        return False
-    return True
+    return cache.delete("state", BUILD)
 
 
 def _identity(stat: os.stat_result) -> list[int]:

@@ -4,7 +4,8 @@ Items come first: each item's job renders its page and the HTML that feeds embed
 (kept under a CONTENT path, never written). The other jobs (feeds and their
 archives, the landing page, the calendar, the digests) run after them and read
 that HTML from the plan's ``content``. Every task is a module-level function of
-picklable arguments, so that it can run in a worker process.
+picklable arguments, so that it can run in a worker process; its arguments are
+made in the build's own thread, before it is handed to one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from newsletter.core.fingerprints import fingerprint
-from newsletter.domain.channels import Channel, FeedDocument, Topics, feed_documents, topics_of
+from newsletter.domain.channels import FeedDocument, Topics, feed_documents, topics_of
 from newsletter.domain.digests import Digest, group_into_digests
 from newsletter.engine.cache import Cache
 from newsletter.engine.jobs import HANDED_BACK, Files, Job
@@ -39,23 +40,27 @@ from newsletter.sources.notes import read_notes
 CONTENT = HANDED_BACK + "content/"
 
 
-class Content(dict[str, bytes]):
-    """Item id: the HTML of its content, UTF-8. What the items' round did not hand over
-    (an item whose page was kept from the last build) is read from the cache, or rendered.
+class Content:
+    """The HTML of each item's content, UTF-8, by item id, as the items' round hands it
+    over; html_of() finds what it did not (an item whose page was kept from the last
+    build) in the cache, or renders it.
 
     Bytes, not text: half the size, and sending text to a worker would leave a UTF-8
     copy of it in this process, for as long as the text lives."""
 
     def __init__(self, cache: Cache) -> None:
-        super().__init__()
         self.cache = cache
+        self.html: dict[str, bytes] = {}
         self.jobs: dict[str, Job] = {}
 
-    def __missing__(self, item_id: str) -> bytes:
-        job = self.jobs[item_id]
-        files = self.cache.get(job.key) or job.run()
-        self[item_id] = html = files[CONTENT + item_id]
-        return html
+    def html_of(self, items: Sequence[Item]) -> dict[str, bytes]:
+        """The HTML of each of *items*, by id; what is missing is read or rendered now."""
+        for item in items:
+            if item.id not in self.html:
+                job = self.jobs[item.id]
+                files = self.cache.get(job.key) or job.run()
+                self.html[item.id] = files[CONTENT + item.id]
+        return {item.id: self.html[item.id] for item in items}
 
 
 @dataclass(frozen=True)
@@ -129,11 +134,7 @@ def _feed_job(document: FeedDocument, config: Config, content: Content, context:
     parts = [channel.path, channel.title, repr(document.links), repr(document.formats)]
     key = fingerprint(context, "feed", *parts, str(document.archived), _prints(channel.items))
     # The HTML of the document's own items only: a worker needs nothing more.
-    return Job(key, lambda: (render_feed, (document, config, _html_of(channel, content))))
-
-
-def _html_of(channel: Channel, content: Content) -> dict[str, bytes]:
-    return {item.id: content[item.id] for item in channel.items}
+    return Job(key, lambda: (render_feed, (document, config, content.html_of(channel.items))))
 
 
 def render_feed(document: FeedDocument, config: Config, html: dict[str, bytes]) -> Files:

@@ -57,7 +57,7 @@ class Item:
     published: datetime
     updated: datetime
     summary: str
-    body: str | None  # Markdown; None when read back from the state folder: see markdown
+    body: str  # Markdown
     authors: tuple[str, ...]
     department: str | None
     tags: tuple[str, ...]
@@ -72,18 +72,12 @@ class Item:
 
     base_url: str
     fingerprint: str  # hash of the file's name and bytes: what every output of it depends on
-    path: str  # of its file, from where the build runs
-
-    @cached_property
-    def markdown(self) -> str:
-        """The body. An item read back from the state folder is kept without it (most
-        builds never need it): it is read again from the file, which must be unchanged."""
-        return self.body if self.body is not None else _read_body(self)
 
     @cached_property
     def body_html(self) -> str:
-        """The body rendered to HTML, links made absolute; rendered when first asked for."""
-        return render_markdown(self.markdown, self.base_url)
+        """The body rendered to HTML, links made absolute: by the job that renders the item,
+        from the body the item carries (nothing is read)."""
+        return render_markdown(self.body, self.base_url)
 
     @property
     def version(self) -> str:
@@ -152,7 +146,7 @@ def load_items(
     return _catalog(items, problems, config, strict)
 
 
-Unparsed = list[tuple[bytes, str, str, str, Config, str]]  # _parse_item's arguments
+Unparsed = list[tuple[bytes, str, str, str, Config]]  # _parse_item's arguments
 
 
 def _unparsed(
@@ -172,7 +166,7 @@ def _unparsed(
                 continue
             key = fingerprint(label, data)
             if key not in memo:
-                unread.append((data, label, PurePosixPath(label).stem, key, config, path))
+                unread.append((data, label, PurePosixPath(label).stem, key, config))
         keys.append(key)
     return keys, unread
 
@@ -204,12 +198,12 @@ def _with_picture(root: Path, item: Item, problems: list[Problem]) -> Item:
 
 
 def _parse_item(
-    data: bytes, label: str, stem: str, key: str, config: Config, path: str
+    data: bytes, label: str, stem: str, key: str, config: Config
 ) -> tuple[Item | None, tuple[Problem, ...]]:
     """Read one item file: the Item and its warnings, or no Item and its errors."""
     try:
         fields, doc = _fields(data, label)
-        return _resolve(fields, doc, label, stem, key, config, path)
+        return _resolve(fields, doc, label, stem, key, config)
     except NewsletterError as exc:
         return None, exc.problems
 
@@ -223,24 +217,9 @@ def _fields(data: bytes, label: str) -> tuple[ItemFields, Document]:
     return validate_document(label, doc, ItemFields), doc
 
 
-def _read_body(item: Item) -> str:
-    """Read the body of *item* from its file again, as it was when the item was read."""
-    try:
-        data = read_source(item.path)
-    except OSError as exc:
-        raise NewsletterError(
-            [Problem(item.source, 0, "", f"cannot be read: {exc.strerror}")]
-        ) from None
-    if fingerprint(item.source, data) != item.fingerprint:
-        message = "changed while the build ran; build again"
-        raise NewsletterError([Problem(item.source, 0, "", message)])
-    return _fields(data, item.source)[0].body
-
-
 def _resolve(
-    fields: ItemFields, doc: Document, label: str, stem: str, key: str, config: Config,
-    path: str,
-) -> tuple[Item, tuple[Problem, ...]]:  # fmt: skip
+    fields: ItemFields, doc: Document, label: str, stem: str, key: str, config: Config
+) -> tuple[Item, tuple[Problem, ...]]:
     problem = Report(label, doc)
     item_id = fields.id or stem
     if fields.id is None and not ID_PATTERN.match(stem):
@@ -274,7 +253,6 @@ def _resolve(
         entry_id=f"{config.tag_prefix}news/{item_id}",
         base_url=config.base_url,
         fingerprint=key,
-        path=path,
     )
     return item, tuple(problem.problems)
 

@@ -1,0 +1,106 @@
+"""Items read before: kept whole in the cache, each entry verified when read back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import orjson
+import pytest
+
+from newsletter.engine.cache import CACHE_FILE, Cache
+from newsletter.engine.itemcache import TABLE, items_context, load_catalog, read_memo
+from newsletter.sources.items import Item
+
+
+def cache_of(project: Path) -> Cache:
+    return Cache(project / ".newsletter" / CACHE_FILE)
+
+
+def remembered(project: Path) -> dict[str, Item]:
+    """The items the cache holds for the project as it is, by their file's name."""
+    with cache_of(project) as cache:
+        memo = read_memo(cache, items_context(project))
+    return {item.source: item for item, _ in memo.values() if item is not None}
+
+
+def reseal(project: Path, change: dict[str, object]) -> None:
+    """Change every stored item's fields and seal it again, as a careful hand would."""
+    context = items_context(project)
+    with cache_of(project) as cache:
+        entries = dict(cache.read_all(TABLE, seal=context))
+        for key, data in entries.items():
+            entry = orjson.loads(data)
+            entry["item"].update(change)
+            entries[key] = orjson.dumps(entry)
+        cache.write(TABLE, entries, seal=context)
+
+
+def test_items_come_back_as_they_were_read(project: Path) -> None:
+    first = load_catalog(project)
+    assert remembered(project) == {item.source: item for item in first.items}
+    assert load_catalog(project) == first
+
+
+def test_an_item_read_back_carries_its_body_and_needs_nothing_of_its_file(
+    project: Path,
+) -> None:
+    load_catalog(project)
+    (item,) = [i for i in load_catalog(project).items if i.source == "items/older.yaml"]
+    (project / "items" / "older.yaml").unlink()
+    assert item.body.startswith("Two of our researchers")
+    assert 'href="https://example.org/nbs"' in item.body_html
+
+
+def test_an_item_changed_in_the_cache_is_read_from_its_file_again(project: Path) -> None:
+    load_catalog(project)
+    path = project / ".newsletter" / CACHE_FILE
+    with closing(sqlite3.connect(path)) as db, db:
+        for key, blob in db.execute(f"SELECT key, blob FROM {TABLE}").fetchall():
+            wrong = blob.replace(b"Honorary members", b"Dishonoured members")
+            db.execute(f"UPDATE {TABLE} SET blob = ? WHERE key = ?", (wrong, key))
+    assert "items/older.yaml" not in remembered(project)  # it does not check out
+    titles = [item.title for item in load_catalog(project).items]
+    assert "Honorary members of the bioscience society" in titles
+    assert "items/older.yaml" in remembered(project)  # stored afresh
+
+
+def test_items_are_read_again_under_another_configuration(project: Path) -> None:
+    load_catalog(project)
+    config = project / "newsletter.yaml"
+    config.write_text(
+        config.read_text("utf-8").replace("Test Institute", "Another Institute"), "utf-8"
+    )
+    assert remembered(project) == {}  # kept for the old configuration only
+    load_catalog(project)
+    with closing(sqlite3.connect(project / ".newsletter" / CACHE_FILE)) as db:
+        (count,) = db.execute(f"SELECT count(*) FROM {TABLE}").fetchone()
+    assert count == len(remembered(project)) == 6  # the old entries are gone
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"fingerprint": "0" * 64}, {"id": "../../escaped"}, {"source": "../outside.yaml"},
+     {"body": None}, {"extra": 1}, {"published": "not a date"}],
+    ids=["another-file", "escaping-id", "outside-source", "no-body", "extra-field", "bad-date"],
+)  # fmt: skip
+def test_an_entry_that_is_not_what_it_claims_is_refused(
+    project: Path, change: dict[str, object]
+) -> None:
+    load_catalog(project)
+    reseal(project, change)
+    assert remembered(project) == {}
+    catalog = load_catalog(project)
+    assert len(catalog.items) == 6 and not any(i.id == "../../escaped" for i in catalog.items)
+
+
+def test_odd_entries_only_cost_time(project: Path) -> None:
+    odd = [{"item": "text", "problems": []}, {"item": None, "problems": "x"}, {"item": []}, [1]]
+    context = items_context(project)
+    with cache_of(project) as cache:
+        entries = {f"{index:064}": json.dumps(entry).encode() for index, entry in enumerate(odd)}
+        cache.write(TABLE, entries, seal=context)
+        assert read_memo(cache, context) == {}
+    assert len(load_catalog(project).items) == 6
