@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from newsletter.engine import cache as cache_module
-from newsletter.engine.cache import Cache, decode, encode
+from newsletter.engine.cache import Cache
+from newsletter.engine.entries import decode, encode
 
 FILES = {"news/a.html": "<p>æøå</p>".encode(), "#content/a": b"<p>a</p>", "empty": b""}
 
@@ -182,3 +183,23 @@ def test_the_cache_is_used_from_the_build_thread_only(tmp_path: Path) -> None:
 def test_a_table_outside_the_cache_is_refused(tmp_path: Path) -> None:
     with Cache(tmp_path / "cache.sqlite") as cache, pytest.raises(ValueError, match="no table"):
         cache.read("sent", "x")
+
+
+def test_a_read_only_cache_reads_and_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "cache.sqlite"
+    with Cache(path, read_only=True) as cache:
+        cache.write("items", {"a": b"1"})
+        assert cache.read("items", "a") is None
+    assert not (tmp_path / "state").exists()  # not even made
+    with Cache(path) as cache:
+        cache.write("items", {"a": b"1"})
+    before = path.read_bytes()
+    with Cache(path, read_only=True) as cache:
+        assert cache.read("items", "a") == b"1"
+        cache.write("items", {"b": b"2"})
+        assert not cache.delete("items", "a")
+    assert path.read_bytes() == before
+    path.write_bytes(b"not a database at all")
+    with Cache(path, read_only=True) as cache:
+        assert cache.read("items", "a") is None
+    assert path.read_bytes() == b"not a database at all"  # left for a build to make anew

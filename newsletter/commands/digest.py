@@ -19,7 +19,7 @@ from newsletter.domain.digests import (
 )
 from newsletter.domain.periods import parse_period
 from newsletter.domain.publishing import resolve_as_of, select_published
-from newsletter.engine.itemcache import read_catalog
+from newsletter.engine.itemcache import load_catalog
 from newsletter.engine.output import write_outputs
 from newsletter.render.digest_pages import render_digest
 from newsletter.render.templates import make_environment
@@ -91,9 +91,7 @@ def chosen_digest(
     """
     moment = resolve_as_of(as_of, config)
     chosen = parse_period(period, config.digest.period, config.tz, moment)
-    catalog, remember = read_catalog(root, config=config)
-    if writes:
-        remember()
+    catalog = load_catalog(root, config=config, remember=writes)
     published = select_published(catalog.items, moment)
     notes = read_notes(root)
     check_notes(notes, config, moment)

@@ -23,7 +23,6 @@ would otherwise spend its time on. A build uses it from its own thread only.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import sqlite3
 import struct
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,29 +31,25 @@ from typing import Any
 
 import zstandard
 
+from newsletter.engine.entries import decode, sealed, unseal
+
 CACHE_FILE = "cache.sqlite"
 TABLES = ("entries", "items", "state")
-_CHECKSUM = 32  # bytes of SHA-256 at the head of every entry
-_COUNT = struct.Struct(">I")  # number of files in a rendered entry
-_FRAME = struct.Struct(">II")  # length of the path, length of the data
 _DAMAGED = (sqlite3.Error, OSError)
 _SAVE_EVERY = 500  # entries per transaction: another build waits no longer than that
 BUSY_SECONDS = 5.0  # how long to wait for another build's lock before doing without
-# Zstandard's fastest level: rendered HTML and XML shrink fourfold, in a third of
-# zlib's time. Not thread-safe: the cache is used from one thread.
-_COMPRESSOR = zstandard.ZstdCompressor(level=1)
-_DECOMPRESSOR = zstandard.ZstdDecompressor()
 
 
 class Cache:
     """Sealed entries by table and key; a cache without a file, or one that fails,
     remembers nothing. Use it in a with block: what was stored is committed on leaving.
+    A *read_only* cache changes nothing on disk, not even to make its file.
 
     A build notes every rendered entry it uses; prune() deletes the others.
     """
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+        self.path, self.read_only = path, read_only
         self.used: set[str] = set()
         self._db: sqlite3.Connection | None = None
         self._failed = path is None
@@ -115,7 +110,7 @@ class Cache:
         """Store *entries*, keys and their bytes, in *table*, each sealed with *seal* and its
         key; one at a time, as they come."""
         pairs = entries.items() if isinstance(entries, Mapping) else entries
-        rows = ((key, _seal(seal + key, data)) for key, data in pairs)
+        rows = ((key, sealed(seal + key, data)) for key, data in pairs)
         self._change(f"INSERT OR REPLACE INTO {_table(table)} VALUES (?, ?)", rows)
 
     def delete(self, table: str, key: str) -> bool:
@@ -171,7 +166,7 @@ class Cache:
             return []
 
     def _change(self, sql: str, rows: Iterable[tuple[str | bytes, ...]]) -> bool:
-        db = self._connect()
+        db = None if self.read_only else self._connect()
         if db is None:
             return False
         try:
@@ -187,10 +182,13 @@ class Cache:
         if self._db is not None or self._failed or self.path is None:
             return self._db
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = _open(self.path)
+            if self.read_only:
+                self._db = _open_to_read(self.path)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = _open(self.path)
         except _DAMAGED as error:
-            if _damaged(error):  # not a database, or a damaged one: start afresh
+            if _damaged(error) and not self.read_only:  # damaged: start afresh
                 with contextlib.suppress(*_DAMAGED):
                     for suffix in ("", "-wal", "-shm", "-journal"):
                         Path(f"{self.path}{suffix}").unlink(missing_ok=True)
@@ -210,7 +208,7 @@ class Cache:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
         self._db, self._failed, self._keys = None, True, set()
-        if error is not None and _damaged(error) and self.path:
+        if error is not None and _damaged(error) and self.path and not self.read_only:
             with contextlib.suppress(OSError):
                 self.path.unlink(missing_ok=True)
 
@@ -249,52 +247,7 @@ def _open(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _seal(key: str, data: bytes) -> bytes:
-    """Put before *data* the checksum of *key* and *data*: found under another key, as a
-    damaged file could make happen, it is refused like any other damage."""
-    return _checksum(key, data) + data
-
-
-def unseal(key: str, blob: object) -> bytes | None:
-    """Return the data sealed under *key* in *blob*, or None when it does not check out."""
-    if not isinstance(blob, bytes) or len(blob) < _CHECKSUM:
-        return None
-    data = memoryview(blob)[_CHECKSUM:]
-    return bytes(data) if _checksum(key, data) == blob[:_CHECKSUM] else None
-
-
-def _checksum(key: str, data: bytes | memoryview) -> bytes:
-    digest = hashlib.sha256(key.encode())
-    digest.update(b"\0")
-    digest.update(data)
-    return digest.digest()
-
-
-def encode(key: str, files: Mapping[str, bytes]) -> bytes:
-    """Pack rendered *files* into one compressed entry, sealed under *key*."""
-    packed = b"".join(_frame(path.encode(), data) for path, data in sorted(files.items()))
-    return _seal(key, _COUNT.pack(len(files)) + _COMPRESSOR.compress(packed))
-
-
-def _frame(path: bytes, data: bytes) -> bytes:
-    return _FRAME.pack(len(path), len(data)) + path + data
-
-
-def decode(key: str, blob: bytes) -> dict[str, bytes]:
-    """Unpack the entry made by encode() for *key*; ValueError when it is damaged."""
-    sealed = unseal(key, blob)
-    if sealed is None:
-        raise ValueError("damaged cache entry")
-    (count,) = _COUNT.unpack_from(sealed)
-    body = memoryview(_DECOMPRESSOR.decompress(sealed[_COUNT.size :]))
-    files, offset = {}, 0
-    for _ in range(count):
-        path_length, data_length = _FRAME.unpack_from(body, offset)
-        offset += _FRAME.size
-        path = bytes(body[offset : offset + path_length]).decode()
-        offset += path_length
-        files[path] = bytes(body[offset : offset + data_length])
-        offset += data_length
-    if offset != len(body):
-        raise ValueError("damaged cache entry")
-    return files
+def _open_to_read(path: Path) -> sqlite3.Connection:
+    if not path.is_file():  # SQLite would make it
+        raise FileNotFoundError(path)
+    return sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", timeout=BUSY_SECONDS, uri=True)

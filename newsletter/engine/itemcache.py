@@ -35,16 +35,20 @@ _TIMES = ("published", "updated", "start", "end")
 _STORED_FIELDS = {field.name for field in fields(Item)}
 
 
-def load_catalog(root: Path, *, strict: bool = False, config: Config | None = None) -> Catalog:
+def load_catalog(
+    root: Path, *, strict: bool = False, config: Config | None = None, remember: bool = True
+) -> Catalog:
     """Validate the configuration and every item; raise every problem at once.
 
     What was read is remembered in the cache, so unchanged files are not parsed again
-    by the next check or build.
+    by the next check or build; without *remember*, nothing is written anywhere.
     """
     config = config or load_config(root)
-    with Cache(root / config.state_dir / CACHE_FILE) as cache:
-        catalog, remember = read_catalog(root, cache, strict=strict, config=config)
-        remember()
+    path = root / config.state_dir / CACHE_FILE
+    with Cache(path, read_only=not remember) as cache:
+        catalog, remember_items = read_catalog(root, cache, strict=strict, config=config)
+        if remember:
+            remember_items()
     return catalog
 
 

@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from newsletter.engine.cache import Cache, encode
+from newsletter.engine.cache import Cache
+from newsletter.engine.entries import encode
 from newsletter.engine.workers import Workers
 from newsletter.engine.writer import Place, Writer
 
