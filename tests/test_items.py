@@ -13,7 +13,7 @@ import pytest
 
 from newsletter.core.errors import NewsletterError
 from newsletter.sources.config import load_config
-from newsletter.sources.items import load_items
+from newsletter.sources.items import Memo, load_items
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
 
@@ -199,3 +199,27 @@ def test_ids_and_topics_that_name_files_stay_short_enough(project: Path) -> None
     assert code == 0, err
     [feed] = (project / "out" / "tags").glob("telomere-telomere-*.atom")
     assert len(feed.stem) == 80  # the slug cut, then a hash of the whole topic
+
+
+def test_an_item_carries_its_body_and_renders_it_from_there(project: Path) -> None:
+    catalog = load_items(project, load_config(project))
+    (item,) = [i for i in catalog.items if i.source == "items/older.yaml"]
+    (project / "items" / "older.yaml").unlink()  # nothing more is read from it
+    assert item.body == (
+        "Two of our researchers were announced as honorary members.\n\n"
+        "A second paragraph with a link to <https://example.org/nbs>."
+    )
+    assert '<a href="https://example.org/nbs">' in item.body_html
+
+
+def test_a_file_known_by_its_print_is_not_read_again(project: Path) -> None:
+    config = load_config(project)
+    memo: Memo = {}
+    first = load_items(project, config, memo=memo)
+    prints = {item.source: item.fingerprint for item in first.items}
+    path = project / "items" / "older.yaml"
+    path.write_text(path.read_text("utf-8").replace("Honorary", "Edited"), "utf-8")
+    again = load_items(project, config, memo=memo, prints=prints)
+    assert again == first  # the print says unchanged: what was read before is used
+    fresh = load_items(project, config, memo=memo)
+    assert "Edited members of the bioscience society" in [i.title for i in fresh.items]
