@@ -11,8 +11,8 @@ from pathlib import Path
 
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.fingerprints import fingerprint
-from newsletter.engine.cache import code_fingerprint
 from newsletter.engine.jobs import Files, Job
+from newsletter.engine.versions import code_fingerprint
 from newsletter.render.pictures import render_picture
 from newsletter.sources.items import Item
 from newsletter.sources.pictures import Picture
