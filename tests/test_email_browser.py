@@ -152,3 +152,34 @@ def test_every_tap_target_of_the_email_is_at_least_44_px(
         page.close()
     assert len(targets) >= 5
     assert [t for t in targets if t[1] < 44 or t[2] < 44] == []
+
+
+# Each picture as shown, and the colours of the box it leaves when it is not shown.
+PICTURES = """() => [...document.images].map((img) => {
+  const r = img.getBoundingClientRect();
+  const style = getComputedStyle(img);
+  return {width: r.width, height: r.height, loaded: img.complete && img.naturalWidth > 0,
+          background: style.backgroundColor, color: style.color, size: style.fontSize};
+})"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_blocked_picture_leaves_a_tinted_box_of_its_size(
+    browser: Any, digests: Path, scheme: str
+) -> None:
+    html = (digests / "2024-W15/email.html").read_text(encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1000, "height": 900}, color_scheme=scheme)
+    try:
+        page.route("**/*", lambda route: route.abort())  # pictures turned off, as many do
+        page.set_content(html, wait_until="load")
+        [shown] = page.evaluate(PICTURES)
+    finally:
+        page.close()
+    assert not shown["loaded"]
+    assert shown["width"] == 560
+    assert shown["height"] == pytest.approx(373.3, abs=0.5)
+    tint, text = {
+        "light": ("rgb(221, 227, 234)", "rgb(51, 71, 91)"),
+        "dark": ("rgb(43, 52, 64)", "rgb(208, 216, 226)"),
+    }[scheme]
+    assert (shown["background"], shown["color"], shown["size"]) == (tint, text, "14px")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import lxml.html
@@ -14,6 +16,8 @@ import pytest
 from conftest import REPO
 
 from newsletter.core.errors import NewsletterError
+from newsletter.engine.cache import CACHE_FILE, Cache
+from newsletter.engine.itemcache import PICTURES, items_context, read_measured
 from newsletter.engine.pictures import publish_picture
 from newsletter.render.pictures import render_picture
 from newsletter.sources.pictures import EMAIL_COLUMN, EMAIL_WIDTH, PAGE_WIDTH, find_picture
@@ -232,3 +236,23 @@ def test_a_picture_changed_or_gone_while_building_is_named(tmp_path: Path) -> No
     path.unlink()
     with pytest.raises(NewsletterError, match=r"images/a\.jpg: cannot be read: No such file"):
         publish_picture(picture)
+
+
+def test_a_picture_measured_once_is_not_read_again_until_it_changes(sample: Path) -> None:
+    time.sleep(2.1)  # files changed within a moment are read every time
+    assert run(sample, "check").returncode == 0
+    with Cache(sample / ".newsletter" / CACHE_FILE) as cache:
+        context = items_context(sample)
+        measured = read_measured(cache, context)
+        assert sorted(measured) == sorted(f"images/{p.name}" for p in (REPO / "images").iterdir())
+        entry = measured["images/maria-a-blasco.jpg"]
+        assert entry[5:] == ["JPEG", 1200, 800, False]
+        entry[6:8] = [1500, 1000]  # what a file of the same size, inode and times was
+        cache.write("state", {PICTURES: json.dumps(measured).encode()}, seal=context)
+    assert run(sample, "build", "--as-of", "2024-04-30").returncode == 0
+    page = (sample / "out" / "news" / "blasco-guest-lecture.html").read_text("utf-8")
+    assert 'width="1500" height="1000"' in page
+    save(sample / "images" / "maria-a-blasco.jpg", (900, 300))
+    assert run(sample, "build", "--as-of", "2024-04-30").returncode == 0
+    page = (sample / "out" / "news" / "blasco-guest-lecture.html").read_text("utf-8")
+    assert 'width="900" height="300"' in page

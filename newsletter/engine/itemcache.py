@@ -28,9 +28,10 @@ from newsletter.sources.config import Config, load_config
 from newsletter.sources.itemfiles import ItemFiles
 from newsletter.sources.items import Catalog, Event, Item, Memo, load_items
 from newsletter.sources.model import ID_PATTERN
-from newsletter.sources.pictures import Image
+from newsletter.sources.pictures import Image, Measured
 
 TABLE = "items"  # the cache's table of items read before
+PICTURES = "pictures"  # in its state table: the picture files measured (see measure)
 _TIMES = ("published", "updated", "start", "end")
 _STORED_FIELDS = {field.name for field in fields(Item)}
 
@@ -71,9 +72,11 @@ def read_catalog(
     context = items_context(root)
     memo = read_memo(cache, context)
     known = set(memo)
+    measured = read_measured(cache, context)
+    before = dict(measured)
     catalog = load_items(
         root, config, strict=strict, memo=memo, prints=prints, workers=workers, files=files,
-        contents=contents,
+        contents=contents, pictures=measured,
     )  # fmt: skip
     keep = {item.fingerprint for item in catalog.items}
 
@@ -82,6 +85,8 @@ def read_catalog(
             new = ((key, orjson.dumps(_encode(*memo[key]))) for key in sorted(keep - known))
             cache.write(TABLE, new, seal=context)
             cache.keep_only(TABLE, keep)
+        if measured != before:
+            cache.write("state", {PICTURES: orjson.dumps(measured)}, seal=context)
 
     return catalog, remember
 
@@ -90,6 +95,15 @@ def items_context(root: Path) -> str:
     """The key of what the items of the project at ROOT are read with: the code and
     the configuration."""
     return fingerprint(code_fingerprint(), (root / CONFIG_FILE).read_bytes())
+
+
+def read_measured(cache: Cache, context: str) -> Measured:
+    """Return the picture files the cache holds as measured for *context*, or none."""
+    try:
+        measured = orjson.loads(cache.read("state", PICTURES, seal=context) or b"{}")
+    except ValueError:
+        return {}  # damaged: the pictures are measured again, nothing more
+    return measured if isinstance(measured, dict) else {}
 
 
 def read_memo(cache: Cache, context: str) -> Memo:

@@ -29,7 +29,7 @@ from newsletter.sources.itemchecks import (
 from newsletter.sources.itemfiles import InOrder, ItemFiles, Pool, item_sources
 from newsletter.sources.markup import first_paragraph, render_markdown
 from newsletter.sources.model import ID_PATTERN, EventFields, ImageFields, ItemFields
-from newsletter.sources.pictures import Image, PictureError, place_picture
+from newsletter.sources.pictures import Image, Measured, PictureError, place_picture
 from newsletter.sources.validation import validate_document
 from newsletter.sources.yamlfile import Document, load_document, read_source
 
@@ -121,6 +121,7 @@ def load_items(
     workers: Pool | None = None,
     files: ItemFiles | None = None,
     contents: dict[str, bytes] | None = None,
+    pictures: Measured | None = None,
 ) -> Catalog:
     """Read and validate every item under ROOT/items; raise all problems at once.
 
@@ -130,6 +131,7 @@ def load_items(
     its print is not even read again. The files left to parse are parsed by
     *workers*, where given. *files* are those item_files() found, if already known;
     *contents* holds files read already, by name, and is emptied as they are used.
+    *pictures* holds the picture files measured before, and is filled.
     """
     problems: list[Problem] = []
     memo = {} if memo is None else memo
@@ -142,7 +144,7 @@ def load_items(
         item, found = memo[key]
         problems.extend(found)
         if item is not None:
-            items.append(_with_picture(root, item, problems))
+            items.append(_with_picture(root, item, problems, pictures))
     return _catalog(items, problems, config, strict)
 
 
@@ -184,13 +186,13 @@ def _catalog(items: list[Item], problems: list[Problem], config: Config, strict:
     return Catalog(tuple(items), tuple(problems))
 
 
-def _with_picture(root: Path, item: Item, problems: list[Problem]) -> Item:
+def _with_picture(root: Path, item: Item, problems: list[Problem], known: Measured | None) -> Item:
     """Find the picture file of *item*, if it has one, and give the item its size."""
     image = item.image
     if image is None or image.file is None:
         return item
     try:
-        found = place_picture(root, item.source, image, item.base_url)
+        found = place_picture(root, item.source, image, item.base_url, known)
     except PictureError as exc:
         problems.append(Problem(item.source, image.line, "image.src", str(exc)))
         return item

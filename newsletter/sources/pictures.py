@@ -12,9 +12,11 @@ import contextlib
 import dataclasses
 import io
 import os
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import PIL.Image
 
@@ -31,6 +33,7 @@ PAGE_WIDTH = 1600  # its copy for pages and feeds: over twice the pages' column
 _ORIENTATION = 0x0112  # the EXIF tag
 _TURNED = (5, 6, 7, 8)  # orientations that swap width and height
 _WHERE = "pictures go in images/ or next to the item file"
+_SETTLED_NS = 2_000_000_000  # a file changed longer ago cannot change unseen in the same tick
 
 
 class PictureError(ValueError):
@@ -72,21 +75,24 @@ class Image:
         return self.src.removesuffix(self.picture.page) + self.picture.email
 
 
-def place_picture(root: Path, item_file: str, image: Image, base_url: str) -> Image:
+def place_picture(
+    root: Path, item_file: str, image: Image, base_url: str, known: Measured | None = None
+) -> Image:
     """IMAGE with its file found, measured and given its URL; raise PictureError."""
     if image.file is None:
         return image
-    picture = find_picture(root, item_file, image.file)
+    picture = find_picture(root, item_file, image.file, known)
     width, height = picture.page_size
     src = base_url + picture.page
     return dataclasses.replace(image, src=src, width=width, height=height, picture=picture)
 
 
-def find_picture(root: Path, item_file: str, src: str) -> Picture:
+def find_picture(root: Path, item_file: str, src: str, known: Measured | None = None) -> Picture:
     """Find the picture *src* names for the item in *item_file* (its name from ROOT).
 
     It is looked for next to the item file first, then from the project folder.
-    Raise PictureError saying what is wrong.
+    Raise PictureError saying what is wrong. *known* holds the files measured before
+    (see measure), and is filled.
     """
     written = PurePosixPath(src)
     if written.is_absolute() or ".." in written.parts or "\\" in src:
@@ -95,7 +101,7 @@ def find_picture(root: Path, item_file: str, src: str) -> Picture:
     for name in dict.fromkeys([beside, written.as_posix()]):
         path = root / name
         if path.exists():
-            return _inspect(root, name, path)
+            return _inspect(root, name, path, known)
     raise PictureError(f"no file {written.as_posix()} ({_WHERE})")
 
 
@@ -105,28 +111,52 @@ def _inside(root: Path, path: Path) -> bool:
     return any(real.startswith(os.path.join(top, folder) + os.sep) for folder in PICTURE_DIRS)
 
 
-def _inspect(root: Path, name: str, path: Path) -> Picture:
+def _inspect(root: Path, name: str, path: Path, known: Measured | None) -> Picture:
     if not name.startswith(tuple(folder + "/" for folder in PICTURE_DIRS)):
         raise PictureError(f"{name} is outside images/ and items/; {_WHERE}")
     if not _inside(root, path):
         raise PictureError(f"{name} links to a file outside images/ and items/; {_WHERE}")
     try:
-        data = path.read_bytes()
+        key, kind, size, alpha = measure(name, path, known)
     except OSError as exc:
         raise PictureError(f"{name} cannot be read: {exc.strerror}") from None
-    kind, size, alpha = picture_size(data, name)
     page = name if name.startswith(PICTURES_DIR + "/") else f"{PICTURES_DIR}/{name}"
     email = f"{PICTURES_DIR}/email/{page.removeprefix(PICTURES_DIR + '/')}"
     return Picture(
         file=name,
         path=str(path),
-        fingerprint=fingerprint(name, data),
+        fingerprint=key,
         format=kind,
         page=page,
         page_size=fitted(size, PAGE_WIDTH),
         email=str(PurePosixPath(email).with_suffix("." + FORMATS[email_format(kind, alpha)])),
         email_size=fitted(size, EMAIL_WIDTH),
     )
+
+
+Measured = dict[str, list[Any]]  # file: size, inode, times, print, format, width, height, alpha
+
+
+def measure(
+    name: str, path: Path, known: Measured | None
+) -> tuple[str, str, tuple[int, int], bool]:
+    """The print of a picture file, its format, upright size, and whether it has
+    transparent parts. A file *known* with the size, inode and times it has now is
+    not read again (a build after an edit would read every picture, megabytes each);
+    one changed within a moment is read every time, as the item files are."""
+    stat = path.stat()
+    seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
+    entry = (known or {}).get(name)
+    if isinstance(entry, list) and len(entry) == 9 and entry[:4] == seen:
+        key, kind, width, height, alpha = entry[4:]
+        if kind in FORMATS and isinstance(width, int) and isinstance(height, int):
+            return str(key), kind, (width, height), alpha is True
+    data = path.read_bytes()
+    kind, size, alpha = picture_size(data, name)
+    key = fingerprint(name, data)
+    if known is not None and time.time_ns() - max(seen[2:]) > _SETTLED_NS:
+        known[name] = [*seen, key, kind, *size, alpha]
+    return key, kind, size, alpha
 
 
 def picture_size(data: bytes, name: str) -> tuple[str, tuple[int, int], bool]:
