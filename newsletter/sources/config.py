@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from newsletter.core.errors import NewsletterError, Problem, shown
 from newsletter.core.layout import CONFIG_FILE
-from newsletter.sources.settingtypes import Address, OneLine, WebUrl
+from newsletter.sources.settingtypes import Address, Authority, OneLine, ProjectFolder, WebUrl
 from newsletter.sources.validation import validate_document
 from newsletter.sources.yamlfile import load_document, read_source
 
@@ -151,10 +151,10 @@ class Config(_Section):
     """IANA time zone (e.g. Europe/Oslo) in which dates without an offset are read."""
     author: Author = Author()
     """The feeds' author: {name, email}."""
-    id_authority: OneLine = ""
+    id_authority: Authority = ""
     """Authority of the entries' tag: URIs (RFC 4151), e.g. example.org or example.org,2024;
     default: the host of base_url. Never change it: readers identify entries by it."""
-    state_dir: OneLine = ".newsletter"
+    state_dir: ProjectFolder = ".newsletter"
     """Folder, relative to the project, for the send log and the build cache."""
     digest: DigestSettings = DigestSettings()
     """The periodic digest: {period, upcoming_events_days, size_budget_kb}."""

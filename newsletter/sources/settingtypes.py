@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
@@ -10,7 +11,10 @@ from pydantic import AfterValidator
 
 from newsletter.core.addresses import parse_mailbox
 from newsletter.core.errors import shown
+from newsletter.core.layout import ITEMS_DIR, OUT_DIR, TEMPLATES_DIR
 
+_AUTHORITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9.@-]*(,\d{4}(-\d{2}){0,2})?")
+_OWN = (".", ITEMS_DIR, TEMPLATES_DIR, OUT_DIR)  # the project's own folders, and itself
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -56,6 +60,23 @@ def _web_url(value: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc)) if netloc != parts.netloc else value
 
 
+def _authority(value: str) -> str:
+    if value and not _AUTHORITY.fullmatch(value):
+        hint = "a domain you own, perhaps with a date: example.org or example.org,2024"
+        raise ValueError(f"expected {hint}, got {shown(value)}")
+    return value
+
+
+def _project_folder(value: str) -> str:
+    parts = PurePosixPath(value).parts
+    if not parts or parts[0] in _OWN:  # a path elsewhere is fine: CI may keep it apart
+        hint = "a folder of its own, such as .newsletter, not the project or one of its folders"
+        raise ValueError(f"expected {hint}, got {shown(value)}")
+    return value
+
+
 OneLine = Annotated[str, AfterValidator(_one_line)]
+Authority = Annotated[str, AfterValidator(_one_line), AfterValidator(_authority)]
+ProjectFolder = Annotated[str, AfterValidator(_one_line), AfterValidator(_project_folder)]
 Address = Annotated[str, AfterValidator(_one_line), AfterValidator(_address)]
 WebUrl = Annotated[str, AfterValidator(_one_line), AfterValidator(_web_url)]
