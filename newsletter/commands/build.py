@@ -8,12 +8,12 @@ import gc
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
 
+from newsletter.commands.report import BuildReport, Progress, held_back
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import CONFIG_FILE, ITEMS_DIR, OUT_DIR, TEMPLATES_DIR
@@ -41,55 +41,6 @@ from newsletter.sources.config import Config, load_config
 from newsletter.sources.itemfiles import ItemFiles, item_files
 from newsletter.sources.notes import notes_fingerprint
 from newsletter.sources.pictures import pictures_state
-
-
-class Progress(Protocol):
-    """Told how many jobs a build has, then of each one done."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    """What a build did, for the one-line summary."""
-
-    items: int
-    published: int
-    digests: int
-    rendered: int  # parts of the site rendered again; the others came from the cache
-    written: int
-    unchanged: int
-    warnings: tuple[Problem, ...]
-    held: tuple[str, ...] = ()  # each item held back, and why
-
-    def summary(self, out_dir: Path, seconds: float | None = None) -> str:
-        """Say what happened in one line."""
-        held = self.items - self.published
-        return (
-            f"Built {out_dir}: {self.published} items published"
-            + (f" ({held} drafts or scheduled)" if held else "")
-            + f", {self.digests} digests, {self.written} files written,"
-            + f" {self.unchanged} unchanged"
-            + (f" in {seconds:.1f} s." if seconds is not None else ".")
-        )
-
-    def held_lines(self) -> list[str]:
-        """Name each item held back, and why, one line each."""
-        return [f"  held back: {reason}" for reason in self.held]
-
-
-def held_back(items: Iterable[tuple[str, datetime, bool]], moment: datetime) -> tuple[str, ...]:
-    """Say of each (file, date, draft) not published at MOMENT why it is held back."""
-    reasons = []
-    for source, published, draft in sorted(items):
-        when = published.strftime("%Y-%m-%d %H:%M")  # in the item's own time zone
-        if draft:
-            reasons.append(f"{source}: a draft, dated {when}")
-        elif published > moment:
-            reasons.append(f"{source}: scheduled for {when}")
-    return tuple(reasons)
 
 
 def build(

@@ -1,0 +1,60 @@
+"""What a build did: the one-line summary, and each item held back with its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from newsletter.core.errors import Problem
+
+
+class Progress(Protocol):
+    """Told how many jobs a build has, then of each one done."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did, for the one-line summary."""
+
+    items: int
+    published: int
+    digests: int
+    rendered: int  # parts of the site rendered again; the others came from the cache
+    written: int
+    unchanged: int
+    warnings: tuple[Problem, ...]
+    held: tuple[str, ...] = ()  # each item held back, and why
+
+    def summary(self, out_dir: Path, seconds: float | None = None) -> str:
+        """Say what happened in one line."""
+        held = self.items - self.published
+        return (
+            f"Built {out_dir}: {self.published} items published"
+            + (f" ({held} drafts or scheduled)" if held else "")
+            + f", {self.digests} digests, {self.written} files written,"
+            + f" {self.unchanged} unchanged"
+            + (f" in {seconds:.1f} s." if seconds is not None else ".")
+        )
+
+    def held_lines(self) -> list[str]:
+        """Name each item held back, and why, one line each."""
+        return [f"  held back: {reason}" for reason in self.held]
+
+
+def held_back(items: Iterable[tuple[str, datetime, bool]], moment: datetime) -> tuple[str, ...]:
+    """Say of each (file, date, draft) not published at MOMENT why it is held back."""
+    reasons = []
+    for source, published, draft in sorted(items):
+        when = published.strftime("%Y-%m-%d %H:%M")  # in the item's own time zone
+        if draft:
+            reasons.append(f"{source}: a draft, dated {when}")
+        elif published > moment:
+            reasons.append(f"{source}: scheduled for {when}")
+    return tuple(reasons)
