@@ -44,6 +44,14 @@ def test_values_keep_their_lines_and_stay_plain() -> None:
             "body: >\nwith: colon\n",
             "a.yaml:2:1: body: every line of the text under 'body: >' must be indented",
         ),
+        (
+            "body: |\n  Intro.\n\nLecturer: Dr. Blasco\n",
+            "a.yaml:4:1: body: every line of the text under 'body: |' must be indented",
+        ),
+        (
+            "body: |\n  Intro.\nThe lecture: at ten\n",
+            "a.yaml:3:1: body: every line of the text under 'body: |' must be indented",
+        ),
         ("a: 1\na: 2\n", "a.yaml:2:1: a: appears twice (first on line 1); keep one"),
         ("e:\n  s: 1\n  s: 2\n", "a.yaml:3:3: e.s: appears twice (first on line 2); keep one"),
         ("tags: [a, b\nbody: x\n", "a.yaml:2:5: YAML syntax error: did not find expected ','"),
@@ -56,6 +64,8 @@ def test_syntax_errors_say_what_to_do_at_line_and_column(text: str, expected: st
 def test_text_under_a_block_is_fine_once_indented() -> None:
     doc = load_document("a.yaml", b"body: |\n  Lecturer: Dr. Blasco\n\n  More.\ntitle: T\n")
     assert doc.value["body"] == "Lecturer: Dr. Blasco\n\nMore.\n"
+    doc = load_document("a.yaml", b"body: |\n  Text.\n'Odd Name': 1\nTitle: 2\n")
+    assert doc.value == {"body": "Text.\n", "Odd Name": 1, "Title": 2}  # named as fields
 
 
 @pytest.mark.parametrize(

@@ -157,26 +157,27 @@ class _Builder:
 
     def _mapping(self, stream: Any, path: Path) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
-        empty_block: tuple[str, str] | None = None  # "name: |" with nothing indented under it
+        block: tuple[str, str, bool] | None = None  # the field before, "name: |", and if empty
         for event in stream:
             if isinstance(event, yaml.MappingEndEvent):
                 return mapping
             if not isinstance(event, yaml.ScalarEvent) or event.anchor or event.tag:
                 raise self._refuse(event, "a field name must be plain text")
-            if empty_block:
-                field, header = empty_block
-                message = f"every line of the text under '{header}' must be indented"
-                message += f" (by two spaces); line {_line(event)} is not"
-                raise self._refuse(event, message, field)
             key, line = str(_scalar(event)), _line(event)
+            # After "body: |", a name no field has (with a space, a capital) is a line of
+            # the text, left unindented: "Lecturer: Dr. Blasco".
+            prose = not event.style and (" " in key or key[:1].isupper())
+            if block and (block[2] or prose):
+                message = f"every line of the text under '{block[1]}' must be indented"
+                message += f" (by two spaces); line {line} is not"
+                raise self._refuse(event, message, block[0])
             field = dotted((*path, key))
             if key in mapping:
                 first = self.lines[(*path, key)]
                 raise self._refuse(event, f"appears twice (first on line {first}); keep one", field)
             value = next(stream)
-            block = isinstance(value, yaml.ScalarEvent) and value.style in ("|", ">")
-            if block and not value.value:
-                empty_block = (field, f"{key}: {value.style}")
+            is_block = isinstance(value, yaml.ScalarEvent) and value.style in ("|", ">")
+            block = (field, f"{key}: {value.style}", not value.value) if is_block else None
             mapping[key] = self._node(value, stream, (*path, key), line)
         return mapping
 
