@@ -37,6 +37,25 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "out"
 
 
+# The repository's own project: the institute's colours and logo.
+INSTITUTE = [
+    "index.html",
+    "news/blasco-guest-lecture.html",
+    "digests/2024-W16/index.html",
+    "digests/2024-W16/email.html",
+]
+
+
+@pytest.fixture(scope="module")
+def institute(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("a11y-institute")
+    for name in ("items", "images", "templates"):
+        shutil.copytree(TESTS.parent / name, root / name)
+    shutil.copy(TESTS.parent / "newsletter.yaml", root)
+    build(root, root / "out", date(2024, 12, 31))
+    return root / "out"
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     require("chromium", CHROMIUM.exists())
@@ -71,6 +90,20 @@ def open_page(browser: Any, path: Path, width: int, scheme: str) -> Any:
 @pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_no_violation(browser: Any, out: Path, name: str, scheme: str) -> None:
     page = open_page(browser, out / name, 1280, scheme)
+    try:
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate(f"async () => ({SUMMARY})(await axe.run(document))")
+    finally:
+        page.close()
+    assert found == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", INSTITUTE)
+def test_axe_finds_no_violation_in_the_institutes_colours(
+    browser: Any, institute: Path, name: str, scheme: str
+) -> None:
+    page = open_page(browser, institute / name, 375, scheme)
     try:
         page.add_script_tag(path=str(AXE))
         found = page.evaluate(f"async () => ({SUMMARY})(await axe.run(document))")

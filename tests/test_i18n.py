@@ -12,7 +12,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from newsletter.commands.build import build
-from newsletter.sources.config import LOCALES
+from newsletter.sources.settingtypes import LOCALES
 
 REPO = Path(__file__).parent.parent
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]

@@ -119,11 +119,34 @@ def test_calendar_is_byte_identical_across_builds(project: Path) -> None:
 def test_an_event_page_links_to_the_calendar(project: Path) -> None:
     build(project, project / "out", date(2024, 4, 30))
     link = (
-        '<p class="calendar"><a href="https://news.example.org/test/events.ics"'
-        ' type="text/calendar">All events in your calendar (iCalendar)</a></p>'
+        '<p class="calendar"><a href="https://news.example.org/test/events/lecture.ics"'
+        ' type="text/calendar">Add to calendar</a></p>'
     )
     assert link in (project / "out" / "news" / "lecture.html").read_text(encoding="utf-8")
-    assert link not in (project / "out" / "news" / "older.html").read_text(encoding="utf-8")
+    assert (project / "out" / "events" / "lecture.ics").is_file()
+    assert 'class="calendar"' not in (project / "out/news/older.html").read_text("utf-8")
+
+
+def test_an_event_with_a_registration_link_offers_it(project: Path) -> None:
+    lecture = project / "items" / "lecture.yaml"
+    text = lecture.read_text(encoding="utf-8")
+    lecture.write_text(
+        text.replace(
+            "  host: Kjetil Taskén\n",
+            "  host: Kjetil Taskén\n  registration: https://example.org/r\n",
+        ).replace("2024-04-19T1", "2024-04-24T1"),  # coming up after week 16
+        encoding="utf-8",
+    )
+    build(project, project / "out", date(2024, 4, 30))
+    page = (project / "out/news/lecture.html").read_text(encoding="utf-8")
+    assert ' · <a href="https://example.org/r">Register</a></p>' in page
+    email = (project / "out/digests/2024-W16/email.html").read_text(encoding="utf-8")
+    assert 'aria-label="Register: Guest lecture 19 April - Dr. Maria A. Blasco"' in email
+    text_part = (project / "out/digests/2024-W16/email.txt").read_text(encoding="utf-8")
+    assert (
+        "Add to calendar: https://news.example.org/test/events/lecture.ics\n"
+        "Register: https://example.org/r\n"
+    ) in text_part
 
 
 def test_a_site_without_events_has_an_empty_calendar(project: Path) -> None:

@@ -127,7 +127,7 @@ def test_the_rules_of_outlook_dark_mode_stay_in_the_style_element(project: Path)
     inlined = inline_css(html)
     style = inlined[inlined.rindex("<style>") : inlined.rindex("</style>")]
     assert "[data-ogsc] .button {color:#10233a !important}" in style
-    assert "[data-ogsc] .kicker {color:#ff8a8f !important}" in style
+    assert "[data-ogsc] .kicker {color:#e6c07b !important}" in style
 
 
 OUTLOOK_DARK = re.compile(r"^\[data-og[sb]c\][^\n]*\n", re.MULTILINE)

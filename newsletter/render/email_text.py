@@ -80,7 +80,12 @@ def _events_text(digest: Digest, config: Config) -> list[str]:
         lines += _para(event_when(event, config.tz, config.language)) + _para(item.title)
         lines += _para(_("Where: %(place)s") % {"place": event.location}) if event.location else []
         lines += _para(_("Host: %(name)s") % {"name": event.host}) if event.host else []
-        lines += [*_para(item.url), ""]
+        lines += _para(item.url)
+        calendar = f"{config.base_url}events/{item.id}.ics"
+        lines += _para(_("Add to calendar: %(url)s") % {"url": calendar})
+        if event.registration:
+            lines += _para(_("Register: %(url)s") % {"url": event.registration})
+        lines += [""]
     if digest.events:
         ics = f"{config.base_url}events.ics"
         lines += [*_para(_("Add all events to your calendar: %(url)s") % {"url": ics}), ""]
@@ -94,7 +99,10 @@ def _footer_text(digest: Digest, config: Config) -> list[str]:
         lines += _para(_("Unsubscribe: %(url)s") % {"url": config.unsubscribe_url})
     archive = f"{config.base_url}digests/index.html"
     lines += _para(_("Past digests: %(url)s") % {"url": archive})
-    return lines + (_para(config.email.postal_address) if config.email.postal_address else [])
+    if config.footer.privacy_url:
+        lines += _para(_("Privacy: %(url)s") % {"url": config.footer.privacy_url})
+    address = config.email.postal_address or config.footer.address
+    return lines + (_para(address) if address else [])
 
 
 def _heading(text: str) -> list[str]:

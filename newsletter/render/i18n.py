@@ -12,11 +12,12 @@ import gettext
 from io import BytesIO
 
 from babel import Locale
+from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from newsletter.sources.config import LOCALES, catalogue_language
+from newsletter.sources.settingtypes import LOCALES, catalogue_language
 
 DOMAIN = "newsletter"
 # Plain en reads dates as Oslo writes them (Friday, 19 April 2024, 10:30); en-US
@@ -42,3 +43,12 @@ def locale_of(language: str) -> Locale:
     """The Babel locale of *language*: its dates, times and plural rules."""
     tag = language.replace("-", "_")
     return Locale.parse(_PLAIN.get(tag, tag))
+
+
+def og_locale(language: str) -> str:
+    """The Open Graph locale of *language*, a language and a territory: nb_NO, en_GB."""
+    locale = locale_of(language)
+    if not locale.territory:
+        likely = get_global("likely_subtags").get(locale.language, locale.language)
+        locale = Locale.parse(likely)
+    return f"{locale.language}_{locale.territory}"

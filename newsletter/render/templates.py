@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from newsletter.core.errors import NewsletterError, Problem, shown
 from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import TEMPLATES_DIR
 from newsletter.render import dates
-from newsletter.render.i18n import translations
+from newsletter.render.i18n import og_locale, translations
 
 _BUILT_IN = Path(__file__).parent.parent / TEMPLATES_DIR
 
@@ -47,6 +48,8 @@ def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
     for name in ("long_date", "clock", "period_title", "period_span"):
         env.filters[name] = functools.partial(getattr(dates, name), language=language)
     env.filters["event_when"] = lambda event, tz: dates.event_when(event, tz, language)
+    env.filters["og_locale"] = og_locale
+    env.filters["mailbox_address"] = lambda mailbox: parseaddr(mailbox)[1]
     return env
 
 

@@ -16,27 +16,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from newsletter.core.errors import NewsletterError, Problem, shown
 from newsletter.core.layout import CONFIG_FILE
-from newsletter.sources.settingtypes import Address, Authority, OneLine, ProjectFolder, WebUrl
+from newsletter.sources.settingtypes import (
+    Address,
+    Authority,
+    FooterSettings,
+    OneLine,
+    ProjectFolder,
+    WebUrl,
+    catalogue_language,
+)
 from newsletter.sources.validation import validate_document
 from newsletter.sources.yamlfile import load_document, read_source
 
 _LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 SUBJECT_FIELDS = {"lead", "period", "site"}
-# The interface's catalogues, one folder per language: what `language` may name.
-LOCALES = Path(__file__).parent.parent / "locales"
-
-
-def catalogue_language(language: str) -> str:
-    """The catalogue *language* is written in: nb-NO reads nb_NO's, else nb's."""
-    subtags = language.replace("-", "_").split("_")
-    for size in range(len(subtags), 0, -1):
-        name = "_".join(subtags[:size])
-        if (LOCALES / name / "LC_MESSAGES").is_dir():
-            return name
-    shipped = ", ".join(sorted(path.name for path in LOCALES.iterdir() if path.is_dir()))
-    new = f"newsletter/locales/{subtags[0]}/LC_MESSAGES/newsletter.po"
-    raise ValueError(f"no interface in {language!r}, only in {shipped}; a new language is {new}")
 
 
 class _Section(BaseModel):
@@ -162,6 +156,8 @@ class Config(_Section):
     """The feeds: {entries}."""
     email: EmailSettings = EmailSettings()
     """The email: {from, to, unsubscribe, postal_address, subject}."""
+    footer: FooterSettings = FooterSettings()
+    """Who the site is from: {address, privacy_url, contact}."""
     smtp: SmtpSettings = SmtpSettings()
     """How `newsletter send` reaches the mail server: {host, port, security, username}."""
 

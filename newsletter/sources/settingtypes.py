@@ -1,13 +1,14 @@
-"""The kinds of value a setting can be: one line of text, an email address, a web URL."""
+"""The kinds of value a setting can be: one line of text, an email address, a web URL;
+and the footer every page and email ends with."""
 
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from newsletter.core.addresses import parse_mailbox
 from newsletter.core.errors import shown
@@ -80,3 +81,30 @@ Authority = Annotated[str, AfterValidator(_one_line), AfterValidator(_authority)
 ProjectFolder = Annotated[str, AfterValidator(_one_line), AfterValidator(_project_folder)]
 Address = Annotated[str, AfterValidator(_one_line), AfterValidator(_address)]
 WebUrl = Annotated[str, AfterValidator(_one_line), AfterValidator(_web_url)]
+
+
+# The interface's catalogues, one folder per language: what `language` may name.
+LOCALES = Path(__file__).parent.parent / "locales"
+
+
+def catalogue_language(language: str) -> str:
+    """The catalogue *language* is written in: nb-NO reads nb_NO's, else nb's."""
+    subtags = language.replace("-", "_").split("_")
+    for size in range(len(subtags), 0, -1):
+        name = "_".join(subtags[:size])
+        if (LOCALES / name / "LC_MESSAGES").is_dir():
+            return name
+    shipped = ", ".join(sorted(path.name for path in LOCALES.iterdir() if path.is_dir()))
+    new = f"newsletter/locales/{subtags[0]}/LC_MESSAGES/newsletter.po"
+    raise ValueError(f"no interface in {language!r}, only in {shipped}; a new language is {new}")
+
+
+class FooterSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    address: OneLine = ""
+    """The institution's postal address, in every page's footer (and in the email's,
+    where email.postal_address is not set)."""
+    privacy_url: WebUrl | None = None
+    """The page of the privacy policy, linked from every page and email."""
+    contact: Address | None = None
+    """The address readers write to, linked from every page and email."""
