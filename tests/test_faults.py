@@ -163,3 +163,4 @@ def test_a_template_error_in_the_workers_ends_the_build_within_seconds(
         assert failed.returncode == 1
         assert re.fullmatch(r"templates/item\.html\S*: .*'nope'\n1 error\.\n", failed.stderr)
         assert snapshot(project / "out") == before
+        assert sorted(p.name for p in (project / ".out.builds").iterdir()) == [".lock", "1"]

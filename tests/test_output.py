@@ -188,3 +188,13 @@ def test_write_outputs_replaces_a_folder_whole(tmp_path: Path) -> None:
     assert write_outputs(folder, {"email.html": b"old", "email.txt": b"new"}) == (1, 1)
     assert snapshot(folder) == {"email.html": b"old", "email.txt": b"new"}
     assert sorted(p.name for p in folder.parent.iterdir()) == ["2024-W16"]
+
+
+def test_a_stop_after_the_switch_keeps_the_new_build(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    put(out, {"index.html": b"old"})
+    with pytest.raises(KeyboardInterrupt), Staging(out) as staging:
+        staging.writer.write("index.html", b"new")
+        staging.commit()
+        raise KeyboardInterrupt  # Ctrl-C as the build ends
+    assert snapshot(out) == {"index.html": b"new"}

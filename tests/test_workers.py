@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from newsletter.core.errors import NewsletterError
 from newsletter.engine.workers import PARALLEL_MIN, Workers
 
 
@@ -78,6 +79,22 @@ def test_workers_ignore_ctrl_c_which_the_build_handles() -> None:
         for pid in workers.pool._processes:  # type: ignore[union-attr]
             os.kill(pid, signal.SIGINT)  # as a terminal sends it to every process
         assert [answer for _, answer in results] == ["done", "done"]
+
+
+def die_at_once(number: int) -> int:
+    os.kill(os.getpid(), signal.SIGKILL)  # as the system does to a process out of memory
+    return number
+
+
+def test_a_worker_killed_outright_is_one_clear_error() -> None:
+    started = time.monotonic()
+    with pytest.raises(NewsletterError) as caught, Workers(2) as workers:
+        for _ in workers.map(4, ((die_at_once, (n,)) for n in range(4))):
+            pass
+    assert str(caught.value) == (
+        "a worker process ended abruptly (out of memory?); build again, or with --jobs 1"
+    )
+    assert time.monotonic() - started < 10
 
 
 WORKERS_THEN_SLEEP = """

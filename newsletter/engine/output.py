@@ -65,6 +65,7 @@ class Staging:
         stale = [self.builds / name for name in names if name != kept]
         self._removing = _remove_later([*stale, *_old_leftovers(self.out)])
         self.writer: Writer = writer_for(folder, previous, self.shown)
+        self.target = f"{self.builds.name}/{number}"  # what out/ links to once switched
 
     def claim(self, paths: Iterable[str]) -> None:
         """Note that *paths* are written; a path written twice is an error."""
@@ -75,12 +76,11 @@ class Staging:
 
     def commit(self) -> None:
         """Make the new folder out/, in one step."""
-        folder = Path(self.writer.place.folder)
-        link = self.builds / f"{_LINK}-{folder.name}"
+        link = self.builds / f"{_LINK}-{Path(self.writer.place.folder).name}"
         with contextlib.suppress(FileNotFoundError):
             link.unlink()
         try:
-            os.symlink(f"{self.builds.name}/{folder.name}", link)
+            os.symlink(self.target, link)
             if self.out.is_symlink() or not self.out.exists():
                 os.replace(link, self.out)
             else:  # a folder out/: once only, from now on out/ is a link
@@ -89,12 +89,19 @@ class Staging:
             raise _failed(self.shown, exc) from None
         self._committed = True
 
+    def _switched(self) -> bool:
+        """Tell whether out/ is the new folder: a Ctrl-C may land just after the switch."""
+        try:
+            return os.readlink(self.out) == self.target
+        except OSError:
+            return False
+
     def __enter__(self) -> Staging:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         try:
-            if not self._committed:  # failed, or stopped: the new folder goes, out/ stays
+            if not (self._committed or self._switched()):  # failed or stopped: out/ stays
                 _remove(self.writer.place.folder)
             self._removing.join()
         finally:

@@ -19,7 +19,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from newsletter.core.errors import NewsletterError
 
 PARALLEL_MIN = 2  # a single call is made in this process: sending it would only cost time
 STOP_SECONDS = 2.0  # how long a worker is given to end when told to, before it is killed
@@ -92,7 +95,14 @@ def _results(
     while running:
         done, running = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
-            yield from future.result()
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                raise NewsletterError(
+                    "a worker process ended abruptly (out of memory?); build again, or with"
+                    " --jobs 1"
+                ) from None
+            yield from results
             chunk = next(chunks, None)
             if chunk is not None:
                 running.add(pool.submit(_call, chunk))
