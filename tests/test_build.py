@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import subprocess
@@ -185,8 +184,3 @@ def test_a_broken_template_is_reported_by_worker_processes_too(project: Path) ->
         build(project, project / "out", date(2024, 4, 30), workers=2)
     assert str(caught.value.problems[0]).startswith("templates/item.html:3: ")
     assert not (project / "out").exists()
-
-
-def test_a_build_leaves_nothing_frozen_from_the_collector(project: Path) -> None:
-    build(project, project / "out", date(2024, 4, 30))
-    assert gc.get_freeze_count() == 0  # serve builds again and again in one process

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import os
 import signal
 import threading
@@ -21,7 +20,7 @@ from newsletter.domain.digests import check_email_sizes
 from newsletter.domain.publishing import resolve_as_of, select_published
 from newsletter.engine.cache import CACHE_FILE, Cache
 from newsletter.engine.itemcache import read_catalog
-from newsletter.engine.jobs import Job, Outcome, Sink, return_large_blocks, run_jobs
+from newsletter.engine.jobs import Job, Outcome, Sink, run_jobs
 from newsletter.engine.manifest import (
     Inputs,
     Manifest,
@@ -100,7 +99,6 @@ class _Build:
         """Read the items, render what neither the cache nor out/ holds, and put the new
         out/ in place. *kept* are the files of the last build's jobs left as they were."""
         root, config, cache, inputs = self.root, self.config, self.cache, self.inputs
-        return_large_blocks()  # before the workers are forked: they inherit it
         templates = Templates(root, inputs.context, config.language)
         warm = functools.partial(warm_up, templates, emails=kept is not None)
         pool = Workers(self.workers, warm)
@@ -111,10 +109,6 @@ class _Build:
             )  # fmt: skip
             published = select_published(catalog.items, inputs.as_of)
             plan = plan_site(root, config, published, inputs.as_of, inputs.context, cache)
-            # The items and the plan live as long as the build: spare the collector
-            # their walk, which it took again and again while they were made.
-            gc.freeze()
-            gc.enable()
             run = _Run(staging, cache, config, kept or {}, pool)
             run.run(plan, progress=self.progress, meanwhile=remember_items)
             # out/ changes now: until remember(), the manifest must not describe it.
@@ -143,23 +137,8 @@ def _writing(out_dir: Path, pool: Workers, *, adopt: bool) -> Iterator[tuple[Wor
         pool,
         Staging(out_dir, adopt=adopt) as staging,
         pool.ended_on_failure(),
-        _frozen(),
     ):
         yield pool, staging
-
-
-@contextlib.contextmanager
-def _frozen() -> Iterator[None]:
-    """Keep the collector off until the build has its plan (the reading and planning
-    make long-lived objects, not garbage), and give it back, when the build ends, what
-    gc.freeze() took from it: `serve` builds again and again in one process."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        (gc.enable if enabled else gc.disable)()
 
 
 def _context(root: Path) -> str:

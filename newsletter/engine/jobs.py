@@ -16,8 +16,6 @@ the build, such as the HTML that feeds embed.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -155,22 +153,3 @@ def _put(
 def _writer(place: Place) -> Writer:
     """A worker's writer into one build's new folder, made once per build."""
     return Writer(place)
-
-
-_M_MMAP_THRESHOLD = -3  # glibc's malloc.h
-
-
-@functools.cache
-def return_large_blocks() -> None:
-    """Have glibc give every large block back to the system once it is freed.
-
-    By default glibc raises the size from which it maps blocks of their own each
-    time such a block is freed, until every rendered file is carved out of the
-    heap, which fragments and never shrinks: a build of 10,000 items then holds a
-    quarter more memory, in this process and in each worker forked from it. A
-    fixed threshold keeps it as it starts, at 128 KiB. Elsewhere than glibc, this
-    does nothing.
-    """
-    with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc
-        libc = ctypes.CDLL(None)
-        libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
