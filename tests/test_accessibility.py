@@ -19,6 +19,7 @@ PAGES = [
     "index.html",
     "news/lecture.html",
     "news/norsk.html",
+    "tags/lecture/index.html",
     "digests/index.html",
     "digests/2024-W16/index.html",
     "digests/2024-W15/email.html",

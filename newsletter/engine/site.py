@@ -21,6 +21,7 @@ from newsletter.domain.channels import FeedDocument, Topics, feed_documents, top
 from newsletter.domain.digests import Digest, group_into_digests
 from newsletter.engine.cache import Cache
 from newsletter.engine.jobs import HANDED_BACK, Files, Job
+from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
 from newsletter.render.calendar import render_calendar, render_event_calendar
 from newsletter.render.digest_pages import render_archive, render_digest
@@ -90,13 +91,16 @@ def plan_site(
         plan.jobs.append(_feed_job(document, config, plan.content, context))
     plan.jobs.append(_index_job(published, topics, digests, config, templates, context))
     plan.jobs.append(_calendar_job(published, config, context))
+    plan.jobs.extend(listing_jobs(published, topics, config, templates, context))
     plan.jobs.extend(_digest_job(digest, config, templates, context) for digest in digests)
     plan.jobs.append(_digest_archive_job(digests, config, templates, context))
     return plan
 
 
 # The templates the jobs render (with those they extend and include).
-_PAGES = ("item.html", "entry_content.html", "index.html", "digest.html", "digests.html")
+_PAGES = (
+    "item.html", "entry_content.html", "index.html", "digest.html", "digests.html", "listing.html",
+)  # fmt: skip
 
 
 def warm_up(templates: Templates, *, emails: bool) -> None:
@@ -152,7 +156,7 @@ def _index_job(
 ) -> Job:
     latest = digests[-1] if digests else None
     topics = [(slug, label) for slug, (label, _) in sorted(topics_of_items.items())]
-    newest = list(items[:INDEX_ITEMS])
+    newest = list(items[: INDEX_ITEMS + 1])  # one more: is there an older page?
     key = fingerprint(
         context, "index", _digest_print(latest) if latest else "", repr(topics), _prints(newest)
     )

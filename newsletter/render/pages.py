@@ -9,11 +9,12 @@ from markupsafe import Markup
 
 from newsletter.core.slugs import topic_slug
 from newsletter.domain.digests import Digest
+from newsletter.render.listings import PAGE_SIZE, Listing
 from newsletter.render.templates import render
 from newsletter.sources.config import Config
 from newsletter.sources.items import Item
 
-INDEX_ITEMS = 30
+INDEX_ITEMS = PAGE_SIZE
 
 
 def render_entry_content(item: Item, config: Config, env: jinja2.Environment) -> str:
@@ -34,5 +35,11 @@ def render_index(
     config: Config, env: jinja2.Environment,
 ) -> bytes:  # fmt: skip
     """Render the landing page: the newest items, the latest digest, a feed per topic."""
-    context = {"items": newest, "topics": topics, "latest_digest": latest_digest}
+    older = f"{config.base_url}{Listing('', '', ()).path(2)}" if len(newest) > INDEX_ITEMS else ""
+    context = {
+        "items": newest[:INDEX_ITEMS],
+        "older": older,
+        "topics": topics,
+        "latest_digest": latest_digest,
+    }
     return render(env, "index.html", config=config, **context).encode()
