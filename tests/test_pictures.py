@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import lxml.html
 import PIL.Image
@@ -19,6 +20,7 @@ from newsletter.core.errors import NewsletterError
 from newsletter.engine.cache import CACHE_FILE, Cache
 from newsletter.engine.itemcache import PICTURES, items_context, read_measured
 from newsletter.engine.pictures import publish_picture
+from newsletter.render.emails import THUMB
 from newsletter.render.pictures import render_picture
 from newsletter.sources.pictures import EMAIL_COLUMN, EMAIL_WIDTH, PAGE_WIDTH, find_picture
 
@@ -69,6 +71,8 @@ def pictures_shown(out: Path) -> list[tuple[str, lxml.html.HtmlElement]]:
 
 
 def test_every_picture_in_out_is_a_file_there_of_the_size_its_tag_says(sample: Path) -> None:
+    save(sample / "images" / "Blåbær i lab.png", (700, 500), "PNG")
+    add_item(sample, "blabaer", "images/Blåbær i lab.png")
     result = run(sample, "build", "--as-of", "2024-04-30")
     assert result.returncode == 0, result.stderr
     out = sample / "out"
@@ -77,16 +81,18 @@ def test_every_picture_in_out_is_a_file_there_of_the_size_its_tag_says(sample: P
     for page, img in shown:
         src = img.get("src")
         assert src.startswith(BASE), (page, src)
-        with PIL.Image.open(out / src.removeprefix(BASE)) as picture:
+        with PIL.Image.open(out / unquote(src.removeprefix(BASE))) as picture:
             width, height = picture.size
         shown_width = int(img.get("width"))
         if page.endswith("email.html"):  # the copy, twice as sharp, shown in the column
             assert "/images/email/" in src
-            assert shown_width == min(width, EMAIL_COLUMN)
+            column = THUMB if img.get("class") == "thumb" else EMAIL_COLUMN
+            assert shown_width == min(width, column)
             assert int(img.get("height")) == round(height * shown_width / width)
         else:
             assert (shown_width, int(img.get("height"))) == (width, height), (page, src)
         assert img.get("alt")
+        assert " " not in src and "å" not in src
 
 
 def test_the_sample_pictures_are_small_jpegs_with_credits() -> None:

@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 import PIL.Image
 
@@ -72,7 +73,7 @@ class Image:
         """Where the email shows it from: its email copy, for a file in the project."""
         if self.picture is None:
             return self.src
-        return self.src.removesuffix(self.picture.page) + self.picture.email
+        return self.src.removesuffix(quote(self.picture.page)) + quote(self.picture.email)
 
 
 def place_picture(
@@ -83,7 +84,7 @@ def place_picture(
         return image
     picture = find_picture(root, item_file, image.file, known)
     width, height = picture.page_size
-    src = base_url + picture.page
+    src = base_url + quote(picture.page)  # a file may be named "Blåbær i lab.jpg"
     return dataclasses.replace(image, src=src, width=width, height=height, picture=picture)
 
 
