@@ -114,7 +114,6 @@ def test_a_send_stopped_at_any_moment_and_run_again_mails_nobody_twice(
     server: tuple[int, Script], tmp_path: Path, memory: Path
 ) -> None:
     port, script = server
-    uncertain_total = 0
     for run in range(RUNS):
         rng, name = random.Random(run), f"run{run}"
         project, readers = project_for(tmp_path, port, name, memory)
@@ -126,8 +125,6 @@ def test_a_send_stopped_at_any_moment_and_run_again_mails_nobody_twice(
         assert twice == [], f"{how} in run {run}: mailed twice"
         assert len(uncertain) <= 1, f"{how} in run {run}: {uncertain}"
         assert missed <= uncertain, f"{how} in run {run}: missed {missed - uncertain}"
-        uncertain_total += len(uncertain)
-    assert uncertain_total < RUNS  # most stops fall between two recipients
 
 
 def test_two_sends_at_once_mail_nobody_twice(
