@@ -21,11 +21,12 @@ from newsletter.core.errors import Problem
 from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import CONFIG_FILE
 from newsletter.engine.cache import CACHE_FILE, Cache
+from newsletter.engine.manifest import item_prints
 from newsletter.engine.output import is_inside
 from newsletter.engine.versions import code_fingerprint
 from newsletter.engine.workers import Workers
 from newsletter.sources.config import Config, load_config
-from newsletter.sources.itemfiles import ItemFiles
+from newsletter.sources.itemfiles import ItemFiles, item_files
 from newsletter.sources.items import Catalog, Event, Item, Memo, load_items
 from newsletter.sources.model import ID_PATTERN
 from newsletter.sources.pictures import Image, Measured
@@ -46,8 +47,15 @@ def load_catalog(
     """
     config = config or load_config(root)
     path = root / config.state_dir / CACHE_FILE
+    found = item_files(root)
+    contents: dict[str, bytes] = {}  # read for the prints, for the items not to read again
     with Cache(path, read_only=not remember) as cache:
-        catalog, remember_items = read_catalog(root, cache, strict=strict, config=config)
+        # A file whose size and times are as the cache has them is not read again.
+        prints = item_prints(found, cache, contents)
+        catalog, remember_items = read_catalog(
+            root, cache, strict=strict, config=config, prints=prints, files=found,
+            contents=contents,
+        )  # fmt: skip
         if remember:
             remember_items()
     return catalog
