@@ -233,7 +233,7 @@ def test_cli_digest_writes_the_folder_and_says_so(
     assert run(project, "digest", "2024-W15", "--as-of", "2024-04-30") == (
         0,
         f"Wrote {out}/digests/2024-W15: Week 15, 2024 (8–14 April 2024), 1 item; "
-        "email.html 9.2 kB.\n",
+        "email.html 9.7 kB.\n",
         "",
     )
     assert run(project, "digest", "--as-of", "2024-04-23", "--out", "x") == (

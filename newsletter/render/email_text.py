@@ -13,7 +13,7 @@ from newsletter.domain.digests import Digest
 from newsletter.render.dates import event_when, long_date, period_span, period_title
 from newsletter.render.i18n import translations
 from newsletter.sources.config import Config
-from newsletter.sources.items import Item
+from newsletter.sources.items import Event, Item
 
 TEXT_WIDTH = 78
 _ONE_LINE = re.compile(r"[^\t\n\x0b\x0c\r]*\Z")  # no whitespace textwrap would change
@@ -65,10 +65,22 @@ def _item_text(item: Item, config: Config) -> list[str]:
     where = f" · {item.department}" if item.department else ""
     lines += [*_para(long_date(item.published.astimezone(config.tz), config.language) + where), ""]
     lines += [*_para(item.summary), ""]
+    if item.event:
+        lines += _para(event_when(item.event, config.tz, config.language))
+        lines += _calendar_text(item, item.event, config)
     lines += _para(_("Read more: %(url)s") % {"url": item.url})
     if item.link:
         lines += _para(_("Source: %(url)s") % {"url": item.link})
     return [*lines, "", ""]
+
+
+def _calendar_text(item: Item, event: Event, config: Config) -> list[str]:
+    """An event's own calendar file, and where to register."""
+    _ = translations(config.language).gettext
+    lines = _para(_("Add to calendar: %(url)s") % {"url": item.calendar_url})
+    if event.registration:
+        lines += _para(_("Register: %(url)s") % {"url": event.registration})
+    return lines
 
 
 def _events_text(digest: Digest, config: Config) -> list[str]:
@@ -80,12 +92,7 @@ def _events_text(digest: Digest, config: Config) -> list[str]:
         lines += _para(event_when(event, config.tz, config.language)) + _para(item.title)
         lines += _para(_("Where: %(place)s") % {"place": event.location}) if event.location else []
         lines += _para(_("Host: %(name)s") % {"name": event.host}) if event.host else []
-        lines += _para(item.url)
-        calendar = f"{config.base_url}events/{item.id}.ics"
-        lines += _para(_("Add to calendar: %(url)s") % {"url": calendar})
-        if event.registration:
-            lines += _para(_("Register: %(url)s") % {"url": event.registration})
-        lines += [""]
+        lines += [*_para(item.url), *_calendar_text(item, event, config), ""]
     if digest.events:
         ics = f"{config.base_url}events.ics"
         lines += [*_para(_("Add all events to your calendar: %(url)s") % {"url": ics}), ""]

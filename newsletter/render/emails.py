@@ -55,7 +55,9 @@ def email_context(digest: Digest, config: Config) -> dict[str, Any]:
         "image_sizes": {
             i.id: image_size(i, COLUMN if i is lead else THUMB) for i in digest.items if i.image
         },
-        "event_times": {i.id: _when(i.event, config) for i in digest.events if i.event},
+        "event_times": {
+            i.id: _when(i.event, config) for i in (*digest.items, *digest.events) if i.event
+        },
     }
 
 
