@@ -142,8 +142,26 @@ def test_a_period_that_is_not_over_is_not_sent(project: Path) -> None:
     )
     assert result.exit_code == 1
     assert result.output == (
-        "Error: 2024-W16 is not over yet; send it once it has ended, or preview it with --dry-run\n"
+        "Error: 2024-W16 is not over yet; send it once it has ended, send yourself a test"
+        " with --to ADDR, or preview it with --dry-run\n"
     )
+
+
+def test_a_test_of_a_period_not_over_goes_out_as_it_stands(
+    server: tuple[int, Script], project: Path
+) -> None:
+    port, script = server
+    configure(project, port)
+    command = ["--root", str(project), "send", "2024-W16", "--as-of", "2024-04-17"]
+    result = CliRunner(env={"NEWSLETTER_SMTP_PASSWORD": PASSWORD}).invoke(
+        cli, [*command, "--to", "staff@example.org"]
+    )
+    assert (result.exit_code, result.output) == (
+        0,
+        "sent to staff@example.org\nSent a test of 2024-W16 to 1 recipient.\n",
+    )
+    (test,) = copies(script)
+    assert test["Subject"].startswith("[Test] ")
 
 
 def recipients(project: Path, *addresses: str) -> None:
