@@ -116,3 +116,28 @@ def test_workers_end_on_their_own_when_their_build_is_killed() -> None:
     build.kill()
     build.wait()
     assert wait_until_gone(pids, 5) == []
+
+
+FAIL_AMID_LARGE_RESULTS = """
+from newsletter.engine.workers import Workers
+
+def large(number):
+    if number == 40:
+        raise ValueError("a picture that cannot be decoded")
+    return b"x" * 300_000  # sent back in several writes
+
+for attempt in range(15):
+    try:
+        with Workers(2) as workers:
+            for _ in workers.map(400, ((large, (n,)) for n in range(400))):
+                pass
+    except ValueError:
+        pass
+"""
+
+
+def test_workers_ended_while_sending_large_results_never_hold_the_exit() -> None:
+    # A worker ended mid-result would leave half a message for the build to wait on.
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", FAIL_AMID_LARGE_RESULTS], check=True, timeout=90)
+    assert time.monotonic() - started < 90

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.queues import SimpleQueue
 from typing import Any
 
 from newsletter.core.errors import NewsletterError
@@ -127,9 +128,30 @@ def _start(parent: int, warm_up: Callable[[], object] | None) -> None:
     """Ready a worker: deaf to Ctrl-C, watching its build, then warmed up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # The watching thread never takes SIGTERM: it comes to the one that sends results.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     threading.Thread(target=_watch, args=(parent,), daemon=True).start()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+    SimpleQueue.put = _whole(SimpleQueue.put)  # type: ignore[method-assign]
     if warm_up is not None:
         warm_up()
+
+
+_HELD = {signal.SIGTERM}
+
+
+def _whole(put: Callable[[SimpleQueue[Any], Any], None]) -> Callable[..., None]:
+    """A worker's put() that a SIGTERM cannot cut short: one cut mid-result leaves half a
+    message in the pipe, and the build waits forever for the rest as it exits."""
+
+    def put_whole(queue: SimpleQueue[Any], item: Any) -> None:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            put(queue, item)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a SIGTERM held ends it now
+
+    return put_whole
 
 
 def _watch(parent: int) -> None:
