@@ -94,7 +94,9 @@ def stop_a_build(project: Path, number: signal.Signals, after: float) -> None:
     time.sleep(after)
     stopped.send_signal(number)
     _, errors = stopped.communicate(timeout=20)  # never a hang
-    assert "Traceback" not in errors
+    # Python's own note of a Ctrl-C that landed in a weak reference's callback aside:
+    shown = re.sub(r"Exception ignored in.*?KeyboardInterrupt: ?\n", "", errors, flags=re.S)
+    assert "Traceback" not in shown
 
 
 def test_a_build_stopped_at_any_moment_leaves_one_whole_site(
