@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import process as process_module
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.queues import SimpleQueue
 from typing import Any
@@ -113,6 +114,7 @@ def stop(pool: ProcessPoolExecutor) -> None:
     """Cancel the calls not yet begun and end the workers now, killing those that linger."""
     # Before Python 3.14 the executor offers no way to end its workers but this one.
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
@@ -122,6 +124,10 @@ def stop(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.kill()
             process.join(STOP_SECONDS)
+    if manager is not None:  # it closes its pipes once the workers are gone: at exit,
+        manager.join(STOP_SECONDS)  # Python would write to them and complain
+        if not manager.is_alive():
+            getattr(process_module, "_threads_wakeups", {}).pop(manager, None)
 
 
 def _start(parent: int, warm_up: Callable[[], object] | None) -> None:
