@@ -37,7 +37,7 @@ from newsletter.engine.versions import code_fingerprint
 from newsletter.engine.workers import Workers
 from newsletter.render.templates import Templates, templates_fingerprint
 from newsletter.sources.config import Config, load_config
-from newsletter.sources.itemfiles import ItemFiles, item_files
+from newsletter.sources.itemfiles import Found, ItemFiles, item_files
 from newsletter.sources.notes import notes_fingerprint
 from newsletter.sources.pictures import pictures_state
 
@@ -104,8 +104,8 @@ class _Build:
         pool = Workers(self.workers, warm)
         with _writing(self.out_dir, pool, adopt=kept is not None) as (pool, staging):
             catalog, remember_items = read_catalog(
-                root, cache, strict=inputs.strict, config=config, prints=inputs.prints,
-                workers=pool, files=self.files, contents=self.contents,
+                root, config, cache, strict=inputs.strict, workers=pool,
+                found=Found(self.files, inputs.prints, self.contents),
             )  # fmt: skip
             published = select_published(catalog.items, inputs.as_of)
             plan = plan_site(root, config, published, inputs.as_of, inputs.context, cache)

@@ -15,6 +15,7 @@ from newsletter.commands.digest import QuietPeriod, chosen_digest
 from newsletter.core.addresses import Mailbox, unique_mailboxes
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.layout import CONFIG_FILE
+from newsletter.domain.digests import Digest
 from newsletter.domain.unsubscribe import SECRET_ENV
 from newsletter.engine.sending import (
     DEFAULT_OPTIONS,
@@ -28,6 +29,7 @@ from newsletter.engine.sending import (
 from newsletter.engine.sendlog import LOG_FILE
 from newsletter.engine.smtp import PASSWORD_ENV, check_login
 from newsletter.render.emails import email_letter
+from newsletter.render.message import Letter
 from newsletter.render.templates import make_environment
 from newsletter.sources.config import Config, SmtpSettings, load_config
 
@@ -71,17 +73,9 @@ def send_digest(
     except QuietPeriod as quiet:
         refuse_unfinished_sends(log_path, quiet.title)
         raise
-    if not digest.complete and not options.dry_run and not recipients:  # a test may go now
-        key = digest.period.key
-        reason = (
-            f"{key} is not over yet; send it once it has ended, send yourself a test"
-            " with --to ADDR, or preview it with --dry-run"
-        )
-        raise NewsletterError(reason)
     letter = email_letter(digest, config, make_environment(root, config.language))
-    if letter.personal and not secrets.unsubscribe and not options.dry_run:
-        reason = f"set {SECRET_ENV}: email.unsubscribe.url gives each recipient a link of their own"
-        raise NewsletterError([Problem(CONFIG_FILE, 0, "email.unsubscribe.url", reason)])
+    if not options.dry_run:
+        _refuse_what_cannot_go(digest, letter, bool(recipients), secrets)
     outgoing = Outgoing(
         letter,
         tuple(_mailboxes(recipients, config)),
@@ -90,6 +84,20 @@ def send_digest(
         secrets.unsubscribe,
     )
     return send_outgoing(outgoing, smtp, password, log_path, confirm, options)
+
+
+def _refuse_what_cannot_go(digest: Digest, letter: Letter, test: bool, secrets: Secrets) -> None:
+    """Refuse a real send of a period not over (a test may go now, as it stands), and
+    personal unsubscribe links without their secret."""
+    if not digest.complete and not test:
+        reason = (
+            f"{digest.period.key} is not over yet; send it once it has ended, send yourself"
+            " a test with --to ADDR, or preview it with --dry-run"
+        )
+        raise NewsletterError(reason)
+    if letter.personal and not secrets.unsubscribe:
+        reason = f"set {SECRET_ENV}: email.unsubscribe.url gives each recipient a link of their own"
+        raise NewsletterError([Problem(CONFIG_FILE, 0, "email.unsubscribe.url", reason)])
 
 
 def _mailboxes(recipients: Sequence[str], config: Config) -> list[Mailbox]:

@@ -9,7 +9,7 @@ not check out, and the file is parsed again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ from newsletter.engine.output import is_inside
 from newsletter.engine.versions import code_fingerprint
 from newsletter.engine.workers import Workers
 from newsletter.sources.config import Config, load_config
-from newsletter.sources.itemfiles import ItemFiles, item_files
+from newsletter.sources.itemfiles import Found, item_files
 from newsletter.sources.items import Catalog, Event, Item, Memo, load_items
 from newsletter.sources.model import ID_PATTERN
 from newsletter.sources.pictures import Image, Measured
@@ -47,45 +47,32 @@ def load_catalog(
     """
     config = config or load_config(root)
     path = root / config.state_dir / CACHE_FILE
-    found = item_files(root)
+    files = item_files(root)
     contents: dict[str, bytes] = {}  # read for the prints, for the items not to read again
     with Cache(path, read_only=not remember) as cache:
         # A file whose size and times are as the cache has them is not read again.
-        prints = item_prints(found, cache, contents)
-        catalog, remember_items = read_catalog(
-            root, cache, strict=strict, config=config, prints=prints, files=found,
-            contents=contents,
-        )  # fmt: skip
+        known = Found(files, item_prints(files, cache, contents), contents)
+        catalog, remember_items = read_catalog(root, config, cache, strict=strict, found=known)
         if remember:
             remember_items()
     return catalog
 
 
 def read_catalog(
-    root: Path,
-    cache: Cache,
-    *,
-    strict: bool = False,
-    config: Config | None = None,
-    prints: Mapping[str, str] | None = None,
-    workers: Workers | None = None,
-    files: ItemFiles | None = None,
-    contents: dict[str, bytes] | None = None,
-) -> tuple[Catalog, Callable[[], None]]:
+    root: Path, config: Config, cache: Cache, *, strict: bool = False,
+    found: Found | None = None, workers: Workers | None = None,
+) -> tuple[Catalog, Callable[[], None]]:  # fmt: skip
     """As load_catalog(), but return with the catalog the remembering of what was read,
     for the caller to do when it suits: a build does it while its workers render. A
-    build also passes what it has found already: the item files, their prints and
-    the bytes read for them (see load_items), and its worker processes."""
-    config = config or load_config(root)
+    build also passes what it has found already (see Found), and its worker processes."""
     context = items_context(root)
     memo = read_memo(cache, context)
     known = set(memo)
     measured = read_measured(cache, context)
     before = dict(measured)
     catalog = load_items(
-        root, config, strict=strict, memo=memo, prints=prints, workers=workers, files=files,
-        contents=contents, pictures=measured,
-    )  # fmt: skip
+        root, config, strict=strict, memo=memo, found=found, workers=workers, pictures=measured
+    )
     keep = {item.fingerprint for item in catalog.items}
 
     def remember() -> None:

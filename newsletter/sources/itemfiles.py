@@ -4,7 +4,8 @@ the pools that parse them."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,6 +32,17 @@ class InOrder:
 
 
 ItemFiles = list[tuple[str, str]]  # (name from the project, path), as item_files() finds them
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a caller knows of the item files already: the files item_files() found,
+    each one's print (its fingerprint a moment ago), and the bytes it read of some,
+    which load_items takes as it uses them."""
+
+    files: ItemFiles | None
+    prints: Mapping[str, str] = field(default_factory=dict)
+    contents: dict[str, bytes] = field(default_factory=dict)
 
 
 def item_files(root: Path) -> ItemFiles | None:

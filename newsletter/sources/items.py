@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -26,7 +25,7 @@ from newsletter.sources.itemchecks import (
     duplicate_ids,
     show,
 )
-from newsletter.sources.itemfiles import InOrder, ItemFiles, Pool, item_sources
+from newsletter.sources.itemfiles import Found, InOrder, Pool, item_sources
 from newsletter.sources.markup import first_paragraph, render_markdown
 from newsletter.sources.model import ID_PATTERN, EventFields, ImageFields, ItemFields
 from newsletter.sources.pictures import Image, Measured, PictureError, place_picture
@@ -117,32 +116,29 @@ def load_items(
     *,
     strict: bool = False,
     memo: Memo | None = None,
-    prints: Mapping[str, str] | None = None,
+    found: Found | None = None,
     workers: Pool | None = None,
-    files: ItemFiles | None = None,
-    contents: dict[str, bytes] | None = None,
     pictures: Measured | None = None,
 ) -> Catalog:
     """Read and validate every item under ROOT/items; raise all problems at once.
 
     *memo* maps a file's fingerprint to what reading it gave; it is used and
-    filled, so that an unchanged file is never parsed twice. *prints* maps file
-    names to the fingerprints they had a moment ago: a file found in the memo by
-    its print is not even read again. The files left to parse are parsed by
-    *workers*, where given. *files* are those item_files() found, if already known;
-    *contents* holds files read already, by name, and is emptied as they are used.
+    filled, so that an unchanged file is never parsed twice. *found* is what the
+    caller knows of the files already (see Found): a file found in the memo by its
+    print is not even read again. The files left to parse are parsed by *workers*,
+    where given.
     *pictures* holds the picture files measured before, and is filled.
     """
     problems: list[Problem] = []
     memo = {} if memo is None else memo
-    keys, unread = _unparsed(root, config, memo, prints or {}, files, contents, problems)
+    keys, unread = _unparsed(root, config, memo, found or Found(None), problems)
     calls = ((_parse_item, arguments) for arguments in unread)
     for index, read in (workers or InOrder()).map(len(unread), calls):
         memo[unread[index][3]] = read
     items: list[Item] = []
     for key in keys:
-        item, found = memo[key]
-        problems.extend(found)
+        item, its_problems = memo[key]
+        problems.extend(its_problems)
         if item is not None:
             items.append(_with_picture(root, item, problems, pictures))
     return _catalog(items, problems, config, strict)
@@ -152,14 +148,14 @@ Unparsed = list[tuple[bytes, str, str, str, Config]]  # _parse_item's arguments
 
 
 def _unparsed(
-    root: Path, config: Config, memo: Memo, prints: Mapping[str, str],
-    files: ItemFiles | None, contents: dict[str, bytes] | None, problems: list[Problem],
-) -> tuple[list[str], Unparsed]:  # fmt: skip
+    root: Path, config: Config, memo: Memo, found: Found, problems: list[Problem]
+) -> tuple[list[str], Unparsed]:
     """The key of every item file, and the files whose keys are not in *memo*, read."""
     keys: list[str] = []
     unread: Unparsed = []
-    for path, label in item_sources(root, problems, files):
-        key = prints.get(label, "")
+    contents = found.contents
+    for path, label in item_sources(root, problems, found.files):
+        key = found.prints.get(label, "")
         if key not in memo:
             try:
                 data = contents.pop(label) if contents and label in contents else read_source(path)
