@@ -13,6 +13,7 @@ import pytest
 
 from newsletter.core.errors import NewsletterError
 from newsletter.sources.config import load_config
+from newsletter.sources.itemfiles import Found
 from newsletter.sources.items import Memo, load_items
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
@@ -219,7 +220,7 @@ def test_a_file_known_by_its_print_is_not_read_again(project: Path) -> None:
     prints = {item.source: item.fingerprint for item in first.items}
     path = project / "items" / "older.yaml"
     path.write_text(path.read_text("utf-8").replace("Honorary", "Edited"), "utf-8")
-    again = load_items(project, config, memo=memo, prints=prints)
+    again = load_items(project, config, memo=memo, found=Found(None, prints))
     assert again == first  # the print says unchanged: what was read before is used
     fresh = load_items(project, config, memo=memo)
     assert "Edited members of the bioscience society" in [i.title for i in fresh.items]
