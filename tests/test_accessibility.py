@@ -89,16 +89,20 @@ def open_page(browser: Any, path: Path, width: int, scheme: str) -> Any:
     return page
 
 
+def violations(page: Any) -> list[str]:
+    """What axe-core finds wrong on *page*, one line per rule; the page is closed."""
+    try:
+        page.add_script_tag(path=str(AXE))
+        found: list[str] = page.evaluate(f"async () => ({SUMMARY})(await axe.run(document))")
+    finally:
+        page.close()
+    return found
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_no_violation(browser: Any, out: Path, name: str, scheme: str) -> None:
-    page = open_page(browser, out / name, 1280, scheme)
-    try:
-        page.add_script_tag(path=str(AXE))
-        found = page.evaluate(f"async () => ({SUMMARY})(await axe.run(document))")
-    finally:
-        page.close()
-    assert found == []
+    assert violations(open_page(browser, out / name, 1280, scheme)) == []
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -106,13 +110,7 @@ def test_axe_finds_no_violation(browser: Any, out: Path, name: str, scheme: str)
 def test_axe_finds_no_violation_in_the_institutes_colours(
     browser: Any, institute: Path, name: str, scheme: str
 ) -> None:
-    page = open_page(browser, institute / name, 375, scheme)
-    try:
-        page.add_script_tag(path=str(AXE))
-        found = page.evaluate(f"async () => ({SUMMARY})(await axe.run(document))")
-    finally:
-        page.close()
-    assert found == []
+    assert violations(open_page(browser, institute / name, 375, scheme)) == []
 
 
 @pytest.mark.parametrize("width", [375, 600, 1280])
