@@ -35,7 +35,7 @@ def render_index(
     config: Config, env: jinja2.Environment,
 ) -> bytes:  # fmt: skip
     """Render the landing page: the newest items, the latest digest, a feed per topic."""
-    older = f"{config.base_url}{Listing('', '', ()).path(2)}" if len(newest) > INDEX_ITEMS else ""
+    older = f"{config.base_url}{Listing('', '', 0).path(2)}" if len(newest) > INDEX_ITEMS else ""
     context = {
         "items": newest[:INDEX_ITEMS],
         "older": older,
