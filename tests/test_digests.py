@@ -14,9 +14,10 @@ from click.testing import CliRunner
 
 from newsletter.cli import cli
 from newsletter.commands.build import build
-from newsletter.commands.digest import QuietPeriod, write_digest
+from newsletter.commands.digest import QuietPeriod, chosen_digest, write_digest
 from newsletter.core.errors import NewsletterError
 from newsletter.domain.digests import group_into_digests
+from newsletter.engine.itemcache import load_catalog
 from newsletter.sources.config import load_config
 from newsletter.sources.items import load_items
 
@@ -95,6 +96,46 @@ def test_adding_items_later_never_changes_an_earlier_digest(project: Path, tmp_p
         before = (tmp_path / "before/digests/2024-W15" / name).read_bytes()
         assert (tmp_path / "after/digests/2024-W15" / name).read_bytes() == before
     assert b"Added afterwards" in (tmp_path / "after/digests/2024-W16/email.txt").read_bytes()
+
+
+def test_a_digest_read_for_itself_holds_what_the_builds_does(project: Path) -> None:
+    """The digest command decodes only the items its period can hold, and any changed
+    since: with an event added far ahead, every week's digest still comes out as the
+    whole catalog gives it."""
+    add_item(
+        project, "ahead", "title: Ahead\ndate: 2024-02-27\nbody: x\nevent: {start: 2024-04-09}\n"
+    )
+    expected = {key: ids for key, ids in digests_of(project).items()}
+    load_catalog(project)  # as a build leaves the cache: every item's dates known
+    config = load_config(project)
+    for key, ids in expected.items():
+        digest = chosen_digest(project, config, key, AS_OF)
+        assert ([i.id for i in digest.items], [i.id for i in digest.events]) == ids
+    assert expected["2024-W14"] == ([], ["ahead"])  # an event only: found by its start
+
+
+def test_a_digest_after_a_build_is_the_builds_and_follows_an_edit(
+    project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    build(project, out, date(2024, 4, 30))
+    built = {p.name: p.read_bytes() for p in (out / "digests/2024-W16").iterdir()}
+    written = write_digest(project, tmp_path / "again", "2024-W16", date(2024, 4, 30))
+    assert {p.name: p.read_bytes() for p in written.iterdir()} == built
+    path = project / "items" / "symbols.yaml"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace('title: "', 'title: "Edited ', 1), "utf-8")
+    written = write_digest(project, tmp_path / "again", "2024-W16", date(2024, 4, 30))
+    assert b"Edited Fish" in (written / "email.txt").read_bytes()
+    assert b"Edited Fish" not in built["email.txt"]
+
+
+def test_a_digest_reports_an_error_in_any_item_changed_since(project: Path) -> None:
+    load_catalog(project)
+    add_item(project, "broken", "title: Broken\ndate: 2023-01-05\n")  # years before
+    with pytest.raises(NewsletterError) as raised:
+        chosen_digest(project, load_config(project), "2024-W16", AS_OF)
+    assert "items/broken.yaml" in str(raised.value)
 
 
 def test_build_writes_the_archive_and_shows_the_latest_digest(

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from newsletter.engine.cache import CACHE_FILE, Cache
-from newsletter.engine.itemcache import TABLE, items_context, load_catalog, read_memo
+from newsletter.engine.itemcache import DATES, TABLE, items_context, load_catalog, read_memo
 from newsletter.sources.items import Item
 
 
@@ -105,3 +105,22 @@ def test_odd_entries_only_cost_time(project: Path) -> None:
         cache.write(TABLE, entries, seal=context)
         assert read_memo(cache, context) == {}
     assert len(load_catalog(project).items) == 6
+
+
+def test_a_reader_of_some_dates_decodes_only_the_items_they_take(project: Path) -> None:
+    everything = load_catalog(project)
+    march = load_catalog(project, concerns=lambda published, start: published.month == 3)
+    assert [item.source for item in march.items] == ["items/older.yaml"]
+    assert set(march.items) <= set(everything.items)
+    with cache_of(project) as cache:  # the record of dates damaged: every item is taken
+        cache.write("state", {DATES: b"[1, 2"}, seal=items_context(project))
+    assert load_catalog(project, concerns=lambda published, start: False) == everything
+
+
+def test_an_item_whose_dates_are_not_known_yet_is_read_and_taken(project: Path) -> None:
+    load_catalog(project)
+    (project / "items" / "new.yaml").write_text("title: New\ndate: 2021-06-01\nbody: x\n", "utf-8")
+    taken = load_catalog(project, concerns=lambda published, start: False)
+    assert [item.source for item in taken.items] == ["items/new.yaml"]
+    assert load_catalog(project, concerns=lambda published, start: False).items == ()
+    assert len(load_catalog(project).items) == len(remembered(project))  # none forgotten

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from newsletter.commands.report import BuildReport, Progress, held_back
 from newsletter.core.errors import NewsletterError, Problem
-from newsletter.core.fingerprints import fingerprint
-from newsletter.core.layout import CONFIG_FILE, ITEMS_DIR, OUT_DIR, TEMPLATES_DIR
+from newsletter.core.layout import ITEMS_DIR, OUT_DIR, TEMPLATES_DIR
 from newsletter.domain.digests import check_email_sizes
 from newsletter.domain.publishing import resolve_as_of, select_published
 from newsletter.engine.cache import CACHE_FILE, Cache
@@ -32,13 +31,11 @@ from newsletter.engine.manifest import (
     remember,
 )
 from newsletter.engine.output import Staging, builds_folder
-from newsletter.engine.site import CONTENT, SitePlan, plan_site, warm_up
-from newsletter.engine.versions import code_fingerprint
+from newsletter.engine.site import CONTENT, SitePlan, plan_site, site_context, warm_up
 from newsletter.engine.workers import Workers
-from newsletter.render.templates import Templates, templates_fingerprint
+from newsletter.render.templates import Templates
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.itemfiles import Found, ItemFiles, item_files
-from newsletter.sources.notes import notes_fingerprint
 from newsletter.sources.pictures import pictures_state
 
 
@@ -60,7 +57,7 @@ def build(
     with Cache(root / config.state_dir / CACHE_FILE) as cache:
         prints = item_prints(found, cache, contents)
         pictures = pictures_state(root)
-        inputs = build_inputs(_context(root), prints, pictures, config, moment, strict)
+        inputs = build_inputs(site_context(root), prints, pictures, config, moment, strict)
         last = last_build(cache, out_dir)
         present = out_files(out_dir) if last else {}
         if last is not None and last.unchanged(inputs, present):
@@ -139,15 +136,6 @@ def _writing(out_dir: Path, pool: Workers, *, adopt: bool) -> Iterator[tuple[Wor
         pool.ended_on_failure(),
     ):
         yield pool, staging
-
-
-def _context(root: Path) -> str:
-    """The key of everything every output depends on: the code, config, templates, and
-    the editor's notes (rarely changed: simpler to count them here than in each digest)."""
-    config = (root / CONFIG_FILE).read_bytes()
-    return fingerprint(
-        code_fingerprint(), config, templates_fingerprint(root), notes_fingerprint(root)
-    )
 
 
 class _Run:

@@ -15,14 +15,16 @@ from newsletter.domain.digests import (
     Digest,
     check_email_sizes,
     check_notes,
+    concerns,
     digest_of,
 )
 from newsletter.domain.periods import parse_period
 from newsletter.domain.publishing import resolve_as_of, select_published
+from newsletter.engine.cache import CACHE_FILE, Cache
 from newsletter.engine.itemcache import load_catalog
 from newsletter.engine.output import write_outputs
-from newsletter.render.digest_pages import render_digest
-from newsletter.render.templates import make_environment
+from newsletter.engine.site import rendered_digest, site_context
+from newsletter.render.templates import Templates
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.notes import read_notes
 
@@ -66,7 +68,9 @@ def write_digest_folder(
     """Do what write_digest does, and say what was written."""
     config = load_config(root)
     digest = chosen_digest(root, config, period, as_of)
-    files = render_digest(digest, config, make_environment(root, config.language))
+    templates = Templates(root, site_context(root), config.language)
+    with Cache(root / config.state_dir / CACHE_FILE) as cache:
+        files = rendered_digest(digest, config, templates, cache)
     sizes = {path: len(data) for path, data in _prefixed(digest.folder, files).items()}
     warnings = check_email_sizes(sizes, config)
     folder = out_dir / DIGESTS_DIR / digest.period.key
@@ -91,7 +95,7 @@ def chosen_digest(
     """
     moment = resolve_as_of(as_of, config)
     chosen = parse_period(period, config.digest.period, config.tz, moment)
-    catalog = load_catalog(root, config=config, remember=writes)
+    catalog = load_catalog(root, config=config, remember=writes, concerns=concerns(chosen, config))
     published = select_published(catalog.items, moment)
     notes = read_notes(root)
     check_notes(notes, config, moment)

@@ -9,7 +9,7 @@ events are those announced in earlier periods that start soon after this one.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -71,6 +71,19 @@ class _Timeline:
 
     def starting_in(self, start: datetime, end: datetime) -> list[Item]:
         return self.events[bisect_left(self.starts, start) : bisect_left(self.starts, end)]
+
+
+def concerns(period: Period, config: Config) -> Callable[[datetime, datetime | None], bool]:
+    """Whether an item published at one time, its event (if any) starting at another,
+    can be in *period*'s digest: digest_of() looks at no other."""
+    horizon = period.end + timedelta(days=config.digest.upcoming_events_days)
+
+    def concerned(published: datetime, start: datetime | None) -> bool:
+        if period.start <= published < period.end:
+            return True
+        return start is not None and period.end <= start < horizon
+
+    return concerned
 
 
 def digest_of(

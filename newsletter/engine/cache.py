@@ -6,8 +6,8 @@ Deleting it makes the next build a cold one, nothing worse. Its tables:
   (the items' bytes, the configuration, the templates, the code and the libraries'
   versions), so that an entry is never stale: a change makes a new key;
 - ``items``: the items already read, by their file's print (see itemcache.py);
-- ``state``: the item files' sizes and times, and the last build's manifest
-  (see manifest.py).
+- ``state``: the item files' sizes and times, the items' dates (see itemcache.py),
+  and the last build's manifest (see manifest.py).
 
 Nothing read from it is trusted: each entry is sealed with a checksum over its key
 and its bytes, computed again when it is read, and one that fails is a miss, which
@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import struct
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -91,12 +91,17 @@ class Cache:
         rows = self._query(f"SELECT blob FROM {_table(table)} WHERE key = ?", (key,))
         return unseal(seal + key, rows[0][0]) if rows else None
 
-    def read_all(self, table: str, seal: str = "") -> Iterator[tuple[str, bytes]]:
+    def read_all(
+        self, table: str, seal: str = "", keys: Container[str] | None = None
+    ) -> Iterator[tuple[str, bytes]]:
         """Yield each entry of *table* that checks out when sealed with *seal*: its key
-        and its bytes, one at a time (a table can hold some tens of megabytes)."""
+        and its bytes, one at a time (a table can hold some tens of megabytes); with
+        *keys*, only the entries under those."""
         db = self._connect()
         try:
             for key, blob in db.execute(f"SELECT key, blob FROM {_table(table)}") if db else ():
+                if keys is not None and key not in keys:
+                    continue
                 if (data := unseal(seal + str(key), blob)) is not None:
                     yield str(key), data
         except sqlite3.ProgrammingError:

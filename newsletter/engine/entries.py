@@ -43,6 +43,16 @@ def _checksum(key: str, data: bytes | memoryview) -> bytes:
     return digest.digest()
 
 
+def squeeze(data: bytes) -> bytes:
+    """Compress *data* that a build holds for long, such as an item's HTML for the feeds."""
+    return _COMPRESSOR.compress(data)
+
+
+def unsqueeze(data: bytes) -> bytes:
+    """Return the *data* that squeeze() compressed."""
+    return _DECOMPRESSOR.decompress(data)
+
+
 def encode(key: str, files: Mapping[str, bytes]) -> bytes:
     """Pack rendered *files* into one compressed entry, sealed under *key*."""
     packed = b"".join(_frame(path.encode(), data) for path, data in sorted(files.items()))

@@ -9,7 +9,7 @@ not check out, and the file is parsed again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
@@ -33,17 +33,27 @@ from newsletter.sources.pictures import Image, Measured
 
 TABLE = "items"  # the cache's table of items read before
 PICTURES = "pictures"  # in its state table: the picture files measured (see measure)
+DATES = "dates"  # in its state table: when each item is published, and its event starts
+
+When = tuple[datetime, datetime | None]  # an item's publication, and its event's start
+Concerns = Callable[[datetime, datetime | None], bool]  # which items a reader wants
 _TIMES = ("published", "updated", "start", "end")
 _STORED_FIELDS = {field.name for field in fields(Item)}
 
 
 def load_catalog(
-    root: Path, *, strict: bool = False, config: Config | None = None, remember: bool = True
-) -> Catalog:
+    root: Path, *, strict: bool = False, config: Config | None = None, remember: bool = True,
+    concerns: Concerns | None = None,
+) -> Catalog:  # fmt: skip
     """Validate the configuration and every item; raise every problem at once.
 
     What was read is remembered in the cache, so unchanged files are not parsed again
     by the next check or build; without *remember*, nothing is written anywhere.
+
+    With *concerns*, the catalog holds just the items it takes, by when each is
+    published and its event starts (one period's digest needs no others): of the files
+    read before, the others are not even decoded. Every file changed since is still
+    read, and checked.
     """
     config = config or load_config(root)
     path = root / config.state_dir / CACHE_FILE
@@ -52,7 +62,11 @@ def load_catalog(
     with Cache(path, read_only=not remember) as cache:
         # A file whose size and times are as the cache has them is not read again.
         known = Found(files, item_prints(files, cache, contents), contents)
-        catalog, remember_items = read_catalog(root, config, cache, strict=strict, found=known)
+        if concerns is not None:
+            known = _concerned(known, read_dates(cache, items_context(root)), concerns)
+        catalog, remember_items = read_catalog(
+            root, config, cache, strict=strict, found=known, whole=concerns is None
+        )
         if remember:
             remember_items()
     return catalog
@@ -60,13 +74,17 @@ def load_catalog(
 
 def read_catalog(
     root: Path, config: Config, cache: Cache, *, strict: bool = False,
-    found: Found | None = None, workers: Workers | None = None,
+    found: Found | None = None, workers: Workers | None = None, whole: bool = True,
 ) -> tuple[Catalog, Callable[[], None]]:  # fmt: skip
     """As load_catalog(), but return with the catalog the remembering of what was read,
     for the caller to do when it suits: a build does it while its workers render. A
-    build also passes what it has found already (see Found), and its worker processes."""
+    build also passes what it has found already (see Found), and its worker processes.
+    Unless *whole*, *found* holds some of the files only: the others stay remembered."""
     context = items_context(root)
-    memo = read_memo(cache, context)
+    wanted = (
+        None if whole or found is None else {found.prints.get(f, "") for f, _ in found.files or []}
+    )
+    memo = read_memo(cache, context, wanted)
     known = set(memo)
     measured = read_measured(cache, context)
     before = dict(measured)
@@ -76,10 +94,12 @@ def read_catalog(
     keep = {item.fingerprint for item in catalog.items}
 
     def remember() -> None:
-        if keep != known:
+        if keep != known or cache.read("state", DATES, seal=context) is None:
             new = ((key, orjson.dumps(_encode(*memo[key]))) for key in sorted(keep - known))
             cache.write(TABLE, new, seal=context)
-            cache.keep_only(TABLE, keep)
+            if whole:
+                cache.keep_only(TABLE, keep)
+            _remember_dates(cache, context, catalog.items, whole)
         if measured != before:
             cache.write("state", {PICTURES: orjson.dumps(measured)}, seal=context)
 
@@ -92,6 +112,42 @@ def items_context(root: Path) -> str:
     return fingerprint(code_fingerprint(), (root / CONFIG_FILE).read_bytes())
 
 
+def read_dates(cache: Cache, context: str) -> dict[str, When]:
+    """When each item the cache holds for *context* is published, and its event starts,
+    by its file's print; none when the record of them is missing or damaged."""
+    try:
+        stored = orjson.loads(cache.read("state", DATES, seal=context) or b"{}")
+        return {
+            key: (datetime.fromisoformat(published), start and datetime.fromisoformat(start))
+            for key, (published, start) in stored.items()
+        }
+    except (ValueError, TypeError, AttributeError):
+        return {}  # the items are decoded, as if none were known
+
+
+def _remember_dates(cache: Cache, context: str, items: Sequence[Item], whole: bool) -> None:
+    """Record when each of *items* is published and its event starts; unless *whole*,
+    along with the items recorded before."""
+    dates = {} if whole else orjson.loads(cache.read("state", DATES, seal=context) or b"{}")
+    for item in items:
+        start = item.event.start.isoformat() if item.event else None
+        dates[item.fingerprint] = [item.published.isoformat(), start]
+    cache.write("state", {DATES: orjson.dumps(dates)}, seal=context)
+
+
+def _concerned(found: Found, dates: Mapping[str, When], concerns: Concerns) -> Found:
+    """*found* with only the files whose items *concerns* takes, or whose dates are
+    not known."""
+    if found.files is None:
+        return found
+    files = []
+    for label, path in found.files:
+        when = dates.get(found.prints.get(label, ""))
+        if when is None or concerns(*when):
+            files.append((label, path))
+    return Found(files, found.prints, found.contents)
+
+
 def read_measured(cache: Cache, context: str) -> Measured:
     """Return the picture files the cache holds as measured for *context*, or none."""
     try:
@@ -101,11 +157,11 @@ def read_measured(cache: Cache, context: str) -> Measured:
     return measured if isinstance(measured, dict) else {}
 
 
-def read_memo(cache: Cache, context: str) -> Memo:
+def read_memo(cache: Cache, context: str, keys: Container[str] | None = None) -> Memo:
     """Return the items the cache holds for *context*, by their file's print: each one
-    that checks out and is the item it is stored as."""
+    that checks out and is the item it is stored as; with *keys*, of those only."""
     memo: Memo = {}
-    for key, data in cache.read_all(TABLE, seal=context):
+    for key, data in cache.read_all(TABLE, seal=context, keys=keys):
         try:
             item, problems = _decode(orjson.loads(data))
         except (ValueError, KeyError, TypeError, AttributeError):

@@ -17,12 +17,15 @@ from datetime import datetime
 from pathlib import Path
 
 from newsletter.core.fingerprints import fingerprint
+from newsletter.core.layout import CONFIG_FILE
 from newsletter.domain.channels import FeedDocument, Topics, feed_documents, topics_of
 from newsletter.domain.digests import Digest, group_into_digests
 from newsletter.engine.cache import Cache
+from newsletter.engine.entries import encode, squeeze, unsqueeze
 from newsletter.engine.jobs import HANDED_BACK, Files, Job
 from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
+from newsletter.engine.versions import code_fingerprint
 from newsletter.render.calendar import render_calendar, render_event_calendar
 from newsletter.render.digest_pages import render_archive, render_digest
 from newsletter.render.feeds import render_feed_document
@@ -33,21 +36,21 @@ from newsletter.render.pages import (
     render_index,
     render_item_page,
 )
-from newsletter.render.templates import Templates, cached_environment
+from newsletter.render.templates import Templates, cached_environment, templates_fingerprint
 from newsletter.sources.config import Config
 from newsletter.sources.items import Item
-from newsletter.sources.notes import read_notes
+from newsletter.sources.notes import notes_fingerprint, read_notes
 
 CONTENT = HANDED_BACK + "content/"
 
 
 class Content:
-    """The HTML of each item's content, UTF-8, by item id, as the items' round hands it
-    over; html_of() finds what it did not (an item whose page was kept from the last
-    build) in the cache, or renders it.
+    """The HTML of each item's content, compressed (see squeeze), by item id, as the
+    items' round hands it over; html_of() finds what it did not (an item whose page was
+    kept from the last build) in the cache, or renders it.
 
-    Bytes, not text: half the size, and sending text to a worker would leave a UTF-8
-    copy of it in this process, for as long as the text lives."""
+    Compressed bytes, not text: a build holds the content of every item until the feeds
+    are rendered, and sends a worker only what it decompresses itself."""
 
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
@@ -72,6 +75,15 @@ class SitePlan:
     jobs: list[Job]
     digests: int
     content: Content
+
+
+def site_context(root: Path) -> str:
+    """The key of everything every output depends on: the code, config, templates, and
+    the editor's notes (rarely changed: simpler to count them here than in each digest)."""
+    config = (root / CONFIG_FILE).read_bytes()
+    return fingerprint(
+        code_fingerprint(), config, templates_fingerprint(root), notes_fingerprint(root)
+    )
 
 
 def plan_site(
@@ -129,7 +141,7 @@ def render_item(item: Item, config: Config, templates: Templates) -> Files:
     env = cached_environment(templates)
     content = render_entry_content(item, config, env)
     page = render_item_page(item, config, env, content)
-    files = {f"news/{item.id}.html": page, CONTENT + item.id: content.encode()}
+    files = {f"news/{item.id}.html": page, CONTENT + item.id: squeeze(content.encode())}
     return files | render_event_calendar(item, config)
 
 
@@ -143,7 +155,9 @@ def _feed_job(document: FeedDocument, config: Config, content: Content, context:
 
 def render_feed(document: FeedDocument, config: Config, html: dict[str, bytes]) -> Files:
     """Render a feed document from the UTF-8 HTML of its items."""
-    return render_feed_document(document, config, {k: v.decode() for k, v in html.items()})
+    return render_feed_document(
+        document, config, {k: unsqueeze(v).decode() for k, v in html.items()}
+    )
 
 
 def _index_job(
@@ -185,6 +199,18 @@ def _digest_job(digest: Digest, config: Config, templates: Templates, context: s
         fingerprint(context, "digest", _digest_print(digest)),
         lambda: (render_digest_folder, (digest, config, templates)),
     )
+
+
+def rendered_digest(digest: Digest, config: Config, templates: Templates, cache: Cache) -> Files:
+    """The files of *digest*'s folder, named within it, as a build renders them: from the
+    cache where a build (or this, before) left them, else rendered now and stored there.
+    *templates* carry the site's context (see site_context) as their key."""
+    job = _digest_job(digest, config, templates, templates.key)
+    files = cache.get(job.key)
+    if files is None:
+        files = job.run()
+        cache.put_blob(job.key, encode(job.key, files))
+    return {path.removeprefix(digest.folder): data for path, data in files.items()}
 
 
 def render_digest_folder(digest: Digest, config: Config, templates: Templates) -> Files:
