@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,9 @@ def clock(moment: datetime, language: str) -> str:
     return format_time(moment.replace(tzinfo=None), "short", locale=locale_of(language))
 
 
+# Each period is written several times a build (its digest, the list of digests and
+# their feed), and Babel looks up its locale's patterns afresh each time.
+@functools.lru_cache(maxsize=4096)
 def period_title(period: Period, language: str) -> str:
     """Say which period it is: Week 16, 2024 / Uke 16, 2024, or April 2024."""
     if period.kind == "monthly":
@@ -34,6 +38,7 @@ def period_title(period: Period, language: str) -> str:
     }
 
 
+@functools.lru_cache(maxsize=4096)
 def period_span(period: Period, language: str) -> str:
     """Say its first and last days: 15 - 21 April 2024 / 15.-21. april 2024 (en dashes).
 

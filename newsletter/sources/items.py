@@ -78,7 +78,7 @@ class Item:
         from the body the item carries (nothing is read)."""
         return render_markdown(self.body, self.base_url)
 
-    @property
+    @cached_property
     def version(self) -> str:
         """The fingerprint of what its outputs show: its file, and its picture's bytes."""
         picture = self.image.picture if self.image else None
