@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -112,9 +113,20 @@ def test_a_reader_of_some_dates_decodes_only_the_items_they_take(project: Path) 
     march = load_catalog(project, concerns=lambda published, start: published.month == 3)
     assert [item.source for item in march.items] == ["items/older.yaml"]
     assert set(march.items) <= set(everything.items)
-    with cache_of(project) as cache:  # the record of dates damaged: every item is taken
+    for damaged in (b"[1, 2", b"[1, 2]", b'{"x": [1, 2]}'):  # every item is taken
+        with cache_of(project) as cache:
+            cache.write("state", {DATES: damaged}, seal=items_context(project))
+        assert load_catalog(project, concerns=lambda published, start: False) == everything
+    (project / "items" / "new.yaml").write_text("title: New\ndate: 2021-06-01\nbody: x\n", "utf-8")
+    with cache_of(project) as cache:
         cache.write("state", {DATES: b"[1, 2"}, seal=items_context(project))
-    assert load_catalog(project, concerns=lambda published, start: False) == everything
+
+    def in_2021(published: datetime, start: datetime | None) -> bool:
+        return published.year == 2021
+
+    assert len(load_catalog(project, concerns=in_2021).items) == len(everything.items) + 1
+    taken = load_catalog(project, concerns=in_2021)  # the dates were recorded anew
+    assert [item.source for item in taken.items] == ["items/new.yaml"]
 
 
 def test_an_item_whose_dates_are_not_known_yet_is_read_and_taken(project: Path) -> None:

@@ -116,19 +116,26 @@ def read_dates(cache: Cache, context: str) -> dict[str, When]:
     """When each item the cache holds for *context* is published, and its event starts,
     by its file's print; none when the record of them is missing or damaged."""
     try:
-        stored = orjson.loads(cache.read("state", DATES, seal=context) or b"{}")
         return {
             key: (datetime.fromisoformat(published), start and datetime.fromisoformat(start))
-            for key, (published, start) in stored.items()
+            for key, (published, start) in _stored_dates(cache, context).items()
         }
     except (ValueError, TypeError, AttributeError):
         return {}  # the items are decoded, as if none were known
 
 
+def _stored_dates(cache: Cache, context: str) -> dict[str, Any]:
+    try:
+        stored = orjson.loads(cache.read("state", DATES, seal=context) or b"{}")
+    except ValueError:
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
 def _remember_dates(cache: Cache, context: str, items: Sequence[Item], whole: bool) -> None:
     """Record when each of *items* is published and its event starts; unless *whole*,
     along with the items recorded before."""
-    dates = {} if whole else orjson.loads(cache.read("state", DATES, seal=context) or b"{}")
+    dates = {} if whole else _stored_dates(cache, context)
     for item in items:
         start = item.event.start.isoformat() if item.event else None
         dates[item.fingerprint] = [item.published.isoformat(), start]

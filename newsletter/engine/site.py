@@ -154,7 +154,7 @@ def _feed_job(document: FeedDocument, config: Config, content: Content, context:
 
 
 def render_feed(document: FeedDocument, config: Config, html: dict[str, bytes]) -> Files:
-    """Render a feed document from the UTF-8 HTML of its items."""
+    """Render a feed document from the HTML of its items, as Content holds it."""
     return render_feed_document(
         document, config, {k: unsqueeze(v).decode() for k, v in html.items()}
     )
