@@ -55,17 +55,30 @@ def build(
     contents: dict[str, bytes] = {}  # what the prints read, for the items not to read again
     # What was rendered is kept on leaving, even when the build fails.
     with Cache(root / config.state_dir / CACHE_FILE) as cache:
-        prints = item_prints(found, cache, contents)
-        pictures = pictures_state(root)
-        inputs = build_inputs(site_context(root), prints, pictures, config, moment, strict)
+        context = site_context(root)
         last = last_build(cache, out_dir)
-        present = out_files(out_dir) if last else {}
-        if last is not None and last.unchanged(inputs, present):
-            return _report_unchanged(last, inputs)
-        _refuse_unsafe_out(root, out_dir, config)
-        run = _Build(root, out_dir, config, cache, inputs, found, contents, workers, progress)
-        # Of out/, only files as the last build left them are kept.
-        return run.render(last.kept(present) if last else None)
+        # A first build reads every item file for its prints: its workers are forked
+        # before that, so as to hold none of them (a worker keeps its copy of all that
+        # this process frees after the fork). A later build reads the changed ones only.
+        early = _workers(root, config, context, workers, emails=False) if last is None else None
+        with early or contextlib.nullcontext():
+            prints = item_prints(found, cache, contents)
+            pictures = pictures_state(root)
+            inputs = build_inputs(context, prints, pictures, config, moment, strict)
+            present = out_files(out_dir) if last else {}
+            if last is not None and last.unchanged(inputs, present):
+                return _report_unchanged(last, inputs)
+            _refuse_unsafe_out(root, out_dir, config)
+            pool = early or _workers(root, config, context, workers, emails=True)
+            run = _Build(root, out_dir, config, cache, inputs, found, contents, pool, progress)
+            # Of out/, only files as the last build left them are kept.
+            return run.render(last.kept(present) if last else None)
+
+
+def _workers(root: Path, config: Config, context: str, count: int, *, emails: bool) -> Workers:
+    """Fork the workers of a build, each warmed up for its jobs (see warm_up)."""
+    templates = Templates(root, context, config.language)
+    return Workers(count, functools.partial(warm_up, templates, emails=emails))
 
 
 def _report_unchanged(last: Manifest, inputs: Inputs) -> BuildReport:
@@ -89,17 +102,14 @@ class _Build:
     inputs: Inputs
     files: ItemFiles | None
     contents: dict[str, bytes]
-    workers: int
+    pool: Workers
     progress: Progress | None
 
     def render(self, kept: Mapping[str, list[str]] | None) -> BuildReport:
         """Read the items, render what neither the cache nor out/ holds, and put the new
         out/ in place. *kept* are the files of the last build's jobs left as they were."""
         root, config, cache, inputs = self.root, self.config, self.cache, self.inputs
-        templates = Templates(root, inputs.context, config.language)
-        warm = functools.partial(warm_up, templates, emails=kept is not None)
-        pool = Workers(self.workers, warm)
-        with _writing(self.out_dir, pool, adopt=kept is not None) as (pool, staging):
+        with _writing(self.out_dir, self.pool, adopt=kept is not None) as (pool, staging):
             catalog, remember_items = read_catalog(
                 root, config, cache, strict=inputs.strict, workers=pool,
                 found=Found(self.files, inputs.prints, self.contents),
@@ -126,8 +136,7 @@ class _Build:
 
 @contextlib.contextmanager
 def _writing(out_dir: Path, pool: Workers, *, adopt: bool) -> Iterator[tuple[Workers, Staging]]:
-    """The workers, forked first while this process holds little, and the new folder
-    for out/. SIGTERM stops the build as Ctrl-C does; the workers of a failed build end
+    """The workers, to be ended with the build, and the new folder for out/. SIGTERM stops the build as Ctrl-C does; the workers of a failed build end
     before its folder is removed, so that they leave nothing in it."""
     with (
         _terminated_as_interrupted(),
