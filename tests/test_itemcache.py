@@ -11,8 +11,17 @@ from pathlib import Path
 import orjson
 import pytest
 
+from newsletter.core.errors import NewsletterError
 from newsletter.engine.cache import CACHE_FILE, Cache
-from newsletter.engine.itemcache import DATES, TABLE, items_context, load_catalog, read_memo
+from newsletter.engine.itemcache import (
+    BODIES,
+    DATES,
+    TABLE,
+    Bodies,
+    items_context,
+    load_catalog,
+    read_memo,
+)
 from newsletter.sources.items import Item
 
 
@@ -41,19 +50,41 @@ def reseal(project: Path, change: dict[str, object]) -> None:
 
 def test_items_come_back_as_they_were_read(project: Path) -> None:
     first = load_catalog(project)
-    kept = {source: (i.fingerprint, i.title, i.body) for source, i in remembered(project).items()}
-    assert kept == {i.source: (i.fingerprint, i.title, i.body) for i in first.items}
-    assert load_catalog(project) == first  # pictures found again, as the first time
+    kept = {source: (i.fingerprint, i.title) for source, i in remembered(project).items()}
+    assert kept == {i.source: (i.fingerprint, i.title) for i in first.items}
+    again = load_catalog(project)
+    assert again == first  # pictures found again, as the first time
+    assert again.bodies == {}  # nothing parsed, no body decoded
+    with cache_of(project) as cache:
+        bodies = Bodies(project, cache, {})
+        assert {i.fingerprint: bodies.of(i) for i in again.items} == first.bodies
 
 
-def test_an_item_read_back_carries_its_body_and_needs_nothing_of_its_file(
-    project: Path,
-) -> None:
-    load_catalog(project)
+def test_a_body_comes_back_from_the_cache_and_else_from_its_file(project: Path) -> None:
     (item,) = [i for i in load_catalog(project).items if i.source == "items/older.yaml"]
-    (project / "items" / "older.yaml").unlink()
-    assert item.body.startswith("Two of our researchers")
-    assert 'href="https://example.org/nbs"' in item.body_html
+    path = project / "items" / "older.yaml"
+    text = path.read_text("utf-8")
+    path.unlink()  # the cache holds its body
+    with cache_of(project) as cache:
+        assert Bodies(project, cache, {}).of(item).startswith("Two of our researchers")
+        cache.write(BODIES, {item.fingerprint: b"\xff"}, seal="damaged")
+        path.write_text(text, "utf-8")  # the cache has lost it: its file has it
+        assert Bodies(project, cache, {}).of(item).startswith("Two of our researchers")
+        path.write_text(text.replace("Two of", "Three of"), "utf-8")
+        with pytest.raises(NewsletterError, match=r"^items/older.yaml: changed while the build"):
+            Bodies(project, cache, {}).of(item)
+
+
+def test_the_bodies_read_from_the_files_are_let_go_once_stored(project: Path) -> None:
+    catalog = load_catalog(project)
+    (item,) = [i for i in catalog.items if i.source == "items/older.yaml"]
+    with cache_of(project) as cache:
+        bodies = Bodies(project, cache, catalog.bodies)
+        (project / "items" / "older.yaml").unlink()
+        before = bodies.of(item)
+        bodies.let_go()
+        assert bodies.read == {}
+        assert bodies.of(item) == before  # now from the cache
 
 
 def test_an_item_changed_in_the_cache_is_read_from_its_file_again(project: Path) -> None:

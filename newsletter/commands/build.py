@@ -18,7 +18,7 @@ from newsletter.core.layout import ITEMS_DIR, OUT_DIR, TEMPLATES_DIR
 from newsletter.domain.digests import check_email_sizes
 from newsletter.domain.publishing import resolve_as_of, select_published
 from newsletter.engine.cache import CACHE_FILE, Cache
-from newsletter.engine.itemcache import read_catalog
+from newsletter.engine.itemcache import Bodies, read_catalog
 from newsletter.engine.jobs import Job, Outcome, Sink, run_jobs
 from newsletter.engine.manifest import (
     Inputs,
@@ -115,9 +115,10 @@ class _Build:
                 found=Found(self.files, inputs.prints, self.contents),
             )  # fmt: skip
             published = select_published(catalog.items, inputs.as_of)
-            plan = plan_site(root, config, published, inputs.as_of, inputs.context, cache)
+            bodies = Bodies(root, cache, catalog.bodies)
+            plan = plan_site(root, config, published, inputs.as_of, inputs.context, cache, bodies)
             run = _Run(staging, cache, config, kept or {}, pool)
-            run.run(plan, progress=self.progress, meanwhile=remember_items)
+            run.run(plan, progress=self.progress, meanwhile=_then(remember_items, bodies.let_go))
             # out/ changes now: until remember(), the manifest must not describe it.
             forget(cache)
             staging.commit()
@@ -136,8 +137,9 @@ class _Build:
 
 @contextlib.contextmanager
 def _writing(out_dir: Path, pool: Workers, *, adopt: bool) -> Iterator[tuple[Workers, Staging]]:
-    """The workers, to be ended with the build, and the new folder for out/. SIGTERM stops the build as Ctrl-C does; the workers of a failed build end
-    before its folder is removed, so that they leave nothing in it."""
+    """The workers, to be ended with the build, and the new folder for out/. SIGTERM
+    stops the build as Ctrl-C does; the workers of a failed build end before its folder
+    is removed, so that they leave nothing in it."""
     with (
         _terminated_as_interrupted(),
         pool,
@@ -204,6 +206,14 @@ class _Run:
 
 def _nothing() -> None:
     pass
+
+
+def _then(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    def both() -> None:
+        first()
+        second()
+
+    return both
 
 
 def _refuse_unsafe_out(root: Path, out_dir: Path, config: Config) -> None:

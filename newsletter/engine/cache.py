@@ -5,7 +5,8 @@ Deleting it makes the next build a cold one, nothing worse. Its tables:
 - ``entries``: rendered outputs, each named by the hash of everything they depend on
   (the items' bytes, the configuration, the templates, the code and the libraries'
   versions), so that an entry is never stale: a change makes a new key;
-- ``items``: the items already read, by their file's print (see itemcache.py);
+- ``items``: the items already read, by their file's print (see itemcache.py), and
+  ``bodies`` their Markdown bodies, apart, as few builds need them;
 - ``state``: the item files' sizes and times, the items' dates (see itemcache.py),
   and the last build's manifest (see manifest.py).
 
@@ -34,7 +35,7 @@ import zstandard
 from newsletter.engine.entries import decode, sealed, unseal
 
 CACHE_FILE = "cache.sqlite"
-TABLES = ("entries", "items", "state")
+TABLES = ("entries", "items", "bodies", "state")
 _DAMAGED = (sqlite3.Error, OSError)
 _SAVE_EVERY = 500  # entries per transaction: another build waits no longer than that
 BUSY_SECONDS = 5.0  # how long to wait for another build's lock before doing without

@@ -1,14 +1,16 @@
 """Items read before, kept in the cache so that unchanged files skip parsing.
 
-Each item is kept whole, its body too (some kilobytes): an item read back needs
-nothing more from its file. Its entry is sealed under the key of what it was read
-with (the code and the configuration, both of which change what an item file means)
-and its file's print: one read back under another configuration, or damaged, does
-not check out, and the file is parsed again.
+Each item is kept whole, its body apart (some kilobytes; few builds need more than a
+handful of bodies, see Bodies): an item read back needs nothing more from its file.
+Each entry is sealed under the key of what it was read with (the code and the
+configuration, both of which change what an item file means) and its file's print:
+one read back under another configuration, or damaged, does not check out, and the
+file is parsed again.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
@@ -17,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from newsletter.core.errors import Problem
+from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import CONFIG_FILE
 from newsletter.engine.cache import CACHE_FILE, Cache
@@ -27,11 +29,13 @@ from newsletter.engine.versions import code_fingerprint
 from newsletter.engine.workers import Workers
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.itemfiles import Found, item_files
-from newsletter.sources.items import Catalog, Event, Item, Memo, load_items
+from newsletter.sources.items import Catalog, Event, Item, Memo, body_of, load_items
 from newsletter.sources.model import ID_PATTERN
 from newsletter.sources.pictures import Image, Measured
+from newsletter.sources.yamlfile import read_source
 
 TABLE = "items"  # the cache's table of items read before
+BODIES = "bodies"  # and of their bodies, by the same keys
 PICTURES = "pictures"  # in its state table: the picture files measured (see measure)
 DATES = "dates"  # in its state table: when each item is published, and its event starts
 
@@ -95,10 +99,12 @@ def read_catalog(
 
     def remember() -> None:
         if keep != known or cache.read("state", DATES, seal=context) is None:
-            new = ((key, orjson.dumps(_encode(*memo[key]))) for key in sorted(keep - known))
-            cache.write(TABLE, new, seal=context)
+            new = sorted(keep - known)
+            cache.write(TABLE, ((key, orjson.dumps(_encode(*memo[key]))) for key in new), context)
+            cache.write(BODIES, ((key, catalog.bodies[key].encode()) for key in new), context)
             if whole:
                 cache.keep_only(TABLE, keep)
+                cache.keep_only(BODIES, keep)
             _remember_dates(cache, context, catalog.items, whole)
         if measured != before:
             cache.write("state", {PICTURES: orjson.dumps(measured)}, seal=context)
@@ -110,6 +116,37 @@ def items_context(root: Path) -> str:
     """The key of what the items of the project at ROOT are read with: the code and
     the configuration."""
     return fingerprint(code_fingerprint(), (root / CONFIG_FILE).read_bytes())
+
+
+class Bodies:
+    """The Markdown body of each item, for the jobs that render an item: those its build
+    read from their files, until it lets them go (once they are in the cache); the
+    others read from the cache when a job asks, or from the item's file again if the
+    cache has lost one. An unchanged item's page is seldom rendered again: not worth
+    holding every body."""
+
+    def __init__(self, root: Path, cache: Cache, read: Mapping[str, str]) -> None:
+        self.root, self.cache, self.read = root, cache, dict(read)
+        self.context = items_context(root)
+
+    def of(self, item: Item) -> str:
+        """The body of *item*."""
+        if (body := self.read.get(item.fingerprint)) is not None:
+            return body
+        if (stored := self.cache.read(BODIES, item.fingerprint, seal=self.context)) is not None:
+            with contextlib.suppress(UnicodeDecodeError):
+                return stored.decode()
+        try:
+            data = read_source(str(self.root / item.source))
+        except OSError:
+            data = b""
+        if fingerprint(item.source, data) != item.fingerprint:
+            raise NewsletterError(f"{item.source}: changed while the build ran; build again")
+        return body_of(data, item.source)
+
+    def let_go(self) -> None:
+        """Drop the bodies read from the files: the cache holds them now."""
+        self.read.clear()
 
 
 def read_dates(cache: Cache, context: str) -> dict[str, When]:
@@ -199,7 +236,7 @@ def _decode(entry: dict[str, Any]) -> tuple[Item | None, tuple[Problem, ...]]:
     data = entry["item"]
     if data is None:
         return None, problems
-    if data.keys() != _STORED_FIELDS or not isinstance(data["body"], str):
+    if data.keys() != _STORED_FIELDS:
         raise KeyError("the stored item has other fields")
     if not isinstance(data["id"], str) or not ID_PATTERN.match(data["id"]):
         raise ValueError("the stored item's id would name a file outside news/")

@@ -22,6 +22,7 @@ from newsletter.domain.channels import FeedDocument, Topics, feed_documents, top
 from newsletter.domain.digests import Digest, group_into_digests
 from newsletter.engine.cache import Cache
 from newsletter.engine.entries import encode, squeeze, unsqueeze
+from newsletter.engine.itemcache import Bodies
 from newsletter.engine.jobs import HANDED_BACK, Files, Job
 from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
@@ -39,6 +40,7 @@ from newsletter.render.pages import (
 from newsletter.render.templates import Templates, cached_environment, templates_fingerprint
 from newsletter.sources.config import Config
 from newsletter.sources.items import Item
+from newsletter.sources.markup import render_markdown
 from newsletter.sources.notes import notes_fingerprint, read_notes
 
 CONTENT = HANDED_BACK + "content/"
@@ -88,14 +90,15 @@ def site_context(root: Path) -> str:
 
 def plan_site(
     root: Path, config: Config, published: Sequence[Item], as_of: datetime, context: str,
-    cache: Cache,
+    cache: Cache, bodies: Bodies,
 ) -> SitePlan:  # fmt: skip
-    """Describe every output of the site; *context* is the key of config and templates."""
+    """Describe every output of the site; *context* is the key of config and templates,
+    *bodies* where the items' jobs find the items' bodies."""
     digests = group_into_digests(published, config, as_of, read_notes(root))
     templates = Templates(root, context, config.language)
     plan = SitePlan([], [], len(digests), Content(cache))
     for item in published:
-        plan.content.jobs[item.id] = job = _item_job(item, config, templates, context)
+        plan.content.jobs[item.id] = job = _item_job(item, bodies, config, templates, context)
         plan.item_jobs.append(job)
     plan.jobs.extend(picture_jobs(published))
     topics = topics_of(published)
@@ -129,17 +132,20 @@ def warm_up(templates: Templates, *, emails: bool) -> None:
             load_inliner()
 
 
-def _item_job(item: Item, config: Config, templates: Templates, context: str) -> Job:
+def _item_job(
+    item: Item, bodies: Bodies, config: Config, templates: Templates, context: str
+) -> Job:
     return Job(
         fingerprint(context, "item", item.version),
-        lambda: (render_item, (item, config, templates)),
+        lambda: (render_item, (item, bodies.of(item), config, templates)),
     )
 
 
-def render_item(item: Item, config: Config, templates: Templates) -> Files:
-    """Render an item's page, its event's calendar, and the HTML of its content for the feeds."""
+def render_item(item: Item, body: str, config: Config, templates: Templates) -> Files:
+    """Render an item's page, its event's calendar, and the HTML of its content for the
+    feeds, from the item and its Markdown *body*."""
     env = cached_environment(templates)
-    content = render_entry_content(item, config, env)
+    content = render_entry_content(item, render_markdown(body, item.base_url), config, env)
     page = render_item_page(item, config, env, content)
     files = {f"news/{item.id}.html": page, CONTENT + item.id: squeeze(content.encode())}
     return files | render_event_calendar(item, config)

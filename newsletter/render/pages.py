@@ -17,9 +17,10 @@ from newsletter.sources.items import Item
 INDEX_ITEMS = PAGE_SIZE
 
 
-def render_entry_content(item: Item, config: Config, env: jinja2.Environment) -> str:
-    """Return the HTML of an item's content, as feeds and its page embed it."""
-    return render(env, "entry_content.html", item=item, config=config)
+def render_entry_content(item: Item, body: str, config: Config, env: jinja2.Environment) -> str:
+    """Return the HTML of an item's content, as feeds and its page embed it, around its
+    *body* rendered to HTML."""
+    return render(env, "entry_content.html", item=item, body=Markup(body), config=config)
 
 
 def render_item_page(item: Item, config: Config, env: jinja2.Environment, content: str) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -26,7 +26,7 @@ from newsletter.sources.itemchecks import (
     show,
 )
 from newsletter.sources.itemfiles import Found, InOrder, Pool, item_sources
-from newsletter.sources.markup import first_paragraph, render_markdown
+from newsletter.sources.markup import first_paragraph
 from newsletter.sources.model import ID_PATTERN, EventFields, ImageFields, ItemFields
 from newsletter.sources.pictures import Image, Measured, PictureError, place_picture
 from newsletter.sources.validation import validate_document
@@ -47,7 +47,8 @@ class Event:
 
 @dataclass(frozen=True)
 class Item:
-    """One news item, validated, with times made aware and its body rendered."""
+    """One news item, validated, with times made aware: all but its body, which only the
+    rendering of its own page and content needs (see Catalog.bodies)."""
 
     id: str
     source: str
@@ -56,7 +57,6 @@ class Item:
     published: datetime
     updated: datetime
     summary: str
-    body: str  # Markdown
     authors: tuple[str, ...]
     department: str | None
     tags: tuple[str, ...]
@@ -72,13 +72,7 @@ class Item:
     base_url: str
     fingerprint: str  # hash of the file's name and bytes: what every output of it depends on
 
-    @cached_property
-    def body_html(self) -> str:
-        """The body rendered to HTML, links made absolute: by the job that renders the item,
-        from the body the item carries (nothing is read)."""
-        return render_markdown(self.body, self.base_url)
-
-    @cached_property
+    @property  # not cached: that would cost each item's attributes 0.6 kB (7 MiB in all)
     def version(self) -> str:
         """The fingerprint of what its outputs show: its file, and its picture's bytes."""
         picture = self.image.picture if self.image else None
@@ -101,10 +95,13 @@ SORT_KEY = operator.attrgetter("published", "id")
 
 @dataclass(frozen=True)
 class Catalog:
-    """Every item, sorted newest first, and the warnings found while reading them."""
+    """Every item, sorted newest first, and the warnings found while reading them; and
+    the Markdown body of each item read from its file now (not found in the memo), by
+    its file's print."""
 
     items: tuple[Item, ...]
     warnings: tuple[Problem, ...]
+    bodies: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 Memo = dict[str, tuple["Item | None", tuple[Problem, ...]]]  # None: the file has errors
@@ -133,15 +130,18 @@ def load_items(
     memo = {} if memo is None else memo
     keys, unread = _unparsed(root, config, memo, found or Found(None), problems)
     calls = ((_parse_item, arguments) for arguments in unread)
-    for index, read in (workers or InOrder()).map(len(unread), calls):
-        memo[unread[index][3]] = read
+    bodies: dict[str, str] = {}
+    for index, (item, its_problems, body) in (workers or InOrder()).map(len(unread), calls):
+        memo[unread[index][3]] = item, its_problems
+        if item is not None:
+            bodies[item.fingerprint] = body
     items: list[Item] = []
     for key in keys:
         item, its_problems = memo[key]
         problems.extend(its_problems)
         if item is not None:
             items.append(_with_picture(root, item, problems, pictures))
-    return _catalog(items, problems, config, strict)
+    return _catalog(items, problems, config, strict, bodies)
 
 
 Unparsed = list[tuple[bytes, str, str, str, Config]]  # _parse_item's arguments
@@ -169,7 +169,10 @@ def _unparsed(
     return keys, unread
 
 
-def _catalog(items: list[Item], problems: list[Problem], config: Config, strict: bool) -> Catalog:
+def _catalog(
+    items: list[Item], problems: list[Problem], config: Config, strict: bool,
+    bodies: dict[str, str],
+) -> Catalog:  # fmt: skip
     """Sort the items and their problems, adding those of the whole; raise any error."""
     problems.extend(duplicate_ids((item.id, item.source) for item in items))
     problems.extend(config_warnings(config))
@@ -179,7 +182,7 @@ def _catalog(items: list[Item], problems: list[Problem], config: Config, strict:
     if any(p.severity == "error" for p in problems):
         raise NewsletterError(problems)
     items.sort(key=SORT_KEY, reverse=True)
-    return Catalog(tuple(items), tuple(problems))
+    return Catalog(tuple(items), tuple(problems), bodies)
 
 
 def _with_picture(root: Path, item: Item, problems: list[Problem], known: Measured | None) -> Item:
@@ -197,13 +200,19 @@ def _with_picture(root: Path, item: Item, problems: list[Problem], known: Measur
 
 def _parse_item(
     data: bytes, label: str, stem: str, key: str, config: Config
-) -> tuple[Item | None, tuple[Problem, ...]]:
-    """Read one item file: the Item and its warnings, or no Item and its errors."""
+) -> tuple[Item | None, tuple[Problem, ...], str]:
+    """Read one item file: the Item, its warnings and its body, or no Item and its errors."""
     try:
         fields, doc = _fields(data, label)
-        return _resolve(fields, doc, label, stem, key, config)
+        return (*_resolve(fields, doc, label, stem, key, config), fields.body)
     except NewsletterError as exc:
-        return None, exc.problems
+        return None, exc.problems, ""
+
+
+def body_of(data: bytes, label: str) -> str:
+    """The Markdown body of the item file *label*, its bytes *data*, read before without
+    errors."""
+    return _fields(data, label)[0].body
 
 
 def _fields(data: bytes, label: str) -> tuple[ItemFields, Document]:
@@ -237,7 +246,6 @@ def _resolve(
         published=published,
         updated=updated,
         summary=summary,
-        body=fields.body,
         authors=tuple(fields.authors),
         department=fields.department or None,
         tags=tuple(fields.tags),
@@ -260,10 +268,10 @@ def _image(fields: ImageFields, line: int, problem: Report) -> Image:
         problem("image.credit", "the image has no credit; say who made it", "warning")
     if urlsplit(fields.src).scheme:
         return Image(fields.src, fields.alt, fields.credit or None, fields.width, fields.height)
-    for field in ("width", "height"):
-        if getattr(fields, field) is not None:
+    for name in ("width", "height"):
+        if getattr(fields, name) is not None:
             message = "not needed for a picture in the project: its file says it; remove it"
-            problem(f"image.{field}", message, "warning")
+            problem(f"image.{name}", message, "warning")
     return Image("", fields.alt, fields.credit or None, None, None, file=fields.src, line=line)
 
 
