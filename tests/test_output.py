@@ -60,6 +60,34 @@ def test_an_unchanged_file_is_linked_from_the_last_build_not_written(tmp_path: P
     assert (tmp_path / ".out.builds" / "1" / "changed.html").read_bytes() == b"before"
 
 
+def test_files_kept_whole_are_linked_in_the_background_before_the_switch(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    kept = {f"tags/t{n}/page/{n}.html": str(n).encode() for n in range(1200)}
+    put(out, kept | {"index.html": b"one"})
+    with Staging(out) as staging:
+        staging.writer.link_later(kept)
+        staging.writer.write("index.html", b"two")
+        staging.commit()
+    assert snapshot(out) == kept | {"index.html": b"two"}
+    assert (out / "tags/t7/page/7.html").stat().st_nlink == 2  # the same file, linked
+
+
+def test_a_file_gone_from_the_last_build_while_linking_fails_the_build(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    put(out, {"index.html": b"one", "news/a.html": b"a"})
+    (tmp_path / ".out.builds" / "1" / "news" / "a.html").unlink()  # by another hand
+    with pytest.raises(NewsletterError) as raised, Staging(out) as staging:
+        staging.writer.link_later(["index.html", "news/a.html"])
+        staging.commit()
+    assert str(raised.value) == (
+        f"{out}/news/a.html: cannot be written: it went from the last build while this one"
+        " ran; build again"
+    )
+    assert os.readlink(out) == ".out.builds/1" and builds(out) == [".lock", "1"]
+
+
 def test_a_build_that_fails_leaves_out_as_it_was_and_no_folder_of_its_own(
     tmp_path: Path,
 ) -> None:

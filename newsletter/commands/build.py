@@ -201,7 +201,7 @@ class _Run:
     def _size(self, path: str, size: int) -> int:
         if size >= 0 or not path.endswith("email.html"):
             return size
-        return os.stat(self.staging.writer.where(path)).st_size  # kept unread
+        return self.staging.writer.kept_size(path)  # kept unread
 
 
 def _nothing() -> None:

@@ -75,11 +75,11 @@ class Sink:
         files = self.cache.get(key)
         return None if files is None else self._write(files, rendered=False)
 
-    def relink(self, paths: Sequence[str]) -> Outcome | None:
-        """Link the files a job made in the last out/; None when one is gone."""
-        if all(self.writer.link(path) for path in paths):
-            return Outcome(dict.fromkeys(paths, -1), {}, rendered=False)
-        return None
+    def relink(self, paths: Sequence[str]) -> Outcome:
+        """Link the files a job made in the last out/, which holds them as it made them
+        (see Manifest.kept): in the background (see Writer.link_later)."""
+        self.writer.link_later(paths)
+        return Outcome(dict.fromkeys(paths, -1), {}, rendered=False)
 
     def _write(self, files: Mapping[str, bytes], *, rendered: bool) -> Outcome:
         sizes, handed, written = _put(self.writer, files)

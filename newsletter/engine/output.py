@@ -75,7 +75,8 @@ class Staging:
             self.paths.add(path)
 
     def commit(self) -> None:
-        """Make the new folder out/, in one step."""
+        """Make the new folder out/, in one step, once every file is in it."""
+        self.writer.finish()
         link = self.builds / f"{_LINK}-{Path(self.writer.place.folder).name}"
         with contextlib.suppress(FileNotFoundError):
             link.unlink()
@@ -101,6 +102,7 @@ class Staging:
 
     def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         try:
+            self.writer.close()
             if not (self._committed or self._switched()):  # failed or stopped: out/ stays
                 _remove(self.writer.place.folder)
             self._removing.join()

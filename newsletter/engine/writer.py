@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,9 @@ class Writer:
         self._folders = {""}  # folders made so far, relative to the new folder
         self._previous = bool(place.previous) and os.path.isdir(place.previous)
         self.written: set[str] = set()
+        self._later: list[str] = []  # to link in the background, not sent yet
+        self._linking: list[Future[list[str]]] = []
+        self._linker: ThreadPoolExecutor | None = None
 
     def write(self, relative: str, data: bytes) -> bool:
         """Put *data* at *relative*; return False when it was kept, unchanged."""
@@ -88,6 +92,40 @@ class Writer:
             return False
         return True
 
+    def link_later(self, paths: Iterable[str]) -> None:
+        """Keep *paths* from the last build, linked by a thread of their own while this one
+        goes on; finish() says if one could not be. For files the last build is known to
+        hold: a build after an edit keeps thousands, and linking them one by one here,
+        a system call or two each, was a tenth of its time."""
+        self._later.extend(paths)
+        if len(self._later) >= _LINKS_AT_ONCE:
+            self._send()
+
+    def finish(self) -> None:
+        """Wait for the links made in the background; fail if one could not be made."""
+        self._send()
+        failed = [path for done in self._linking for path in done.result()]
+        self.close()
+        if failed:
+            reason = "it went from the last build while this one ran; build again"
+            raise self.failed(failed[0], reason)
+
+    def close(self) -> None:
+        """Stop linking in the background, once the links under way are made."""
+        self._later.clear()
+        if self._linker is not None:
+            self._linker.shutdown(wait=True, cancel_futures=True)
+
+    def _send(self) -> None:
+        if self._later:
+            self._linker = self._linker or ThreadPoolExecutor(1, "link")
+            batch, self._later = self._later, []
+            self._linking.append(self._linker.submit(_link_all, self._from, self._into, batch))
+
+    def kept_size(self, relative: str) -> int:
+        """The size of a file kept from the last build."""
+        return os.stat(self._from + relative).st_size
+
     def where(self, relative: str) -> str:
         """The path of a file put in place, in the new folder."""
         return self._into + relative
@@ -119,6 +157,29 @@ def files_under(root: str) -> Iterator[str]:
                     pending.append((f"{prefix}{entry.name}/", entry.path))
                 else:
                     yield prefix + entry.name
+
+
+_LINKS_AT_ONCE = 512  # paths sent to the linking thread at once
+
+
+def _link_all(source: str, target: str, paths: list[str]) -> list[str]:
+    """Hard-link each of *paths* from the folder *source* into *target*, making folders
+    as needed; return those that could not be linked."""
+    failed = []
+    for relative in paths:
+        previous, path = source + relative, target + relative
+        try:
+            try:
+                os.link(previous, path)
+            except FileNotFoundError:  # its folder is not made yet, or no such file
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                os.link(previous, path)
+        except FileExistsError:
+            if not _same_file(previous, path):
+                failed.append(relative)
+        except OSError:
+            failed.append(relative)
+    return failed
 
 
 def _create(path: str, data: bytes) -> None:
