@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -60,32 +61,34 @@ def test_an_unchanged_file_is_linked_from_the_last_build_not_written(tmp_path: P
     assert (tmp_path / ".out.builds" / "1" / "changed.html").read_bytes() == b"before"
 
 
-def test_files_kept_whole_are_linked_in_the_background_before_the_switch(
+def test_kept_files_are_linked_elsewhere_and_those_no_output_claims_removed(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "out"
     kept = {f"tags/t{n}/page/{n}.html": str(n).encode() for n in range(1200)}
-    put(out, kept | {"index.html": b"one"})
-    with Staging(out) as staging:
-        staging.writer.link_later(kept)
+    put(out, kept | {"index.html": b"one", "tags/gone/index.html": b"x"})
+    with Staging(out) as staging, ThreadPoolExecutor(2) as elsewhere:
+        staging.writer.link_kept([*sorted(kept), "tags/gone/index.html"], elsewhere.submit)
+        assert staging.writer.linked() == set()
+        staging.claim([*kept, "index.html"])
         staging.writer.write("index.html", b"two")
         staging.commit()
     assert snapshot(out) == kept | {"index.html": b"two"}
     assert (out / "tags/t7/page/7.html").stat().st_nlink == 2  # the same file, linked
+    assert not (out / "tags" / "gone").exists()  # no folder left empty
 
 
-def test_a_file_gone_from_the_last_build_while_linking_fails_the_build(tmp_path: Path) -> None:
+def test_a_file_gone_from_the_last_build_is_not_linked_and_said_so(tmp_path: Path) -> None:
     out = tmp_path / "out"
     put(out, {"index.html": b"one", "news/a.html": b"a"})
     (tmp_path / ".out.builds" / "1" / "news" / "a.html").unlink()  # by another hand
-    with pytest.raises(NewsletterError) as raised, Staging(out) as staging:
-        staging.writer.link_later(["index.html", "news/a.html"])
+    with Staging(out) as staging:
+        staging.writer.link_kept(["index.html", "news/a.html"])
+        assert staging.writer.linked() == {"news/a.html"}
+        staging.claim(["index.html", "news/a.html"])
+        staging.writer.write("news/a.html", b"a")  # rendered again
         staging.commit()
-    assert str(raised.value) == (
-        f"{out}/news/a.html: cannot be written: it went from the last build while this one"
-        " ran; build again"
-    )
-    assert os.readlink(out) == ".out.builds/1" and builds(out) == [".lock", "1"]
+    assert snapshot(out) == {"index.html": b"one", "news/a.html": b"a"}
 
 
 def test_a_build_that_fails_leaves_out_as_it_was_and_no_folder_of_its_own(

@@ -114,10 +114,13 @@ class _Build:
                 root, config, cache, strict=inputs.strict, workers=pool,
                 found=Found(self.files, inputs.prints, self.contents),
             )  # fmt: skip
+            # The workers link the files kept from the last out/ while this plans.
+            kept_paths = sorted({path for paths in (kept or {}).values() for path in paths})
+            staging.writer.link_kept(kept_paths, pool.submitter())
             published = select_published(catalog.items, inputs.as_of)
             bodies = Bodies(root, cache, catalog.bodies)
             plan = plan_site(root, config, published, inputs.as_of, inputs.context, cache, bodies)
-            run = _Run(staging, cache, config, kept or {}, pool)
+            run = _Run(staging, cache, config, _intact(kept, staging.writer.linked()), pool)
             run.run(plan, progress=self.progress, meanwhile=_then(remember_items, bodies.let_go))
             # out/ changes now: until remember(), the manifest must not describe it.
             forget(cache)
@@ -202,6 +205,11 @@ class _Run:
         if size >= 0 or not path.endswith("email.html"):
             return size
         return self.staging.writer.kept_size(path)  # kept unread
+
+
+def _intact(kept: Mapping[str, list[str]] | None, gone: set[str]) -> dict[str, list[str]]:
+    """The jobs of *kept* none of whose files is *gone*."""
+    return {key: paths for key, paths in (kept or {}).items() if gone.isdisjoint(paths)}
 
 
 def _nothing() -> None:

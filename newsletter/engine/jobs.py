@@ -76,9 +76,8 @@ class Sink:
         return None if files is None else self._write(files, rendered=False)
 
     def relink(self, paths: Sequence[str]) -> Outcome:
-        """Link the files a job made in the last out/, which holds them as it made them
-        (see Manifest.kept): in the background (see Writer.link_later)."""
-        self.writer.link_later(paths)
+        """Keep the files a job made in the last out/, linked already (see
+        Writer.link_kept)."""
         return Outcome(dict.fromkeys(paths, -1), {}, rendered=False)
 
     def _write(self, files: Mapping[str, bytes], *, rendered: bool) -> Outcome:

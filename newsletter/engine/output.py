@@ -75,8 +75,8 @@ class Staging:
             self.paths.add(path)
 
     def commit(self) -> None:
-        """Make the new folder out/, in one step, once every file is in it."""
-        self.writer.finish()
+        """Make the new folder out/, in one step, with only the files claimed."""
+        self.writer.prune(self.paths)
         link = self.builds / f"{_LINK}-{Path(self.writer.place.folder).name}"
         with contextlib.suppress(FileNotFoundError):
             link.unlink()

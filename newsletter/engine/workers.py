@@ -70,6 +70,10 @@ class Workers:
                 stop(self.pool)
             raise
 
+    def submitter(self) -> Callable[..., Future[Any]] | None:
+        """What sends one call to the workers, where there are workers."""
+        return self.pool.submit if self.pool is not None else None
+
     def map(self, count: int, calls: Iterable[Call]) -> Iterator[tuple[int, Any]]:
         """Make each of *count* calls; yield (its index, its result) as each is done.
 
