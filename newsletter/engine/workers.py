@@ -11,6 +11,7 @@ doing; a worker whose build was killed outright ends on its own.
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import multiprocessing
 import os
@@ -138,6 +139,7 @@ def _start(parent: int, warm_up: Callable[[], object] | None) -> None:
     """Ready a worker: deaf to Ctrl-C, watching its build, then warmed up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    gc.enable()  # a worker collects as usual, whether or not its build had paused it
     # The watching thread never takes SIGTERM: it comes to the one that sends results.
     signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     threading.Thread(target=_watch, args=(parent,), daemon=True).start()
