@@ -83,8 +83,8 @@ def test_a_file_gone_from_the_last_build_is_not_linked_and_said_so(tmp_path: Pat
     put(out, {"index.html": b"one", "news/a.html": b"a"})
     (tmp_path / ".out.builds" / "1" / "news" / "a.html").unlink()  # by another hand
     with Staging(out) as staging:
-        staging.writer.link_kept(["index.html", "news/a.html"])
-        assert staging.writer.linked() == {"news/a.html"}
+        staging.writer.link_kept(["index.html", "news/a.html", "../escaped.html"])
+        assert staging.writer.linked() == {"news/a.html", "../escaped.html"}
         staging.claim(["index.html", "news/a.html"])
         staging.writer.write("news/a.html", b"a")  # rendered again
         staging.commit()

@@ -109,8 +109,10 @@ class Writer:
 
         Each is linked before the build knows whether it keeps it: a file rendered
         anew replaces its link, and prune() removes the links no output claimed."""
+        self._failed.extend(path for path in paths if not is_inside(path))
+        paths = [path for path in paths if is_inside(path)]
         for start in range(0, len(paths), _LINKS_AT_ONCE):
-            batch = list(paths[start : start + _LINKS_AT_ONCE])
+            batch = paths[start : start + _LINKS_AT_ONCE]
             if submit is None:
                 self._failed.extend(_link_all(self._from, self._into, batch))
             else:
@@ -148,10 +150,6 @@ class Writer:
     def kept_size(self, relative: str) -> int:
         """The size of a file kept from the last build."""
         return os.stat(self._from + relative).st_size
-
-    def where(self, relative: str) -> str:
-        """The path of a file put in place, in the new folder."""
-        return self._into + relative
 
     def failed(self, relative: str, reason: str) -> NewsletterError:
         """An error for a file that could not be put in place, named as in out/."""
