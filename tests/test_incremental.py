@@ -65,6 +65,29 @@ def test_one_edited_item_renders_only_what_it_touches(project: Path) -> None:
     assert (project / "out" / "news" / "lecture.html").stat().st_ino == before  # untouched
 
 
+def test_an_edit_of_a_body_past_its_first_paragraph_renders_only_what_shows_bodies(
+    project: Path, tmp_path: Path
+) -> None:
+    """Lists, digests, the calendar and the landing page show items, not their bodies
+    (the summary, which a first paragraph can make, is an item's field): they stay."""
+    out = project / "out"
+    build(project, out, AS_OF)
+    kept = ["tags/awards/index.html", "digests/2024-W09/email.html", "digests/index.html"]
+    before = {path: (out / path).stat().st_ino for path in [*kept, "news/older.html"]}
+    item = project / "items" / "older.yaml"
+    item.write_text(item.read_text("utf-8").replace("A second", "An edited second"), "utf-8")
+    build(project, out, AS_OF)
+    after = {path: (out / path).stat().st_ino for path in before}
+    assert [path for path in before if after[path] == before[path]] == kept
+    assert "An edited second" in (out / "news/older.html").read_text("utf-8")
+    assert "An edited second" in (out / "archive/2024-03.atom").read_text("utf-8")
+    assert snapshot(out) == clean_build(project, tmp_path)
+    item.write_text(item.read_text("utf-8").replace("Two of our", "Two of the"), "utf-8")
+    build(project, out, AS_OF)  # the first paragraph is the summary: the lists show it
+    assert "Two of the" in (out / "tags/awards/index.html").read_text("utf-8")
+    assert snapshot(out) == clean_build(project, tmp_path)
+
+
 def test_a_build_after_an_edit_leaves_the_garbage_collector_at_work(project: Path) -> None:
     """It pauses it while it reads and plans (a preview server builds in one process)."""
     build(project, project / "out", AS_OF)

@@ -213,6 +213,21 @@ def test_the_catalog_holds_the_body_of_each_item_read_from_its_file(project: Pat
     assert not hasattr(item, "body")  # the item sent to every feed's job goes without it
 
 
+def test_an_items_card_covers_every_field_but_its_files_print(project: Path) -> None:
+    def card(text: str) -> str:
+        (project / "items" / "older.yaml").write_text(text, "utf-8")
+        (item,) = [i for i in load_items(project, config).items if i.id == "older"]
+        return item.card
+
+    config = load_config(project)
+    text = (project / "items" / "older.yaml").read_text("utf-8")
+    first = card(text)
+    assert card(text.replace("A second", "Another second")) == first  # the body alone
+    assert card(text.replace("Two of our", "Two of the")) != first  # its summary
+    assert card(text.replace("tags: [awards]", "tags: [prizes]")) != first
+    assert card(text + "kicker: Prize\n") != first
+
+
 def test_a_file_known_by_its_print_is_not_read_again(project: Path) -> None:
     config = load_config(project)
     memo: Memo = {}

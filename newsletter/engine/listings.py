@@ -47,7 +47,7 @@ def _jobs(
     for start in range(first, listing.pages + 1, PAGES_PER_JOB):
         pages = range(start, min(start + PAGES_PER_JOB, listing.pages + 1))
         shown = tuple(items[(start - 1) * PAGE_SIZE : (pages.stop - 1) * PAGE_SIZE])
-        versions = ",".join(item.version for item in shown)
+        versions = ",".join(item.card_version for item in shown)  # they show no body
         parts = [listing.folder, listing.title, str(listing.pages), repr(pages), versions]
         arguments = (listing, pages, shown, config, templates)
         jobs.append(Job(fingerprint(context, "listing", *parts), _task(arguments)))

@@ -178,7 +178,7 @@ def _index_job(
     topics = [(slug, label) for slug, (label, _) in sorted(topics_of_items.items())]
     newest = list(items[: INDEX_ITEMS + 1])  # one more: is there an older page?
     key = fingerprint(
-        context, "index", _digest_print(latest) if latest else "", repr(topics), _prints(newest)
+        context, "index", _digest_print(latest) if latest else "", repr(topics), _cards(newest)
     )
     return Job(
         key, lambda: (render_index_page, (newest, topics, latest, config, templates)), local=True
@@ -196,7 +196,7 @@ def render_index_page(
 
 def _calendar_job(items: Sequence[Item], config: Config, context: str) -> Job:
     events = [item for item in items if item.event]
-    key = fingerprint(context, "calendar", _prints(events))
+    key = fingerprint(context, "calendar", _cards(events))
     return Job(key, lambda: (render_calendar, (events, config)))
 
 
@@ -238,11 +238,18 @@ def render_digest_archive(digests: Sequence[Digest], config: Config, templates: 
 
 
 def _digest_print(digest: Digest) -> str:
-    items, events = _prints(digest.items), _prints(digest.events)
+    items, events = _cards(digest.items), _cards(digest.events)
     return f"{digest.period.key}:{digest.complete}:{items}:{events}"
 
 
 def _prints(items: Sequence[Item]) -> str:
     """The versions of *items*, in order, as one part of a key (each is fixed-length
-    hex, with its picture's or not, so joined they stay unambiguous)."""
+    hex, with its picture's or not, so joined they stay unambiguous): for an output
+    that shows their bodies."""
     return ",".join([item.version for item in items])
+
+
+def _cards(items: Sequence[Item]) -> str:
+    """As _prints(), for an output made from the Items alone, which never see a body:
+    a list, the calendar, a digest (see Item.card_version)."""
+    return ",".join([item.card_version for item in items])

@@ -71,12 +71,24 @@ class Item:
 
     base_url: str
     fingerprint: str  # hash of the file's name and bytes: what every output of it depends on
+    # Hash of every other field: all that an output made from the Item, not from its body,
+    # can show (the file's hash is the cache's key, not a thing to show).
+    card: str = ""
 
     @property  # not cached: that would cost each item's attributes 0.6 kB (7 MiB in all)
     def version(self) -> str:
         """The fingerprint of what its outputs show: its file, and its picture's bytes."""
         picture = self.image.picture if self.image else None
         return self.fingerprint + picture.fingerprint if picture else self.fingerprint
+
+    @property
+    def card_version(self) -> str:
+        """The fingerprint of what an output made from the Item alone shows (a list, a
+        digest, the calendar; not its page or its feeds' entries, which show its body):
+        its fields, and its picture's bytes. An edit of the body alone leaves it as it
+        was."""
+        picture = self.image.picture if self.image else None
+        return self.card + picture.fingerprint if picture else self.card
 
     @property
     def calendar_url(self) -> str | None:
@@ -260,7 +272,15 @@ def _resolve(
         base_url=config.base_url,
         fingerprint=key,
     )
-    return item, tuple(problem.problems)
+    return dataclasses.replace(item, card=card_of(item)), tuple(problem.problems)
+
+
+def card_of(item: Item) -> str:
+    """The hash of every field of *item* but its file's fingerprint (see Item.card)."""
+    return fingerprint(*(repr(getattr(item, name)) for name in _CARD_FIELDS))
+
+
+_CARD_FIELDS = [f.name for f in dataclasses.fields(Item) if f.name not in ("fingerprint", "card")]
 
 
 def _image(fields: ImageFields, line: int, problem: Report) -> Image:
