@@ -14,11 +14,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import SITE, require
@@ -28,6 +29,8 @@ from newsletter.engine.preview_server import MAX_HANDLERS
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
 DEADLINE = 30.0  # seconds; a rebuild of the sample takes well under one, on a busy machine more
+
+SITE_TZ = ZoneInfo("Europe/Oslo")  # tests/site/newsletter.yaml: timezone
 
 
 class Served:
@@ -180,7 +183,7 @@ def test_every_link_stays_on_the_preview(steady: Served, path: str, elsewhere: l
 
 def test_preview_shows_the_next_email_and_lists_every_digest(steady: Served) -> None:
     status, _, page = steady.get("/_preview/")
-    this_week = datetime.now(UTC).isocalendar().week
+    this_week = datetime.now(SITE_TZ).isocalendar().week  # the site's week, not UTC's
     assert status == 200
     assert f"Week {this_week}, " in page.decode()
     assert b"No news yet this week." in page
@@ -308,7 +311,7 @@ def test_a_failed_build_shows_its_problems_and_serving_goes_on(served: Served) -
 
 
 def test_the_next_email_follows_what_is_published_this_week(served: Served) -> None:
-    today = datetime.now(UTC).date().isoformat()
+    today = datetime.now(SITE_TZ).date().isoformat()  # the site's day, not UTC's
     item = served.project / "items" / "today.yaml"
     item.write_text(f"title: News of the day\ndate: {today}\nbody: Fresh.\n", "utf-8")
     page = served.wait_for("/_preview/", lambda _, body: b"<iframe" in body)
