@@ -1,7 +1,9 @@
-"""docs/architecture.md names every module of the package, and only modules that exist."""
+"""docs/architecture.md names every module of the package, and only modules that exist;
+every module and function is of a size a reader can hold."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -26,3 +28,21 @@ def test_every_module_the_page_names_exists() -> None:
 
 def test_the_page_names_every_module() -> None:
     assert sorted(_modules() - _named()) == []
+
+
+MODULE_LINES, FUNCTION_LINES = 300, 40  # what a reader holds at once
+
+
+def test_every_module_and_function_is_of_a_size_a_reader_can_hold() -> None:
+    too_long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text("utf-8")
+        name = path.relative_to(PACKAGE).as_posix()
+        if len(text.splitlines()) > MODULE_LINES:
+            too_long.append(f"{name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > FUNCTION_LINES:
+                    too_long.append(f"{name}: {node.name}() {lines} lines")
+    assert too_long == []

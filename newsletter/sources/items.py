@@ -71,9 +71,7 @@ class Item:
 
     base_url: str
     fingerprint: str  # hash of the file's name and bytes: what every output of it depends on
-    # Hash of every other field: all that an output made from the Item, not from its body,
-    # can show (the file's hash is the cache's key, not a thing to show).
-    card: str = ""
+    card: str = ""  # hash of the other fields: what shows of it where its body does not
 
     @property  # not cached: that would cost each item's attributes 0.6 kB (7 MiB in all)
     def version(self) -> str:
@@ -83,10 +81,8 @@ class Item:
 
     @property
     def card_version(self) -> str:
-        """The fingerprint of what an output made from the Item alone shows (a list, a
-        digest, the calendar; not its page or its feeds' entries, which show its body):
-        its fields, and its picture's bytes. An edit of the body alone leaves it as it
-        was."""
+        """As version, for an output made from Items alone (a list, a digest, the
+        calendar), which a body's edit leaves as it was: its fields, its picture's bytes."""
         picture = self.image.picture if self.image else None
         return self.card + picture.fingerprint if picture else self.card
 
@@ -107,12 +103,11 @@ SORT_KEY = operator.attrgetter("published", "id")
 
 @dataclass(frozen=True)
 class Catalog:
-    """Every item, sorted newest first, and the warnings found while reading them; and
-    the Markdown body of each item read from its file now (not found in the memo), by
-    its file's print."""
+    """Every item, sorted newest first, and the warnings found while reading them."""
 
     items: tuple[Item, ...]
     warnings: tuple[Problem, ...]
+    # The Markdown body of each item parsed now (not found in the memo), by its print.
     bodies: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -222,8 +217,7 @@ def _parse_item(
 
 
 def body_of(data: bytes, label: str) -> str:
-    """The Markdown body of the item file *label*, its bytes *data*, read before without
-    errors."""
+    """The Markdown body of the item file *label* (its bytes: *data*), valid before."""
     return _fields(data, label)[0].body
 
 
@@ -277,10 +271,8 @@ def _resolve(
 
 def card_of(item: Item) -> str:
     """The hash of every field of *item* but its file's fingerprint (see Item.card)."""
-    return fingerprint(*(repr(getattr(item, name)) for name in _CARD_FIELDS))
-
-
-_CARD_FIELDS = [f.name for f in dataclasses.fields(Item) if f.name not in ("fingerprint", "card")]
+    names = (f.name for f in dataclasses.fields(Item) if f.name not in ("fingerprint", "card"))
+    return fingerprint(*(repr(getattr(item, name)) for name in names))
 
 
 def _image(fields: ImageFields, line: int, problem: Report) -> Image:
