@@ -11,7 +11,7 @@ import contextlib
 import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -165,19 +165,6 @@ class Writer:
 def writer_for(folder: Path, previous: Path | None, shown: str) -> Writer:
     """A writer into *folder*, linking unchanged files from *previous*."""
     return Writer(Place(str(folder), str(previous or ""), shown))
-
-
-def files_under(root: str) -> Iterator[str]:
-    """Every file under ROOT, relative to it, with /."""
-    pending = [("", root)]
-    while pending:
-        prefix, where = pending.pop()
-        with os.scandir(where) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((f"{prefix}{entry.name}/", entry.path))
-                else:
-                    yield prefix + entry.name
 
 
 # Paths linked in one call: a site of some thousands of files goes to one worker, and
