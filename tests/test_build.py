@@ -26,8 +26,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def build_in_subprocess(root: Path, out: Path, env: dict[str, str]) -> None:
     command = [sys.executable, "-m", "newsletter", "--root", str(root), "build", "--out", str(out)]
-    subprocess.run([*command, "--as-of", "2024-04-30"], check=True, env={**os.environ, **env},
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [*command, "--as-of", "2024-04-30"],
+        check=True,
+        env={**os.environ, **env},
+        capture_output=True,
+    )
 
 
 def test_builds_are_byte_identical_across_zones_locales_and_file_order(

@@ -81,9 +81,11 @@ def test_base_url_is_made_a_url_every_program_reads(tmp_path: Path) -> None:
 def test_a_plain_http_base_url_is_a_warning_but_this_machine_is_fine(tmp_path: Path) -> None:
     (tmp_path / "items").mkdir()
     for url, warnings in [
-        ("http://news.example.org/", 1), ("http://localhost:8000/", 0),
-        ("http://127.0.0.1/", 0), ("https://news.example.org/", 0),
-    ]:  # fmt: skip
+        ("http://news.example.org/", 1),
+        ("http://localhost:8000/", 0),
+        ("http://127.0.0.1/", 0),
+        ("https://news.example.org/", 0),
+    ]:
         (tmp_path / "newsletter.yaml").write_text(f"title: T\nbase_url: {url}\n", "utf-8")
         found = load_items(tmp_path, load_config(tmp_path)).warnings
         assert [str(p) for p in found] == [

@@ -43,9 +43,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def build(root: Path, **options: object) -> subprocess.CompletedProcess[str]:
     """Run `newsletter build` in ROOT as a person would."""
     return subprocess.run(
-        [NEWSLETTER, "build", "--as-of", AS_OF], cwd=root, capture_output=True, text=True,
-        timeout=120, **options,  # type: ignore[call-overload]
-    )  # fmt: skip
+        [NEWSLETTER, "build", "--as-of", AS_OF],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **options,  # type: ignore[call-overload]
+    )
 
 
 @pytest.fixture(scope="module")

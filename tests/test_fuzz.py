@@ -45,20 +45,43 @@ good_dates = (
     | moments.map(lambda m: m.strftime("%Y-%m-%dT%H:%M:%S+14:00"))
 )
 odd_dates = st.sampled_from(
-    ["0001-01-01", "9999-12-31", "9999-12-31T23:59-12:00", "0001-01-01T00:00+14:00",
-     "2024-02-30", "2024-03-31T02:30", "2024-13-01", "1899-12-31", "2200-12-31T23:59:59-23:59",
-     "2024-04-10T25:00", "1e9", ""]
-)  # fmt: skip
+    [
+        "0001-01-01",
+        "9999-12-31",
+        "9999-12-31T23:59-12:00",
+        "0001-01-01T00:00+14:00",
+        "2024-02-30",
+        "2024-03-31T02:30",
+        "2024-13-01",
+        "1899-12-31",
+        "2200-12-31T23:59:59-23:59",
+        "2024-04-10T25:00",
+        "1e9",
+        "",
+    ]
+)
 dates = good_dates | good_dates | odd_dates
 good_urls = st.builds(
     "https://example.org/{}".format, st.text("abc/?=&%#é~-_.", max_size=20)
 ) | st.sampled_from(["images/x.jpg", "mailto:news@example.org", "http://localhost:8000/a"])
 odd_urls = st.sampled_from(
-    ["data:text/html,x", "javascript:alert(1)", "//evil.org/x", "http://",
-     "https://example.org/a b", "../../etc/passwd", "&#100;ata:x", " https://example.org/ ",
-     "https://[::1", "ftp://example.org/", "https://例え.jp/a/", "https://a:b@example.org/",
-     "https://example.org:99999/", "https://a..b/"]
-)  # fmt: skip
+    [
+        "data:text/html,x",
+        "javascript:alert(1)",
+        "//evil.org/x",
+        "http://",
+        "https://example.org/a b",
+        "../../etc/passwd",
+        "&#100;ata:x",
+        " https://example.org/ ",
+        "https://[::1",
+        "ftp://example.org/",
+        "https://例え.jp/a/",
+        "https://a:b@example.org/",
+        "https://example.org:99999/",
+        "https://a..b/",
+    ]
+)
 urls = good_urls | good_urls | odd_urls
 markdown = st.lists(
     plain
@@ -221,9 +244,11 @@ def project(config: bytes, files: dict[str, bytes]) -> Iterator[Path]:
 
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "20")), deadline=None, database=None,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "20")),
+    deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)  # fmt: skip
+)
 sample = {path.name: path.read_bytes() for path in (SITE / "items").iterdir()}
 
 

@@ -199,8 +199,12 @@ def one_line_break(text: str) -> str:
 
 
 @settings(max_examples=300, deadline=None)
-@given(title=TEXT.map("".join), summary=TEXT.map("".join), place=TEXT.map("".join),
-       host=TEXT.map("".join))  # fmt: skip
+@given(
+    title=TEXT.map("".join),
+    summary=TEXT.map("".join),
+    place=TEXT.map("".join),
+    host=TEXT.map("".join),
+)
 def test_any_text_reads_back_from_lines_of_at_most_75_octets(
     title: str, summary: str, place: str, host: str
 ) -> None:

@@ -263,10 +263,13 @@ def test_an_edit_that_keeps_the_size_and_modification_time_is_still_seen(
 
 @pytest.mark.parametrize(
     "junk",
-    ['{"items/lecture.yaml": "x", "items/older.yaml": [1, 2], "items/norsk.yaml": null}',
-     "[1, 2, 3]", "{not json"],
+    [
+        '{"items/lecture.yaml": "x", "items/older.yaml": [1, 2], "items/norsk.yaml": null}',
+        "[1, 2, 3]",
+        "{not json",
+    ],
     ids=["odd-entries", "a-list", "not-json"],
-)  # fmt: skip
+)
 def test_damaged_item_file_stats_only_cost_time(project: Path, tmp_path: Path, junk: str) -> None:
     build(project, project / "out", AS_OF)
     with state_cache(project) as state:

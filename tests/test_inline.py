@@ -68,10 +68,15 @@ def plain_premailer(html: str, **options: object) -> str:
     from premailer import Premailer
 
     inliner = Premailer(
-        html, allow_network=False, strip_important=False, keep_style_tags=False,
-        disable_validation=True, disable_basic_attributes=["width", "height"],
-        cssutils_logging_level=logging.CRITICAL, **options,
-    )  # fmt: skip
+        html,
+        allow_network=False,
+        strip_important=False,
+        keep_style_tags=False,
+        disable_validation=True,
+        disable_basic_attributes=["width", "height"],
+        cssutils_logging_level=logging.CRITICAL,
+        **options,
+    )
     body = re.sub(r"^\s*<!doctype[^>]*>\s*", "", str(inliner.transform()), flags=re.IGNORECASE)
     return "<!DOCTYPE html>\n" + body
 
@@ -139,17 +144,54 @@ OUTLOOK_DARK = re.compile(r"^\[data-og[sb]c\][^\n]*\n", re.MULTILINE)
 TAGS = ["div", "p", "a", "td", "span", "img"]
 CLASSES = ["a", "b", "item", "Title", "x-1", "_y"]
 SELECTORS = [
-    "p", "a", "P", "div p", "td a", ".a", ".b", ".item", ".Title", ".title", ".x-1",
-    "._y", ".a.b", "p.a", "div .b a", ".a .a", "[data-x]", "[data-X]", "[data-x] .a",
-    "[title]", "a[title].b", "td > p", "p + p", "p ~ a", "p:first-child",
-    "a:last-child", "div:nth-child(2)", "a:hover", "#top", ".a, .b", "* p",
-]  # fmt: skip
+    "p",
+    "a",
+    "P",
+    "div p",
+    "td a",
+    ".a",
+    ".b",
+    ".item",
+    ".Title",
+    ".title",
+    ".x-1",
+    "._y",
+    ".a.b",
+    "p.a",
+    "div .b a",
+    ".a .a",
+    "[data-x]",
+    "[data-X]",
+    "[data-x] .a",
+    "[title]",
+    "a[title].b",
+    "td > p",
+    "p + p",
+    "p ~ a",
+    "p:first-child",
+    "a:last-child",
+    "div:nth-child(2)",
+    "a:hover",
+    "#top",
+    ".a, .b",
+    "* p",
+]
 DECLARATIONS = [
-    "color: red", "color: #00509e !important", "padding: 0 4px", "width: 120px",
-    "height: auto", "background-color: #abc", "background-color: transparent",
-    "text-align: center", "vertical-align: top", "margin: unset", "font-weight: bold",
-    "float: left", "FLOAT: right", "float: none",
-]  # fmt: skip
+    "color: red",
+    "color: #00509e !important",
+    "padding: 0 4px",
+    "width: 120px",
+    "height: auto",
+    "background-color: #abc",
+    "background-color: transparent",
+    "text-align: center",
+    "vertical-align: top",
+    "margin: unset",
+    "font-weight: bold",
+    "float: left",
+    "FLOAT: right",
+    "float: none",
+]
 
 
 @st.composite

@@ -115,10 +115,16 @@ def test_items_are_read_again_under_another_configuration(project: Path) -> None
 
 @pytest.mark.parametrize(
     "change",
-    [{"fingerprint": "0" * 64}, {"id": "../../escaped"}, {"source": "../outside.yaml"},
-     {"body": None}, {"extra": 1}, {"published": "not a date"}],
+    [
+        {"fingerprint": "0" * 64},
+        {"id": "../../escaped"},
+        {"source": "../outside.yaml"},
+        {"body": None},
+        {"extra": 1},
+        {"published": "not a date"},
+    ],
     ids=["another-file", "escaping-id", "outside-source", "no-body", "extra-field", "bad-date"],
-)  # fmt: skip
+)
 def test_an_entry_that_is_not_what_it_claims_is_refused(
     project: Path, change: dict[str, object]
 ) -> None:

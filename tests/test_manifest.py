@@ -102,10 +102,15 @@ def test_a_manifest_for_another_out_folder_is_not_used(project: Path, tmp_path: 
 
 @pytest.mark.parametrize(
     "change",
-    [{"counts": [1, 2]}, {"files": []}, {"outputs": {"k": ["../x"]}}, {"warnings": [1]},
-     {"unknown": 1}],
+    [
+        {"counts": [1, 2]},
+        {"files": []},
+        {"outputs": {"k": ["../x"]}},
+        {"warnings": [1]},
+        {"unknown": 1},
+    ],
     ids=["counts", "files", "outputs", "warnings", "unknown"],
-)  # fmt: skip
+)
 def test_a_manifest_of_the_wrong_shape_is_not_used(project: Path, change: dict) -> None:  # type: ignore[type-arg]
     build(project, project / "out", AS_OF)
     with cache_of(project) as cache:

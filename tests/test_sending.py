@@ -296,9 +296,14 @@ def test_no_recipients_and_no_from_address_are_one_line(tmp_path: Path) -> None:
 def test_a_server_without_auth_plain_is_one_line(tmp_path: Path) -> None:
     script, port = Script(), free_port()
     controller = Controller(
-        script, hostname="127.0.0.1", port=port, authenticator=script.authenticate,
-        auth_required=True, auth_require_tls=False, auth_exclude_mechanism=["PLAIN"],
-    )  # fmt: skip
+        script,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=script.authenticate,
+        auth_required=True,
+        auth_require_tls=False,
+        auth_exclude_mechanism=["PLAIN"],
+    )
     controller.start()
     try:
         with pytest.raises(NewsletterError) as caught:

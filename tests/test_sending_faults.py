@@ -64,9 +64,13 @@ def start(project: Path) -> subprocess.Popen[str]:
     assert command is not None
     env = os.environ | {"NEWSLETTER_SMTP_PASSWORD": PASSWORD}
     return subprocess.Popen(
-        [command, *SEND], cwd=project, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [command, *SEND],
+        cwd=project,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def delivered_to(script: Script, name: str) -> int:

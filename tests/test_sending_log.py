@@ -170,9 +170,14 @@ def _newsletter(project: Path, *args: str, fsize: int) -> subprocess.CompletedPr
     assert command is not None
     env = os.environ | {"NEWSLETTER_SMTP_PASSWORD": PASSWORD}
     return subprocess.run(
-        [command, *args], cwd=project, env=env, capture_output=True, text=True,
-        preexec_fn=limit, timeout=60,
-    )  # fmt: skip
+        [command, *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=60,
+    )
 
 
 HOLDER = {"period": "2024-W16", "kind": "real", "pid": 4242, "host": "ci-runner-7"}

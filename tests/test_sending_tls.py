@@ -27,11 +27,27 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -48,9 +64,13 @@ def tls_server(request: pytest.FixtureRequest, certificate: tuple[Path, Path]) -
     if request.param == "ssl":  # the whole connection is TLS; aiosmtpd only knows STARTTLS's
         kind = {"ssl_context": context, "auth_require_tls": False}
     controller = Controller(
-        script, hostname="127.0.0.1", port=port, authenticator=script.authenticate,
-        auth_required=True, **kind,  # type: ignore[arg-type]
-    )  # fmt: skip
+        script,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=script.authenticate,
+        auth_required=True,
+        **kind,  # type: ignore[arg-type]
+    )
     controller.start()
     try:
         yield request.param, port, script
@@ -63,9 +83,12 @@ def test_sends_over_tls_trusting_the_project_authority(
 ) -> None:
     security, port, script = tls_server
     smtp = SmtpSettings(
-        host="127.0.0.1", port=port, security=security, username=USERNAME,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        security=security,
+        username=USERNAME,  # type: ignore[arg-type]
         ca_file=str(certificate[0]),
-    )  # fmt: skip
+    )
     report = send(port, tmp_path / "sent.sqlite", smtp=smtp)
     assert [m.address for m in report.sent] == ALL
     assert script.recipients == ALL

@@ -39,9 +39,12 @@ class Served:
     def __init__(self, project: Path) -> None:
         self.project, self.started = project, time.time()
         self.process = subprocess.Popen(
-            [str(NEWSLETTER), "serve", "--port", "0"], cwd=project, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            [str(NEWSLETTER), "serve", "--port", "0"],
+            cwd=project,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         self.out: list[str] = []
         self.err: list[str] = []
         for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
@@ -360,9 +363,12 @@ def test_open_pages_never_take_every_handler(steady: Served) -> None:
 
 def test_a_port_out_of_range_is_a_usage_error(project: Path) -> None:
     result = subprocess.run(
-        [str(NEWSLETTER), "serve", "--port", "65536"], cwd=project, capture_output=True,
-        text=True, timeout=DEADLINE,
-    )  # fmt: skip
+        [str(NEWSLETTER), "serve", "--port", "65536"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
     assert result.returncode == 2
     assert "Invalid value for '--port': 65536 is not in the range 0<=x<=65535." in result.stderr
 
@@ -373,9 +379,12 @@ def test_a_port_in_use_is_said_in_one_line(project: Path) -> None:
         taken.listen()
         port = str(taken.getsockname()[1])
         result = subprocess.run(
-            [str(NEWSLETTER), "serve", "--port", port], cwd=project, capture_output=True,
-            text=True, timeout=DEADLINE,
-        )  # fmt: skip
+            [str(NEWSLETTER), "serve", "--port", port],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+        )
     assert (result.returncode, result.stdout, result.stderr) == (
         1,
         "",
@@ -385,9 +394,12 @@ def test_a_port_in_use_is_said_in_one_line(project: Path) -> None:
 
 def test_a_folder_without_newsletter_yaml_is_not_served(tmp_path: Path) -> None:
     result = subprocess.run(
-        [str(NEWSLETTER), "serve", "--port", "0"], cwd=tmp_path, capture_output=True, text=True,
+        [str(NEWSLETTER), "serve", "--port", "0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
         timeout=DEADLINE,
-    )  # fmt: skip
+    )
     assert (result.returncode, result.stdout, result.stderr) == (
         1,
         "",

@@ -28,9 +28,12 @@ def test_a_template_that_raises_is_named_with_its_line(
         "utf-8",
     )
     done = subprocess.run(
-        [str(NEWSLETTER), "build", "--as-of", "2024-04-30"], cwd=project, capture_output=True,
-        text=True, timeout=120,
-    )  # fmt: skip
+        [str(NEWSLETTER), "build", "--as-of", "2024-04-30"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1
     assert done.stderr.endswith(f"templates/item.html:3: {expected}\n1 error.\n")
     assert "Traceback" not in done.stderr

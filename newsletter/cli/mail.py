@@ -18,23 +18,34 @@ from newsletter.cli.report import interrupted, period_errors, reported
 @cli.command()
 @click.argument("period", callback=period)
 @click.option(
-    "--to", "recipients", multiple=True, callback=addresses, metavar="ADDR",
+    "--to",
+    "recipients",
+    multiple=True,
+    callback=addresses,
+    metavar="ADDR",
     help="Send a [Test] copy to ADDR instead of email.to; repeat for more. "
     "A test never counts as the real send.",
-)  # fmt: skip
+)
 @click.option("--yes", is_flag=True, help="Send to email.to without asking (CI needs it).")
 @click.option("--dry-run", is_flag=True, help="Say who would get it; send and write nothing.")
 @click.option("--force", is_flag=True, help="Send again to recipients who already got it.")
 @click.option(
-    "--resend-uncertain", is_flag=True,
+    "--resend-uncertain",
+    is_flag=True,
     help="Send again to a recipient that a stopped run may or may not have reached.",
-)  # fmt: skip
+)
 @as_of_option("Build the digest as of (default: now).")
 @click.pass_obj
 def send(
-    root: Path, period: str, recipients: tuple[str, ...], yes: bool, dry_run: bool,
-    force: bool, resend_uncertain: bool, as_of: date | datetime | None,
-) -> None:  # fmt: skip
+    root: Path,
+    period: str,
+    recipients: tuple[str, ...],
+    yes: bool,
+    dry_run: bool,
+    force: bool,
+    resend_uncertain: bool,
+    as_of: date | datetime | None,
+) -> None:
     """Send the digest of PERIOD by SMTP, one copy to each recipient, once.
 
     To email.to it asks first in a terminal, and needs --yes without one. The

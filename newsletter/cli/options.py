@@ -86,9 +86,12 @@ def addresses(ctx: click.Context, param: click.Parameter, values: tuple[str, ...
 def out_option(help: str) -> Callable[[Command], Command]:
     """The --out option of the commands that write a folder."""
     return click.option(
-        "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
         help=help,
-    )  # fmt: skip
+    )
 
 
 def as_of_option(help: str) -> Callable[[Command], Command]:

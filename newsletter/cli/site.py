@@ -43,9 +43,11 @@ def check(root: Path, strict: bool) -> None:
 @as_of_option("Publish items dated up to this moment (default: now); a date covers its whole day.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
-    "--jobs", type=click.IntRange(1, 64), default=None,
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
     help="How many processes render at once (default: one per core).",
-)  # fmt: skip
+)
 @click.pass_obj
 def build(
     root: Path, out_dir: Path | None, as_of: date | datetime | None, strict: bool, jobs: int | None
@@ -65,9 +67,13 @@ def build(
     started = time.perf_counter()
     with reported(), progress_bar() as progress:
         report = build_site(
-            root, out_dir, as_of or datetime.now(UTC), strict=strict,
-            workers=jobs or os.cpu_count() or 1, progress=progress,
-        )  # fmt: skip
+            root,
+            out_dir,
+            as_of or datetime.now(UTC),
+            strict=strict,
+            workers=jobs or os.cpu_count() or 1,
+            progress=progress,
+        )
     print_problems(report.warnings)
     click.echo(report.summary(out_dir, time.perf_counter() - started))
     for line in report.held_lines():
@@ -139,9 +145,12 @@ def new(root: Path, title: str, day: date | None, tags: tuple[str, ...], event: 
 
 @cli.command()
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
     help="The port on 127.0.0.1 (0: any free one).",
-)  # fmt: skip
+)
 @click.pass_obj
 def serve(root: Path, port: int) -> None:
     """Preview the site on 127.0.0.1, rebuilt and reloaded in the browser on every change.

@@ -118,9 +118,13 @@ class _Build:
         root, config, cache, inputs = self.root, self.config, self.cache, self.inputs
         with _writing(self.out_dir, self.pool, adopt=kept is not None) as (pool, staging):
             catalog, remember_items = read_catalog(
-                root, config, cache, strict=inputs.strict, workers=pool,
+                root,
+                config,
+                cache,
+                strict=inputs.strict,
+                workers=pool,
                 found=Found(self.files, inputs.prints, self.contents),
-            )  # fmt: skip
+            )
             # The workers link the files kept from the last out/ while this plans.
             kept_paths = sorted({path for paths in (kept or {}).values() for path in paths})
             staging.writer.link_kept(kept_paths, pool.submitter())
@@ -164,9 +168,13 @@ class _Run:
     """Puts a plan's files in place, and notes what each job made."""
 
     def __init__(
-        self, staging: Staging, cache: Cache, config: Config, kept: Mapping[str, list[str]],
+        self,
+        staging: Staging,
+        cache: Cache,
+        config: Config,
+        kept: Mapping[str, list[str]],
         workers: Workers,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.staging, self.sink = staging, Sink(cache, staging.writer)
         self.config, self.kept, self.workers = config, kept, workers
         self.made: dict[str, list[str]] = {}

@@ -191,9 +191,13 @@ def _changes(folders: list[Path], stop: threading.Event) -> Iterator[set[tuple[A
             yield set()
         return
     yield from watchfiles.watch(
-        *folders, stop_event=stop, debounce=300, rust_timeout=_LOOK_EVERY,
-        yield_on_timeout=True, watch_filter=watchfiles.DefaultFilter(),
-    )  # fmt: skip
+        *folders,
+        stop_event=stop,
+        debounce=300,
+        rust_timeout=_LOOK_EVERY,
+        yield_on_timeout=True,
+        watch_filter=watchfiles.DefaultFilter(),
+    )
 
 
 def serve(

@@ -9,13 +9,29 @@ import unicodedata
 
 _SPECIAL = str.maketrans(
     {
-        "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "å": "a", "Å": "a",
-        "ß": "ss", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "þ": "th", "Þ": "th",
-        "œ": "oe", "Œ": "oe",
+        "æ": "ae",
+        "Æ": "ae",
+        "ø": "o",
+        "Ø": "o",
+        "å": "a",
+        "Å": "a",
+        "ß": "ss",
+        "đ": "d",
+        "Đ": "d",
+        "ł": "l",
+        "Ł": "l",
+        "þ": "th",
+        "Þ": "th",
+        "œ": "oe",
+        "Œ": "oe",
         # Apostrophes and lone accents join the letters around them: "Kong\u00b4s" becomes "kongs".
-        "'": "", "\u2019": "", "\u00b4": "", "`": "", "\u02bc": "",
+        "'": "",
+        "\u2019": "",
+        "\u00b4": "",
+        "`": "",
+        "\u02bc": "",
     }
-)  # fmt: skip
+)
 _OTHER = re.compile(r"[^a-z0-9]+")
 SLUG_LIMIT = 80  # characters of a topic's slug, which names its files
 

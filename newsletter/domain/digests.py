@@ -87,9 +87,12 @@ def concerns(period: Period, config: Config) -> Callable[[datetime, datetime | N
 
 
 def digest_of(
-    period: Period, published: Sequence[Item] | _Timeline, config: Config, as_of: datetime,
+    period: Period,
+    published: Sequence[Item] | _Timeline,
+    config: Config,
+    as_of: datetime,
     notes: Mapping[str, str] | None = None,
-) -> Digest | None:  # fmt: skip
+) -> Digest | None:
     """Collect the digest of *period* from *published* items; None when it says nothing."""
     timeline = published if isinstance(published, _Timeline) else _Timeline(published)
     items = timeline.published_in(period.start, period.end)
@@ -112,9 +115,11 @@ def digest_of(
 
 
 def group_into_digests(
-    published: Sequence[Item], config: Config, as_of: datetime,
+    published: Sequence[Item],
+    config: Config,
+    as_of: datetime,
     notes: Mapping[str, str] | None = None,
-) -> list[Digest]:  # fmt: skip
+) -> list[Digest]:
     """Return the digest of every period complete at *as_of* that has something to say,
     each with the editor's note of its period, if there is one."""
     check_notes(notes or {}, config, as_of)

@@ -46,9 +46,13 @@ _STORED_FIELDS = {field.name for field in fields(Item)}
 
 
 def load_catalog(
-    root: Path, *, strict: bool = False, config: Config | None = None, remember: bool = True,
+    root: Path,
+    *,
+    strict: bool = False,
+    config: Config | None = None,
+    remember: bool = True,
     concerns: Concerns | None = None,
-) -> Catalog:  # fmt: skip
+) -> Catalog:
     """Validate the configuration and every item; raise every problem at once.
 
     What was read is remembered in the cache, so unchanged files are not parsed again
@@ -77,9 +81,15 @@ def load_catalog(
 
 
 def read_catalog(
-    root: Path, config: Config, cache: Cache, *, strict: bool = False,
-    found: Found | None = None, workers: Workers | None = None, whole: bool = True,
-) -> tuple[Catalog, Callable[[], None]]:  # fmt: skip
+    root: Path,
+    config: Config,
+    cache: Cache,
+    *,
+    strict: bool = False,
+    found: Found | None = None,
+    workers: Workers | None = None,
+    whole: bool = True,
+) -> tuple[Catalog, Callable[[], None]]:
     """As load_catalog(), but return with the catalog the remembering of what was read,
     for the caller to do when it suits: a build does it while its workers render. A
     build also passes what it has found already (see Found), and its worker processes.

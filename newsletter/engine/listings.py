@@ -24,9 +24,12 @@ PAGES_PER_JOB = 10
 
 
 def listing_jobs(
-    published: Sequence[Item], topics: Topics, config: Config, templates: Templates,
+    published: Sequence[Item],
+    topics: Topics,
+    config: Config,
+    templates: Templates,
     context: str,
-) -> list[Job]:  # fmt: skip
+) -> list[Job]:
     """The jobs of each topic's pages, and of the pages of news after the first, which
     index.html shows."""
     title = translations(config.language).gettext("News")
@@ -39,9 +42,13 @@ def listing_jobs(
 
 
 def _jobs(
-    listing: Listing, first: int, items: Sequence[Item], config: Config, templates: Templates,
+    listing: Listing,
+    first: int,
+    items: Sequence[Item],
+    config: Config,
+    templates: Templates,
     context: str,
-) -> list[Job]:  # fmt: skip
+) -> list[Job]:
     """The jobs of *listing*'s pages from page *first* on."""
     jobs = []
     for start in range(first, listing.pages + 1, PAGES_PER_JOB):

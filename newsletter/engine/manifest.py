@@ -61,9 +61,13 @@ class Inputs:
 
 
 def build_inputs(
-    context: str, prints: Mapping[str, str], pictures: str, config: Config, as_of: datetime,
+    context: str,
+    prints: Mapping[str, str],
+    pictures: str,
+    config: Config,
+    as_of: datetime,
     strict: bool,
-) -> Inputs:  # fmt: skip
+) -> Inputs:
     """Gather what a build's output depends on."""
     period = latest_complete(as_of, config.digest.period, config.tz).key
     return Inputs(context, prints, pictures, as_of, period, strict)
@@ -202,9 +206,14 @@ def _well_formed(last: Manifest) -> bool:
 
 
 def remember(
-    cache: Cache, out_dir: Path, inputs: Inputs, items: Sequence[Item], counts: list[int],
-    warnings: Sequence[Problem], outputs: Mapping[str, list[str]],
-) -> None:  # fmt: skip
+    cache: Cache,
+    out_dir: Path,
+    inputs: Inputs,
+    items: Sequence[Item],
+    counts: list[int],
+    warnings: Sequence[Problem],
+    outputs: Mapping[str, list[str]],
+) -> None:
     """Keep the manifest of the build that just put out/ in place.
 
     *inputs* hold the item files as they were when the build began: a file changed

@@ -89,9 +89,14 @@ def site_context(root: Path) -> str:
 
 
 def plan_site(
-    root: Path, config: Config, published: Sequence[Item], as_of: datetime, context: str,
-    cache: Cache, bodies: Bodies,
-) -> SitePlan:  # fmt: skip
+    root: Path,
+    config: Config,
+    published: Sequence[Item],
+    as_of: datetime,
+    context: str,
+    cache: Cache,
+    bodies: Bodies,
+) -> SitePlan:
     """Describe every output of the site; *context* is the key of config and templates,
     *bodies* where the items' jobs find the items' bodies."""
     digests = group_into_digests(published, config, as_of, read_notes(root))
@@ -114,8 +119,13 @@ def plan_site(
 
 # The templates the jobs render (with those they extend and include).
 _PAGES = (
-    "item.html", "entry_content.html", "index.html", "digest.html", "digests.html", "listing.html",
-)  # fmt: skip
+    "item.html",
+    "entry_content.html",
+    "index.html",
+    "digest.html",
+    "digests.html",
+    "listing.html",
+)
 
 
 def warm_up(templates: Templates, *, emails: bool) -> None:
@@ -186,9 +196,12 @@ def _index_job(
 
 
 def render_index_page(
-    newest: list[Item], topics: list[tuple[str, str]], latest: Digest | None, config: Config,
+    newest: list[Item],
+    topics: list[tuple[str, str]],
+    latest: Digest | None,
+    config: Config,
     templates: Templates,
-) -> Files:  # fmt: skip
+) -> Files:
     """Render index.html."""
     env = cached_environment(templates)
     return {"index.html": render_index(newest, topics, latest, config, env)}

@@ -42,9 +42,14 @@ def render_atom(document: FeedDocument, config: Config, content: Mapping[str, st
         *((href, rel, ATOM_TYPE) for rel, href in document.links),
     ]
     head = _head(
-        config.tag_prefix + channel.key, channel.title, channel.subtitle, config,
-        feed_updated(channel.items), links, archived=document.archived,
-    )  # fmt: skip
+        config.tag_prefix + channel.key,
+        channel.title,
+        channel.subtitle,
+        config,
+        feed_updated(channel.items),
+        links,
+        archived=document.archived,
+    )
     entries = (item_entry(item, config, content[item.id]) for item in channel.items)
     return _document(head, entries)
 
@@ -60,8 +65,12 @@ def render_digest_atom(digests: Sequence[Digest], config: Config) -> bytes:
     head = _head(
         f"{config.tag_prefix}digests",
         f"{config.title}: {translations(config.language).gettext('digests')}",
-        config.subtitle, config, updated, links, email=False,
-    )  # fmt: skip
+        config.subtitle,
+        config,
+        updated,
+        links,
+        email=False,
+    )
     return _document(head, (_digest_entry(digest, config.language) for digest in digests))
 
 
@@ -70,9 +79,16 @@ def _document(head: str, entries: Iterable[str]) -> bytes:
 
 
 def _head(
-    feed_id: str, title: str, subtitle: str, config: Config, updated: datetime,
-    links: Sequence[Link], *, archived: bool = False, email: bool = True,
-) -> str:  # fmt: skip
+    feed_id: str,
+    title: str,
+    subtitle: str,
+    config: Config,
+    updated: datetime,
+    links: Sequence[Link],
+    *,
+    archived: bool = False,
+    email: bool = True,
+) -> str:
     """The XML declaration and the feed's own elements, up to its first entry."""
     namespaces = f"{_FH_NS} {_ATOM_NS}" if archived else _ATOM_NS
     author = _element("name", config.author_name, 4)

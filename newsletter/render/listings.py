@@ -41,9 +41,12 @@ def page_items(items: Sequence[Item], page: int) -> Sequence[Item]:
 
 
 def render_listing(
-    listing: Listing, pages: Sequence[int], items: Sequence[Item], config: Config,
+    listing: Listing,
+    pages: Sequence[int],
+    items: Sequence[Item],
+    config: Config,
     env: jinja2.Environment,
-) -> dict[str, bytes]:  # fmt: skip
+) -> dict[str, bytes]:
     """Render the given *pages* of *listing*, in order; *items* are theirs, PAGE_SIZE
     to a page."""
     files = {}

@@ -32,9 +32,12 @@ def render_item_page(item: Item, config: Config, env: jinja2.Environment, conten
 
 
 def render_index(
-    newest: Sequence[Item], topics: Sequence[tuple[str, str]], latest_digest: Digest | None,
-    config: Config, env: jinja2.Environment,
-) -> bytes:  # fmt: skip
+    newest: Sequence[Item],
+    topics: Sequence[tuple[str, str]],
+    latest_digest: Digest | None,
+    config: Config,
+    env: jinja2.Environment,
+) -> bytes:
     """Render the landing page: the newest items, the latest digest, a feed per topic."""
     older = f"{config.base_url}{Listing('', '', 0).path(2)}" if len(newest) > INDEX_ITEMS else ""
     context = {

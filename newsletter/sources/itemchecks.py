@@ -21,11 +21,20 @@ NESTING_LIMIT = 100  # > > - quotes and lists opened by one line; the parser's s
 REFERENCE_LIMIT = 1000  # [label]: url definitions; Markdown resolves them slowly
 PLACEHOLDER = "Write the story here in Markdown"  # the start of the text `new` leaves
 _MARKDOWN_FOR = {
-    "b": "**bold**", "strong": "**bold**", "i": "*italics*", "em": "*italics*",
-    "a": "[text](https://…)", "br": "a blank line", "p": "a blank line between paragraphs",
-    "img": "an image field", "ul": "lines starting with -", "li": "lines starting with -",
-    "h1": "# Heading", "h2": "## Heading", "h3": "### Heading",
-}  # fmt: skip
+    "b": "**bold**",
+    "strong": "**bold**",
+    "i": "*italics*",
+    "em": "*italics*",
+    "a": "[text](https://…)",
+    "br": "a blank line",
+    "p": "a blank line between paragraphs",
+    "img": "an image field",
+    "ul": "lines starting with -",
+    "li": "lines starting with -",
+    "h1": "# Heading",
+    "h2": "## Heading",
+    "h3": "### Heading",
+}
 
 
 @dataclass

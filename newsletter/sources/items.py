@@ -177,9 +177,12 @@ def _unparsed(
 
 
 def _catalog(
-    items: list[Item], problems: list[Problem], config: Config, strict: bool,
+    items: list[Item],
+    problems: list[Problem],
+    config: Config,
+    strict: bool,
     bodies: dict[str, str],
-) -> Catalog:  # fmt: skip
+) -> Catalog:
     """Sort the items and their problems, adding those of the whole; raise any error."""
     problems.extend(duplicate_ids((item.id, item.source) for item in items))
     problems.extend(config_warnings(config))

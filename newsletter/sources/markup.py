@@ -18,10 +18,24 @@ from markdown_it_pyrs import MarkdownIt, Node
 SAFE_SCHEMES = ("http", "https", "mailto")
 # CommonMark without its two raw HTML rules: raw HTML stays text, and is escaped.
 _COMMONMARK: Final = (
-    "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph",
-    "reference", "autolink", "backticks", "emphasis", "entity", "escape", "image", "link",
+    "blockquote",
+    "code",
+    "fence",
+    "heading",
+    "hr",
+    "lheading",
+    "list",
+    "paragraph",
+    "reference",
+    "autolink",
+    "backticks",
+    "emphasis",
+    "entity",
+    "escape",
+    "image",
+    "link",
     "newline",
-)  # fmt: skip
+)
 # Link destinations: [text](dest), <scheme:autolink> and [label]: dest definitions.
 _LINK = re.compile(
     r"\]\(\s*<?(?P<inline>[^)\s>]+)"

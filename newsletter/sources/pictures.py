@@ -170,8 +170,13 @@ def picture_size(data: bytes, name: str) -> tuple[str, tuple[int, int], bool]:
             kind, (width, height) = str(image.format), image.size
             turned = image.getexif().get(_ORIENTATION) in _TURNED
             alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombWarning,
-            PIL.Image.DecompressionBombError) as exc:  # fmt: skip
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        PIL.Image.DecompressionBombWarning,
+        PIL.Image.DecompressionBombError,
+    ) as exc:
         if "pixels" in str(exc):
             message = f"{name} has too many pixels to open safely; make it smaller"
             raise PictureError(message) from None

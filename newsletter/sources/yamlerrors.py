@@ -77,10 +77,13 @@ def _unclosed_quote(lines: list[str], exc: yaml.MarkedYAMLError, at: _At, contex
     if exc.context != "while scanning a quoted scalar":
         # closed on a later line, where the parser then stumbled
         opened = next(
-            (_At(n, m.start("quote")) for n in range(at.line - 1, max(at.line - 5, -1), -1)
-             if (m := _OPEN_QUOTE.match(_line(lines, n))) and _is_open(_line(lines, n), m)),
+            (
+                _At(n, m.start("quote"))
+                for n in range(at.line - 1, max(at.line - 5, -1), -1)
+                if (m := _OPEN_QUOTE.match(_line(lines, n))) and _is_open(_line(lines, n), m)
+            ),
             None,
-        )  # fmt: skip
+        )
     if opened is None:
         return None
     quote = _line(lines, opened.line)[opened.column : opened.column + 1] or '"'
