@@ -155,19 +155,41 @@ def test_a_cache_file_that_is_not_a_database_is_made_anew(
     assert build(project, project / "out", AS_OF).rendered == 0  # cached afresh
 
 
+ITEM_EDITS = ["title", "tags", "date", "delete", "body", "summary", "event", "kicker"]
+# Templates that reach for what the built-in ones do not show, and settings: an output's
+# key covers whatever its render function receives, never only what it shows today.
+TEMPLATES = {
+    "item.html": '{% extends "default:item.html" %}{% block title %}TEXT{% endblock %}',
+    "listing.html": '{% extends "default:listing.html" %}{% block main %}'
+    "{% for item in items %}<p>{{ item.kicker }} {{ item.authors|join }}</p>{% endfor %}"
+    "{{ super() }}{% endblock %}",
+    "index.html": '{% extends "default:index.html" %}{% block title %}TEXT '
+    "{{ items|map(attribute='summary')|join('|') }}{% endblock %}",
+    "digest.html": '{% extends "default:digest.html" %}{% block title %}TEXT '
+    "{{ digest.items|map(attribute='updated')|join('|') }}{% endblock %}",
+}
+SETTINGS = {
+    "title": ("title: Test Institute — News", "title: TEXT"),
+    "language": ("language: en", "language: nb"),
+    "description": ("description: News from a small test institute", "description: TEXT"),
+}
 EDITS = st.lists(
-    st.tuples(
-        st.sampled_from(["lecture", "symbols", "norsk", "older", "new-a", "new-b"]),
-        st.sampled_from(["title", "tags", "date", "delete", "template"]),
-        st.sampled_from(["æøå & <b>", "Plain", "Kong\u00b4s"]),
+    st.one_of(
+        st.tuples(
+            st.sampled_from(["lecture", "symbols", "norsk", "older", "new-a", "new-b"]),
+            st.sampled_from(ITEM_EDITS),
+            st.sampled_from(["æøå & <b>", "Plain", "Kong\u00b4s"]),
+        ),
+        st.tuples(st.just("templates"), st.sampled_from(sorted(TEMPLATES)), st.just("Tpl")),
+        st.tuples(st.just("settings"), st.sampled_from(sorted(SETTINGS)), st.just("Set æ")),
     ),
     min_size=1,
-    max_size=4,
+    max_size=5,
 )
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=16, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(edits=EDITS)
 def test_incremental_builds_match_clean_builds(project: Path, tmp_path: Path, edits) -> None:  # type: ignore[no-untyped-def]
@@ -179,24 +201,55 @@ def test_incremental_builds_match_clean_builds(project: Path, tmp_path: Path, ed
 
 
 def apply_edit(root: Path, name: str, kind: str, text: str) -> None:
-    path = root / "items" / f"{name}.yaml"
-    if kind == "template":
+    """Change the project at ROOT as a writer, a designer or an editor would."""
+    if name == "templates":
         (root / "templates").mkdir(exist_ok=True)
-        extension = '{% extends "default:item.html" %}{% block title %}' + text + "{% endblock %}"
-        (root / "templates" / "item.html").write_text(extension, "utf-8")
-    elif kind == "delete":
+        (root / "templates" / kind).write_text(TEMPLATES[kind].replace("TEXT", text), "utf-8")
+        return
+    if name == "settings":
+        config = root / "newsletter.yaml"
+        before, after = SETTINGS[kind]
+        config.write_text(config.read_text("utf-8").replace(before, after), "utf-8")
+        return
+    path = root / "items" / f"{name}.yaml"
+    if kind == "delete":
         path.unlink(missing_ok=True)
     elif not path.exists() or kind == "date":
         day = 12 + len(text)
         path.write_text(f"title: {name}\ndate: 2024-04-{day}\ntags: [{name}]\nbody: x\n", "utf-8")
-    elif kind == "title":
-        lines = path.read_text("utf-8").splitlines()
+    else:
+        _edit_field(path, kind, text)
+
+
+def _edit_field(path: Path, kind: str, text: str) -> None:
+    """Change one field of the item file at PATH: a body gets a paragraph at its end; an
+    event is replaced; tags, summary and kicker are set where the item has none."""
+    lines = path.read_text("utf-8").splitlines()
+    if kind == "title":
         lines[0] = f"title: {text!r}"
-        path.write_text("\n".join(lines) + "\n", "utf-8")
-    else:  # tags
-        text_now = path.read_text("utf-8")
-        if "tags:" not in text_now:
-            path.write_text(text_now + f"tags: [{text!r}]\n", "utf-8")
+    elif kind == "body":
+        at = next(n for n, line in enumerate(lines) if line.startswith("body:"))
+        if lines[at] == "body: |":
+            end = _block_end(lines, at)
+            lines[end:end] = ["", f"  {text}"]
+        else:
+            lines[at] = f"body: {lines[at].removeprefix('body: ') + chr(10) * 2 + text!r}"
+    elif kind == "event":
+        if any(line.startswith("event:") for line in lines):
+            at = next(n for n, line in enumerate(lines) if line.startswith("event:"))
+            del lines[at : _block_end(lines, at)]
+        lines.append(f"event: {{start: 2024-05-0{len(text) % 9 + 1} 10:00, location: {text!r}}}")
+    elif not any(line.startswith(f"{kind}:") for line in lines):  # tags, summary, kicker
+        lines.append(f"{kind}: [{text!r}]" if kind == "tags" else f"{kind}: {text!r}")
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def _block_end(lines: list[str], at: int) -> int:
+    """The line after the block of the field at line *at* (its indented lines)."""
+    end = at + 1
+    while end < len(lines) and (lines[end].startswith(" ") or not lines[end]):
+        end += 1
+    return end
 
 
 def test_a_build_into_a_replaced_out_folder_builds_again(project: Path, tmp_path: Path) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -32,7 +34,7 @@ def cache_of(project: Path) -> Cache:
 def remembered(project: Path) -> dict[str, Item]:
     """The items the cache holds for the project as it is, by their file's name."""
     with cache_of(project) as cache:
-        memo = read_memo(cache, items_context(project))
+        memo = read_memo(cache, items_context(project), ZoneInfo("Europe/Oslo"))
     return {item.source: item for item, _ in memo.values() if item is not None}
 
 
@@ -50,36 +52,38 @@ def reseal(project: Path, change: dict[str, object]) -> None:
 
 def test_items_come_back_as_they_were_read(project: Path) -> None:
     first = load_catalog(project)
-    kept = {source: (i.fingerprint, i.title) for source, i in remembered(project).items()}
-    assert kept == {i.source: (i.fingerprint, i.title) for i in first.items}
+    kept = {source: (i.id, i.title) for source, i in remembered(project).items()}
+    assert kept == {i.source: (i.id, i.title) for i in first.items}
     again = load_catalog(project)
     assert again == first  # pictures found again, as the first time
+    assert again.prints == first.prints
     assert again.bodies == {}  # nothing parsed, no body decoded
     with cache_of(project) as cache:
-        bodies = Bodies(project, cache, {})
-        assert {i.fingerprint: bodies.of(i) for i in again.items} == first.bodies
+        bodies = Bodies(project, cache, again)
+        assert {again.prints[i.id]: bodies.of(i) for i in again.items} == first.bodies
 
 
 def test_a_body_comes_back_from_the_cache_and_else_from_its_file(project: Path) -> None:
-    (item,) = [i for i in load_catalog(project).items if i.source == "items/older.yaml"]
+    catalog = dataclasses.replace(load_catalog(project), bodies={})  # none read now
+    (item,) = [i for i in catalog.items if i.source == "items/older.yaml"]
     path = project / "items" / "older.yaml"
     text = path.read_text("utf-8")
     path.unlink()  # the cache holds its body
     with cache_of(project) as cache:
-        assert Bodies(project, cache, {}).of(item).startswith("Two of our researchers")
-        cache.write(BODIES, {item.fingerprint: b"\xff"}, seal="damaged")
+        assert Bodies(project, cache, catalog).of(item).startswith("Two of our researchers")
+        cache.write(BODIES, {catalog.prints[item.id]: b"\xff"}, seal="damaged")
         path.write_text(text, "utf-8")  # the cache has lost it: its file has it
-        assert Bodies(project, cache, {}).of(item).startswith("Two of our researchers")
+        assert Bodies(project, cache, catalog).of(item).startswith("Two of our researchers")
         path.write_text(text.replace("Two of", "Three of"), "utf-8")
         with pytest.raises(NewsletterError, match=r"^items/older.yaml: changed while the build"):
-            Bodies(project, cache, {}).of(item)
+            Bodies(project, cache, catalog).of(item)
 
 
 def test_the_bodies_read_from_the_files_are_let_go_once_stored(project: Path) -> None:
     catalog = load_catalog(project)
     (item,) = [i for i in catalog.items if i.source == "items/older.yaml"]
     with cache_of(project) as cache:
-        bodies = Bodies(project, cache, catalog.bodies)
+        bodies = Bodies(project, cache, catalog)
         (project / "items" / "older.yaml").unlink()
         before = bodies.of(item)
         bodies.let_go()
@@ -116,14 +120,14 @@ def test_items_are_read_again_under_another_configuration(project: Path) -> None
 @pytest.mark.parametrize(
     "change",
     [
-        {"fingerprint": "0" * 64},
+        {"card": 0},
         {"id": "../../escaped"},
         {"source": "../outside.yaml"},
         {"body": None},
         {"extra": 1},
         {"published": "not a date"},
     ],
-    ids=["another-file", "escaping-id", "outside-source", "no-body", "extra-field", "bad-date"],
+    ids=["not-a-key", "escaping-id", "outside-source", "no-body", "extra-field", "bad-date"],
 )
 def test_an_entry_that_is_not_what_it_claims_is_refused(
     project: Path, change: dict[str, object]
@@ -141,7 +145,7 @@ def test_odd_entries_only_cost_time(project: Path) -> None:
     with cache_of(project) as cache:
         entries = {f"{index:064}": json.dumps(entry).encode() for index, entry in enumerate(odd)}
         cache.write(TABLE, entries, seal=context)
-        assert read_memo(cache, context) == {}
+        assert read_memo(cache, context, ZoneInfo("Europe/Oslo")) == {}
     assert len(load_catalog(project).items) == 6
 
 

@@ -205,15 +205,15 @@ def test_ids_and_topics_that_name_files_stay_short_enough(project: Path) -> None
 def test_the_catalog_holds_the_body_of_each_item_read_from_its_file(project: Path) -> None:
     catalog = load_items(project, load_config(project))
     (item,) = [i for i in catalog.items if i.source == "items/older.yaml"]
-    assert set(catalog.bodies) == {i.fingerprint for i in catalog.items}
-    assert catalog.bodies[item.fingerprint] == (
+    assert set(catalog.bodies) == set(catalog.prints.values())
+    assert catalog.bodies[catalog.prints[item.id]] == (
         "Two of our researchers were announced as honorary members.\n\n"
         "A second paragraph with a link to <https://example.org/nbs>."
     )
     assert not hasattr(item, "body")  # the item sent to every feed's job goes without it
 
 
-def test_an_items_card_covers_every_field_but_its_files_print(project: Path) -> None:
+def test_an_items_key_covers_every_field_and_never_its_body(project: Path) -> None:
     def card(text: str) -> str:
         (project / "items" / "older.yaml").write_text(text, "utf-8")
         (item,) = [i for i in load_items(project, config).items if i.id == "older"]
@@ -232,7 +232,7 @@ def test_a_file_known_by_its_print_is_not_read_again(project: Path) -> None:
     config = load_config(project)
     memo: Memo = {}
     first = load_items(project, config, memo=memo)
-    prints = {item.source: item.fingerprint for item in first.items}
+    prints = {item.source: first.prints[item.id] for item in first.items}
     path = project / "items" / "older.yaml"
     path.write_text(path.read_text("utf-8").replace("Honorary", "Edited"), "utf-8")
     again = load_items(project, config, memo=memo, found=Found(None, prints))

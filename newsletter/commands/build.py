@@ -32,9 +32,15 @@ from newsletter.engine.manifest import (
     remember,
 )
 from newsletter.engine.output import Staging, builds_folder
-from newsletter.engine.site import CONTENT, SitePlan, plan_site, site_context, warm_up
+from newsletter.engine.site import (
+    CONTENT,
+    SitePlan,
+    plan_site,
+    site_context,
+    site_templates,
+    warm_up,
+)
 from newsletter.engine.workers import Workers
-from newsletter.render.templates import Templates
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.itemfiles import Found, ItemFiles, item_files
 from newsletter.sources.pictures import pictures_state
@@ -61,7 +67,7 @@ def build(
         # A first build reads every item file for its prints: its workers are forked
         # before that, so as to hold none of them (a worker keeps its copy of all that
         # this process frees after the fork). A later build reads the changed ones only.
-        early = _workers(root, config, context, workers, emails=False) if last is None else None
+        early = _workers(root, config, workers, emails=False) if last is None else None
         collector = _Collector()
         if last is not None:
             collector.pause()
@@ -73,7 +79,7 @@ def build(
             if last is not None and last.unchanged(inputs, present):
                 return _report_unchanged(last, inputs)
             _refuse_unsafe_out(root, out_dir, config)
-            pool = early or _workers(root, config, context, workers, emails=True)
+            pool = early or _workers(root, config, workers, emails=True)
             run = _Build(
                 root, out_dir, config, cache, inputs, found, contents, pool, progress, collector
             )
@@ -81,9 +87,9 @@ def build(
             return run.render(last.kept(present) if last else None)
 
 
-def _workers(root: Path, config: Config, context: str, count: int, *, emails: bool) -> Workers:
+def _workers(root: Path, config: Config, count: int, *, emails: bool) -> Workers:
     """Fork the workers of a build, each warmed up for its jobs (see warm_up)."""
-    templates = Templates(root, context, config.language)
+    templates = site_templates(root, config)
     return Workers(count, functools.partial(warm_up, templates, emails=emails))
 
 
@@ -129,8 +135,8 @@ class _Build:
             kept_paths = sorted({path for paths in (kept or {}).values() for path in paths})
             staging.writer.link_kept(kept_paths, pool.submitter())
             published = select_published(catalog.items, inputs.as_of)
-            bodies = Bodies(root, cache, catalog.bodies)
-            plan = plan_site(root, config, published, inputs.as_of, inputs.context, cache, bodies)
+            bodies = Bodies(root, cache, catalog)
+            plan = plan_site(root, config, published, inputs.as_of, cache, bodies)
             self.collector.settled()
             run = _Run(staging, cache, config, _intact(kept, staging.writer.linked()), pool)
             run.run(plan, progress=self.progress, meanwhile=_then(remember_items, bodies.let_go))
@@ -141,7 +147,7 @@ class _Build:
         counts = [len(catalog.items), len(published), plan.digests, run.files]
         warnings = (*catalog.warnings, *run.warnings)
         # Once the builds before are removed: out/'s files as they stay.
-        remember(cache, self.out_dir, inputs, catalog.items, counts, warnings, run.made)
+        remember(cache, self.out_dir, inputs, catalog, counts, warnings, run.made)
         written, items = run.sink.written, catalog.items
         held = held_back([(i.source, i.published, i.draft) for i in items], inputs.as_of)
         total, shown, digests, files = counts

@@ -23,8 +23,7 @@ from newsletter.domain.publishing import resolve_as_of, select_published
 from newsletter.engine.cache import CACHE_FILE, Cache
 from newsletter.engine.itemcache import load_catalog
 from newsletter.engine.output import write_outputs
-from newsletter.engine.site import rendered_digest, site_context
-from newsletter.render.templates import Templates
+from newsletter.engine.site import rendered_digest, site_templates
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.notes import read_notes
 
@@ -68,7 +67,7 @@ def write_digest_folder(
     """Do what write_digest does, and say what was written."""
     config = load_config(root)
     digest = chosen_digest(root, config, period, as_of)
-    templates = Templates(root, site_context(root), config.language)
+    templates = site_templates(root, config)
     with Cache(root / config.state_dir / CACHE_FILE) as cache:
         files = rendered_digest(digest, config, templates, cache)
     sizes = {path: len(data) for path, data in _prefixed(digest.folder, files).items()}

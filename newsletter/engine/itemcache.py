@@ -11,9 +11,9 @@ file is parsed again.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -98,14 +98,14 @@ def read_catalog(
     wanted = (
         None if whole or found is None else {found.prints.get(f, "") for f, _ in found.files or []}
     )
-    memo = read_memo(cache, context, wanted)
+    memo = read_memo(cache, context, config.tz, wanted)
     known = set(memo)
     measured = read_measured(cache, context)
     before = dict(measured)
     catalog = load_items(
         root, config, strict=strict, memo=memo, found=found, workers=workers, pictures=measured
     )
-    keep = {item.fingerprint for item in catalog.items}
+    keep = set(catalog.prints.values())
 
     def remember() -> None:
         if keep != known or cache.read("state", DATES, seal=context) is None:
@@ -115,7 +115,7 @@ def read_catalog(
             if whole:
                 cache.keep_only(TABLE, keep)
                 cache.keep_only(BODIES, keep)
-            _remember_dates(cache, context, catalog.items, whole)
+            _remember_dates(cache, context, catalog, whole)
         if measured != before:
             cache.write("state", {PICTURES: orjson.dumps(measured)}, seal=context)
 
@@ -135,22 +135,31 @@ class Bodies:
     cache has lost one. An unchanged item's page is seldom rendered again: not worth
     holding every body."""
 
-    def __init__(self, root: Path, cache: Cache, read: Mapping[str, str]) -> None:
-        self.root, self.cache, self.read = root, cache, dict(read)
+    def __init__(self, root: Path, cache: Cache, catalog: Catalog) -> None:
+        self.root, self.cache, self.read = root, cache, dict(catalog.bodies)
+        self.prints = catalog.prints
         self.context = items_context(root)
 
     def of(self, item: Item) -> str:
         """The body of *item*."""
-        if (body := self.read.get(item.fingerprint)) is not None:
+        return self.printed(item, self.print_of(item))
+
+    def print_of(self, item: Item) -> str:
+        """The print of *item*'s file (of its name and bytes): what its body is made of."""
+        return self.prints[item.id]
+
+    def printed(self, item: Item, key: str) -> str:
+        """The body of *item*, whose file's print is *key*."""
+        if (body := self.read.get(key)) is not None:
             return body
-        if (stored := self.cache.read(BODIES, item.fingerprint, seal=self.context)) is not None:
+        if (stored := self.cache.read(BODIES, key, seal=self.context)) is not None:
             with contextlib.suppress(UnicodeDecodeError):
                 return stored.decode()
         try:
             data = read_source(str(self.root / item.source))
         except OSError:
             data = b""
-        if fingerprint(item.source, data) != item.fingerprint:
+        if fingerprint(item.source, data) != key:
             raise NewsletterError(f"{item.source}: changed while the build ran; build again")
         return body_of(data, item.source)
 
@@ -179,13 +188,13 @@ def _stored_dates(cache: Cache, context: str) -> dict[str, Any]:
     return stored if isinstance(stored, dict) else {}
 
 
-def _remember_dates(cache: Cache, context: str, items: Sequence[Item], whole: bool) -> None:
-    """Record when each of *items* is published and its event starts; unless *whole*,
-    along with the items recorded before."""
+def _remember_dates(cache: Cache, context: str, catalog: Catalog, whole: bool) -> None:
+    """Record when each item of *catalog* is published and its event starts; unless
+    *whole*, along with the items recorded before."""
     dates = {} if whole else _stored_dates(cache, context)
-    for item in items:
+    for item in catalog.items:
         start = item.event.start.isoformat() if item.event else None
-        dates[item.fingerprint] = [item.published.isoformat(), start]
+        dates[catalog.prints[item.id]] = [item.published.isoformat(), start]
     cache.write("state", {DATES: orjson.dumps(dates)}, seal=context)
 
 
@@ -211,17 +220,17 @@ def read_measured(cache: Cache, context: str) -> Measured:
     return measured if isinstance(measured, dict) else {}
 
 
-def read_memo(cache: Cache, context: str, keys: Container[str] | None = None) -> Memo:
+def read_memo(cache: Cache, context: str, tz: tzinfo, keys: Container[str] | None = None) -> Memo:
     """Return the items the cache holds for *context*, by their file's print: each one
-    that checks out and is the item it is stored as; with *keys*, of those only."""
+    that checks out and is the item it is stored as; with *keys*, of those only. Their
+    times are in the zone *tz*, as when they were read."""
     memo: Memo = {}
     for key, data in cache.read_all(TABLE, seal=context, keys=keys):
         try:
-            item, problems = _decode(orjson.loads(data))
+            item, problems = _decode(orjson.loads(data), tz)
         except (ValueError, KeyError, TypeError, AttributeError):
             continue  # a damaged entry costs the parsing of its item, nothing more
-        if item is None or item.fingerprint == key:
-            memo[key] = (item, problems)
+        memo[key] = (item, problems)
     return memo
 
 
@@ -241,30 +250,32 @@ def _plain(record: Any) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in pairs}
 
 
-def _decode(entry: dict[str, Any]) -> tuple[Item | None, tuple[Problem, ...]]:
+def _decode(entry: dict[str, Any], tz: tzinfo) -> tuple[Item | None, tuple[Problem, ...]]:
     problems = tuple(Problem(**problem) for problem in entry["problems"])
     data = entry["item"]
     if data is None:
         return None, problems
     if data.keys() != _STORED_FIELDS:
         raise KeyError("the stored item has other fields")
+    if not isinstance(data["card"], str):
+        raise ValueError("the stored item's key is not text")
     if not isinstance(data["id"], str) or not ID_PATTERN.match(data["id"]):
         raise ValueError("the stored item's id would name a file outside news/")
     source = data["source"]
     if not isinstance(source, str) or not source.startswith("items/") or not is_inside(source):
         raise ValueError("the stored item's file is not under items/")
-    _times(data)
+    _times(data, tz)
     if data["image"]:
         data["image"] = Image(**data["image"])
     if data["event"]:
-        data["event"] = Event(**_times(data["event"]))
+        data["event"] = Event(**_times(data["event"], tz))
     data["authors"], data["tags"] = tuple(data["authors"]), tuple(data["tags"])
     return Item(**data), problems
 
 
-def _times(data: dict[str, Any]) -> dict[str, Any]:
-    """Turn the times in *data* back into datetimes, in place."""
+def _times(data: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
+    """Turn the times in *data* back into datetimes in the zone *tz*, in place."""
     for key in _TIMES:
         if data.get(key):
-            data[key] = datetime.fromisoformat(data[key])
+            data[key] = datetime.fromisoformat(data[key]).astimezone(tz)
     return data

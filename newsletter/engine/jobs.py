@@ -1,9 +1,10 @@
 """Render jobs: each names its outputs by a key, so the cache can skip it, and many
 of them run in worker processes, on every core.
 
-A job's key is the hash of everything its outputs depend on; a job whose key is in
-the cache is not run. A job says what to call, with what, only when it runs, so a
-feed's job can send its workers just the HTML of its own items. The workers are
+A job's key is derived from what its render function receives, by one mechanism for
+every kind of output (see output_key); a job whose key is in the cache is not run. An
+argument can be made only when the job runs (Later), so that a feed's job sends its
+workers just the HTML of its own items, made in the first round. The workers are
 forked when the build starts, before it has read anything: each holds only what
 its jobs send it, not a copy of the whole build.
 
@@ -17,12 +18,15 @@ the build, such as the HTML that feeds embed.
 from __future__ import annotations
 
 import functools
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from newsletter.core.fingerprints import fingerprint, key_of
 from newsletter.engine.cache import Cache
 from newsletter.engine.entries import encode
+from newsletter.engine.versions import environment_key
 from newsletter.engine.workers import Workers
 from newsletter.engine.writer import Place, Writer
 
@@ -32,18 +36,53 @@ Files = dict[str, bytes]
 Task = tuple[Callable[..., Files], tuple[Any, ...]]
 
 
+class Later(ABC):
+    """An argument made only when its job runs, such as an item's body (read from the
+    cache or its file) or the HTML of items the first round rendered: keyed by what it
+    will be made from, so that its job's key is known before."""
+
+    @property
+    @abstractmethod
+    def value_key(self) -> str:
+        """The key of what the value will be made from (see core.fingerprints.Keyed)."""
+
+    @abstractmethod
+    def value(self) -> Any:
+        """Make the value."""
+
+
 @dataclass(frozen=True)
 class Job:
-    """Outputs to render, the key of everything they depend on, and how to render them."""
+    """A render function, what it receives, and the key of its outputs, derived from
+    those (see output_key): whatever a template reaches of what the function receives,
+    a change of it is a new key."""
 
-    key: str
-    task: Callable[[], Task]  # called when the job runs: a module-level function and its arguments
+    function: Callable[..., Files]  # module-level, so that a worker process can call it
+    arguments: tuple[Any, ...]  # values, or Later for those made when the job runs
     local: bool = False  # needs much of the build's data: cheaper here than sent to a worker
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", output_key(self.function, self.arguments))
+
+    def task(self) -> Task:
+        """The function, and its arguments made (see Later)."""
+        made = tuple(a.value() if isinstance(a, Later) else a for a in self.arguments)
+        return self.function, made
 
     def run(self) -> Files:
         """Render the outputs in this process."""
         function, arguments = self.task()
         return function(*arguments)
+
+
+def output_key(function: Callable[..., Files], arguments: Sequence[Any]) -> str:
+    """The key of the outputs of *function* called with *arguments*: the code that runs
+    (the package, its libraries, Python and the time zone rules, see environment_key),
+    which function, and the key of each argument (see core.fingerprints.key_of; the
+    templates an argument names are keyed by their files)."""
+    name = f"{function.__module__}.{function.__qualname__}"
+    return fingerprint(environment_key(), name, *map(key_of, arguments))
 
 
 @dataclass(frozen=True)

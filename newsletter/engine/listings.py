@@ -9,11 +9,10 @@ a cache entry and a round trip to a worker.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from newsletter.core.fingerprints import fingerprint
 from newsletter.domain.channels import Topics
-from newsletter.engine.jobs import Files, Job, Task
+from newsletter.engine.jobs import Files, Job
 from newsletter.render.i18n import translations
 from newsletter.render.listings import PAGE_SIZE, Listing, render_listing
 from newsletter.render.templates import Templates, cached_environment
@@ -28,16 +27,15 @@ def listing_jobs(
     topics: Topics,
     config: Config,
     templates: Templates,
-    context: str,
 ) -> list[Job]:
     """The jobs of each topic's pages, and of the pages of news after the first, which
     index.html shows."""
     title = translations(config.language).gettext("News")
     news = Listing("", title, len(published))
-    jobs = _jobs(news, 2, published, config, templates, context)
+    jobs = _jobs(news, 2, published, config, templates)
     for slug, (label, items) in sorted(topics.items()):
         topic = Listing(f"tags/{slug}/", label, len(items), slug)
-        jobs.extend(_jobs(topic, 1, items, config, templates, context))
+        jobs.extend(_jobs(topic, 1, items, config, templates))
     return jobs
 
 
@@ -47,22 +45,14 @@ def _jobs(
     items: Sequence[Item],
     config: Config,
     templates: Templates,
-    context: str,
 ) -> list[Job]:
     """The jobs of *listing*'s pages from page *first* on."""
     jobs = []
     for start in range(first, listing.pages + 1, PAGES_PER_JOB):
         pages = range(start, min(start + PAGES_PER_JOB, listing.pages + 1))
         shown = tuple(items[(start - 1) * PAGE_SIZE : (pages.stop - 1) * PAGE_SIZE])
-        versions = ",".join(item.card_version for item in shown)  # they show no body
-        parts = [listing.folder, listing.title, str(listing.pages), repr(pages), versions]
-        arguments = (listing, pages, shown, config, templates)
-        jobs.append(Job(fingerprint(context, "listing", *parts), _task(arguments)))
+        jobs.append(Job(render_listing_pages, (listing, pages, shown, config, templates)))
     return jobs
-
-
-def _task(arguments: tuple[object, ...]) -> Callable[[], Task]:
-    return lambda: (render_listing_pages, arguments)
 
 
 def render_listing_pages(

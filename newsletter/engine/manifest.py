@@ -33,7 +33,7 @@ from newsletter.engine.cache import Cache
 from newsletter.engine.output import is_inside
 from newsletter.sources.config import Config
 from newsletter.sources.itemfiles import ItemFiles
-from newsletter.sources.items import Item
+from newsletter.sources.items import Catalog
 from newsletter.sources.yamlfile import read_source
 
 PRINTS, BUILD = "prints", "build"  # their keys in the cache's state table
@@ -209,7 +209,7 @@ def remember(
     cache: Cache,
     out_dir: Path,
     inputs: Inputs,
-    items: Sequence[Item],
+    catalog: Catalog,
     counts: list[int],
     warnings: Sequence[Problem],
     outputs: Mapping[str, list[str]],
@@ -219,14 +219,15 @@ def remember(
     *inputs* hold the item files as they were when the build began: a file changed
     since then makes the next build's signature differ, and that build starts afresh.
     """
-    published = [i.fingerprint for i in items if not i.draft and i.published <= inputs.as_of]
+    items, prints = catalog.items, catalog.prints
+    published = [prints[i.id] for i in items if not i.draft and i.published <= inputs.as_of]
     manifest = {
         "signature": inputs.signature(published),
         "out_dir": str(out_dir.resolve()),
         "out_id": _identity(out_dir.stat()),
         "counts": counts,
         "warnings": [vars(problem) for problem in warnings],
-        "dates": {i.fingerprint: [i.published.isoformat(), i.draft] for i in items},
+        "dates": {prints[i.id]: [i.published.isoformat(), i.draft] for i in items},
         "outputs": outputs,
         "files": out_files(out_dir),
     }

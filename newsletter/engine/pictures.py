@@ -12,7 +12,6 @@ from pathlib import Path
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.fingerprints import fingerprint
 from newsletter.engine.jobs import Files, Job
-from newsletter.engine.versions import code_fingerprint
 from newsletter.render.pictures import render_picture
 from newsletter.sources.items import Item
 from newsletter.sources.pictures import Picture
@@ -21,14 +20,7 @@ from newsletter.sources.pictures import Picture
 def picture_jobs(items: Sequence[Item]) -> list[Job]:
     """A job for each picture file that *items* show, in the order of their names."""
     found = {i.image.picture.file: i.image.picture for i in items if i.image and i.image.picture}
-    code = code_fingerprint()
-    return [_picture_job(found[name], code) for name in sorted(found)]
-
-
-def _picture_job(picture: Picture, code: str) -> Job:
-    sizes = repr([picture.page_size, picture.email_size])
-    key = fingerprint(code, "picture", picture.fingerprint, picture.page, picture.email, sizes)
-    return Job(key, lambda: (publish_picture, (picture,)))
+    return [Job(publish_picture, (found[name],)) for name in sorted(found)]
 
 
 def publish_picture(picture: Picture) -> Files:

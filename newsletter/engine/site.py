@@ -23,10 +23,10 @@ from newsletter.domain.digests import Digest, group_into_digests
 from newsletter.engine.cache import Cache
 from newsletter.engine.entries import encode, squeeze, unsqueeze
 from newsletter.engine.itemcache import Bodies
-from newsletter.engine.jobs import HANDED_BACK, Files, Job
+from newsletter.engine.jobs import HANDED_BACK, Files, Job, Later
 from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
-from newsletter.engine.versions import code_fingerprint
+from newsletter.engine.versions import environment_key
 from newsletter.render.calendar import render_calendar, render_event_calendar
 from newsletter.render.digest_pages import render_archive, render_digest
 from newsletter.render.feeds import render_feed_document
@@ -69,6 +69,35 @@ class Content:
         return {item.id: self.html[item.id] for item in items}
 
 
+class ContentOf(Later):
+    """The HTML of the content of *items*, as the first round rendered it: keyed by the
+    keys of the jobs that render it."""
+
+    def __init__(self, items: Sequence[Item], content: Content) -> None:
+        self.items, self.content = items, content
+
+    @property
+    def value_key(self) -> str:
+        return fingerprint("content", *(self.content.jobs[item.id].key for item in self.items))
+
+    def value(self) -> dict[str, bytes]:
+        return self.content.html_of(self.items)
+
+
+class BodyOf(Later):
+    """The Markdown body of *item*: keyed by its file's print, which it is read from."""
+
+    def __init__(self, item: Item, bodies: Bodies) -> None:
+        self.item, self.bodies = item, bodies
+
+    @property
+    def value_key(self) -> str:
+        return fingerprint("body", self.bodies.print_of(self.item))
+
+    def value(self) -> str:
+        return self.bodies.of(self.item)
+
+
 @dataclass(frozen=True)
 class SitePlan:
     """The jobs of a build, in two rounds, and the item HTML the second round reads."""
@@ -80,12 +109,19 @@ class SitePlan:
 
 
 def site_context(root: Path) -> str:
-    """The key of everything every output depends on: the code, config, templates, and
-    the editor's notes (rarely changed: simpler to count them here than in each digest)."""
+    """The key of everything a build depends on besides the items and pictures: the code,
+    config, templates and editor's notes; the same key, the same files, and a build with
+    the same items has nothing to do (see manifest). Each output's own key is derived
+    from what it receives (see jobs.output_key)."""
     config = (root / CONFIG_FILE).read_bytes()
     return fingerprint(
-        code_fingerprint(), config, templates_fingerprint(root), notes_fingerprint(root)
+        environment_key(), config, templates_fingerprint(root), notes_fingerprint(root)
     )
+
+
+def site_templates(root: Path, config: Config) -> Templates:
+    """The templates of the project at ROOT, keyed by their files, in its language."""
+    return Templates(root, templates_fingerprint(root), config.language)
 
 
 def plan_site(
@@ -93,27 +129,30 @@ def plan_site(
     config: Config,
     published: Sequence[Item],
     as_of: datetime,
-    context: str,
     cache: Cache,
     bodies: Bodies,
 ) -> SitePlan:
-    """Describe every output of the site; *context* is the key of config and templates,
-    *bodies* where the items' jobs find the items' bodies."""
+    """Describe every output of the site; *bodies* is where the items' jobs find the
+    items' bodies."""
     digests = group_into_digests(published, config, as_of, read_notes(root))
-    templates = Templates(root, context, config.language)
+    templates = site_templates(root, config)
     plan = SitePlan([], [], len(digests), Content(cache))
     for item in published:
-        plan.content.jobs[item.id] = job = _item_job(item, bodies, config, templates, context)
+        job = Job(render_item, (item, BodyOf(item, bodies), config, templates))
+        plan.content.jobs[item.id] = job
         plan.item_jobs.append(job)
     plan.jobs.extend(picture_jobs(published))
     topics = topics_of(published)
     for document in feed_documents(published, config, topics):
-        plan.jobs.append(_feed_job(document, config, plan.content, context))
-    plan.jobs.append(_index_job(published, topics, digests, config, templates, context))
-    plan.jobs.append(_calendar_job(published, config, context))
-    plan.jobs.extend(listing_jobs(published, topics, config, templates, context))
-    plan.jobs.extend(_digest_job(digest, config, templates, context) for digest in digests)
-    plan.jobs.append(_digest_archive_job(digests, config, templates, context))
+        content = ContentOf(document.channel.items, plan.content)
+        plan.jobs.append(Job(render_feed, (document, config, content)))
+    plan.jobs.append(_index_job(published, topics, digests, config, templates))
+    events = tuple(item for item in published if item.event)
+    plan.jobs.append(Job(render_calendar, (events, config)))
+    plan.jobs.extend(listing_jobs(published, topics, config, templates))
+    plan.jobs.extend(Job(render_digest_folder, (d, config, templates)) for d in digests)
+    archive = (tuple(digests), config, templates)
+    plan.jobs.append(Job(render_digest_archive, archive, local=True))
     return plan
 
 
@@ -142,15 +181,6 @@ def warm_up(templates: Templates, *, emails: bool) -> None:
             load_inliner()
 
 
-def _item_job(
-    item: Item, bodies: Bodies, config: Config, templates: Templates, context: str
-) -> Job:
-    return Job(
-        fingerprint(context, "item", item.version),
-        lambda: (render_item, (item, bodies.of(item), config, templates)),
-    )
-
-
 def render_item(item: Item, body: str, config: Config, templates: Templates) -> Files:
     """Render an item's page, its event's calendar, and the HTML of its content for the
     feeds, from the item and its Markdown *body*."""
@@ -159,14 +189,6 @@ def render_item(item: Item, body: str, config: Config, templates: Templates) -> 
     page = render_item_page(item, config, env, content)
     files = {f"news/{item.id}.html": page, CONTENT + item.id: squeeze(content.encode())}
     return files | render_event_calendar(item, config)
-
-
-def _feed_job(document: FeedDocument, config: Config, content: Content, context: str) -> Job:
-    channel = document.channel
-    parts = [channel.path, channel.title, repr(document.links), repr(document.formats)]
-    key = fingerprint(context, "feed", *parts, str(document.archived), _prints(channel.items))
-    # The HTML of the document's own items only: a worker needs nothing more.
-    return Job(key, lambda: (render_feed, (document, config, content.html_of(channel.items))))
 
 
 def render_feed(document: FeedDocument, config: Config, html: dict[str, bytes]) -> Files:
@@ -182,17 +204,11 @@ def _index_job(
     digests: Sequence[Digest],
     config: Config,
     templates: Templates,
-    context: str,
 ) -> Job:
     latest = digests[-1] if digests else None
     topics = [(slug, label) for slug, (label, _) in sorted(topics_of_items.items())]
     newest = list(items[: INDEX_ITEMS + 1])  # one more: is there an older page?
-    key = fingerprint(
-        context, "index", _digest_print(latest) if latest else "", repr(topics), _cards(newest)
-    )
-    return Job(
-        key, lambda: (render_index_page, (newest, topics, latest, config, templates)), local=True
-    )
+    return Job(render_index_page, (newest, topics, latest, config, templates), local=True)
 
 
 def render_index_page(
@@ -207,24 +223,11 @@ def render_index_page(
     return {"index.html": render_index(newest, topics, latest, config, env)}
 
 
-def _calendar_job(items: Sequence[Item], config: Config, context: str) -> Job:
-    events = [item for item in items if item.event]
-    key = fingerprint(context, "calendar", _cards(events))
-    return Job(key, lambda: (render_calendar, (events, config)))
-
-
-def _digest_job(digest: Digest, config: Config, templates: Templates, context: str) -> Job:
-    return Job(
-        fingerprint(context, "digest", _digest_print(digest)),
-        lambda: (render_digest_folder, (digest, config, templates)),
-    )
-
-
 def rendered_digest(digest: Digest, config: Config, templates: Templates, cache: Cache) -> Files:
     """The files of *digest*'s folder, named within it, as a build renders them: from the
     cache where a build (or this, before) left them, else rendered now and stored there.
-    *templates* carry the site's context (see site_context) as their key."""
-    job = _digest_job(digest, config, templates, templates.key)
+    *templates* as site_templates() makes them."""
+    job = Job(render_digest_folder, (digest, config, templates))
     files = cache.get(job.key)
     if files is None:
         files = job.run()
@@ -238,31 +241,6 @@ def render_digest_folder(digest: Digest, config: Config, templates: Templates) -
     return {digest.folder + name: data for name, data in files.items()}
 
 
-def _digest_archive_job(
-    digests: Sequence[Digest], config: Config, templates: Templates, context: str
-) -> Job:
-    key = fingerprint(context, "digests", "\n".join(map(_digest_print, digests)))
-    return Job(key, lambda: (render_digest_archive, (digests, config, templates)), local=True)
-
-
 def render_digest_archive(digests: Sequence[Digest], config: Config, templates: Templates) -> Files:
     """Render digests/index.html and digests/digests.atom."""
     return render_archive(digests, config, cached_environment(templates))
-
-
-def _digest_print(digest: Digest) -> str:
-    items, events = _cards(digest.items), _cards(digest.events)
-    return f"{digest.period.key}:{digest.complete}:{items}:{events}"
-
-
-def _prints(items: Sequence[Item]) -> str:
-    """The versions of *items*, in order, as one part of a key (each is fixed-length
-    hex, with its picture's or not, so joined they stay unambiguous): for an output
-    that shows their bodies."""
-    return ",".join([item.version for item in items])
-
-
-def _cards(items: Sequence[Item]) -> str:
-    """As _prints(), for an output made from the Items alone, which never see a body:
-    a list, the calendar, a digest (see Item.card_version)."""
-    return ",".join([item.card_version for item in items])

@@ -1,15 +1,19 @@
 """The key of the code: what shapes every output besides the project itself.
 
 Each file of the package (its code and built-in templates) and the installed version
-of every library it runs on, the libraries those run on included. A new version of
-any of them is a new key, so nothing rendered by the old code is used again.
+of every library it runs on, the libraries those run on included; and for what is
+rendered, Python's version and the time zone rules' too. A new version of any of them
+is a new key, so nothing rendered by the old code is used again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.metadata
 import re
+import sys
+import zoneinfo
 from pathlib import Path
 
 from newsletter.core.fingerprints import fingerprint
@@ -28,6 +32,25 @@ def code_fingerprint() -> str:
         for part in (path.relative_to(package).as_posix(), path.read_bytes())
     ]
     return fingerprint(*parts, *library_versions())
+
+
+def environment_key() -> str:
+    """The key of the code that renders: the package and its libraries, the Python that
+    runs them, and the time zone database that turns moments into local times."""
+    return fingerprint(code_fingerprint(), sys.version, *tz_versions())
+
+
+@functools.cache
+def tz_versions() -> tuple[str, ...]:
+    """The version of each time zone database Python may read its rules from: the
+    system's (first, where it has one) and the tzdata package's."""
+    found = []
+    for folder in zoneinfo.TZPATH:
+        with contextlib.suppress(OSError), open(Path(folder) / "tzdata.zi", "rb") as file:
+            found.append(f"{folder}: {file.readline().decode(errors='replace').strip()}")
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        found.append(f"tzdata=={importlib.metadata.version('tzdata')}")
+    return tuple(found)
 
 
 def library_versions(distribution: str = "newsletter") -> list[str]:

@@ -55,12 +55,18 @@ def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
 
 @dataclass(frozen=True)
 class Templates:
-    """A project's templates as they are in one build: its root, their fingerprint, and
-    the language they speak."""
+    """A project's templates as they are in one build: its root, the fingerprint of
+    their files (see templates_fingerprint), and the language they speak."""
 
     root: Path
     key: str
     language: str = "en"
+
+    @property
+    def value_key(self) -> str:
+        """Its key as an argument of a render function (see core.fingerprints.Keyed): the
+        templates' files and the language, not the folder they are found in."""
+        return fingerprint("templates", self.key, self.language)
 
 
 @functools.lru_cache(maxsize=4)

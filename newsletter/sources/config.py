@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from newsletter.core.errors import NewsletterError, Problem, shown
+from newsletter.core.fingerprints import model_key
 from newsletter.core.layout import CONFIG_FILE
 from newsletter.sources.settingtypes import (
     Address,
@@ -189,6 +190,12 @@ class Config(_Section):
             raise ValueError(f"expected a language code such as en or nb, got {shown(value)}")
         catalogue_language(value)
         return value
+
+    @cached_property
+    def value_key(self) -> str:
+        """The key of every setting, worked out once (see core.fingerprints.key_of): a
+        setting changed is a new key for every output made with it."""
+        return model_key(self)
 
     @cached_property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -111,8 +111,9 @@ def check_topics(tags: list[str], department: str | None, report: Report) -> Non
 
 
 def aware(value: date | datetime, tz: ZoneInfo, field: str, report: Report) -> datetime:
-    """Place a naive date or time in *tz*; a time the clocks skip is a problem, and so is
-    a year no news has (which would also take the calendar past its end)."""
+    """Place a naive date or time in *tz*, and show one with an offset there too (the
+    same moment); a time the clocks skip is a problem, and so is a year no news has
+    (which would also take the calendar past its end)."""
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
@@ -121,7 +122,7 @@ def aware(value: date | datetime, tz: ZoneInfo, field: str, report: Report) -> d
         year = EARLIEST_YEAR if value.year < EARLIEST_YEAR else LATEST_YEAR
         return datetime(year, 1, 1, tzinfo=UTC)  # in the calendar: the item is not used
     if value.tzinfo is not None:
-        return value
+        return value.astimezone(tz)
     aware = value.replace(tzinfo=tz)
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
         report(field, f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it)")

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from newsletter.core.errors import NewsletterError, Problem, shown
-from newsletter.core.fingerprints import fingerprint
+from newsletter.core.fingerprints import fields_key, fingerprint
 from newsletter.core.layout import EVENTS_DIR
 from newsletter.sources.config import Config, config_warnings
 from newsletter.sources.itemchecks import (
@@ -70,21 +70,14 @@ class Item:
     entry_id: str
 
     base_url: str
-    fingerprint: str  # hash of the file's name and bytes: what every output of it depends on
-    card: str = ""  # hash of the other fields: what shows of it where its body does not
-
-    @property  # not cached: that would cost each item's attributes 0.6 kB (7 MiB in all)
-    def version(self) -> str:
-        """The fingerprint of what its outputs show: its file, and its picture's bytes."""
-        picture = self.image.picture if self.image else None
-        return self.fingerprint + picture.fingerprint if picture else self.fingerprint
+    card: str = ""  # key_of() its other fields, worked out once: see value_key
 
     @property
-    def card_version(self) -> str:
-        """As version, for an output made from Items alone (a list, a digest, the
-        calendar), which a body's edit leaves as it was: its fields, its picture's bytes."""
-        picture = self.image.picture if self.image else None
-        return self.card + picture.fingerprint if picture else self.card
+    def value_key(self) -> str:
+        """The key of everything the item holds (see core.fingerprints.key_of): an output
+        made from it is made again when any of it changes. Its body is no part of it:
+        an output that shows a body receives the body too."""
+        return self.card
 
     @property
     def calendar_url(self) -> str | None:
@@ -107,6 +100,9 @@ class Catalog:
 
     items: tuple[Item, ...]
     warnings: tuple[Problem, ...]
+    # Each item's file print (of its name and bytes, see load_items), by its id: where
+    # the build finds its body again, and what tells whether its file changed.
+    prints: dict[str, str] = field(default_factory=dict, compare=False)
     # The Markdown body of each item parsed now (not found in the memo), by its print.
     bodies: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -136,22 +132,24 @@ def load_items(
     problems: list[Problem] = []
     memo = {} if memo is None else memo
     keys, unread = _unparsed(root, config, memo, found or Found(None), problems)
-    calls = ((_parse_item, arguments) for arguments in unread)
+    calls = ((_parse_item, (data, label, stem, config)) for data, label, stem, _, config in unread)
     bodies: dict[str, str] = {}
     for index, (item, its_problems, body) in (workers or InOrder()).map(len(unread), calls):
         memo[unread[index][3]] = item, its_problems
         if item is not None:
-            bodies[item.fingerprint] = body
+            bodies[unread[index][3]] = body
     items: list[Item] = []
+    prints: dict[str, str] = {}
     for key in keys:
         item, its_problems = memo[key]
         problems.extend(its_problems)
         if item is not None:
             items.append(_with_picture(root, item, problems, pictures))
-    return _catalog(items, problems, config, strict, bodies)
+            prints[item.id] = key
+    return _catalog(items, problems, config, strict, Catalog((), (), prints, bodies))
 
 
-Unparsed = list[tuple[bytes, str, str, str, Config]]  # _parse_item's arguments
+Unparsed = list[tuple[bytes, str, str, str, Config]]  # a file, its label, stem, print, config
 
 
 def _unparsed(
@@ -181,7 +179,7 @@ def _catalog(
     problems: list[Problem],
     config: Config,
     strict: bool,
-    bodies: dict[str, str],
+    found: Catalog,
 ) -> Catalog:
     """Sort the items and their problems, adding those of the whole; raise any error."""
     problems.extend(duplicate_ids((item.id, item.source) for item in items))
@@ -192,7 +190,7 @@ def _catalog(
     if any(p.severity == "error" for p in problems):
         raise NewsletterError(problems)
     items.sort(key=SORT_KEY, reverse=True)
-    return Catalog(tuple(items), tuple(problems), bodies)
+    return dataclasses.replace(found, items=tuple(items), warnings=tuple(problems))
 
 
 def _with_picture(root: Path, item: Item, problems: list[Problem], known: Measured | None) -> Item:
@@ -205,16 +203,16 @@ def _with_picture(root: Path, item: Item, problems: list[Problem], known: Measur
     except PictureError as exc:
         problems.append(Problem(item.source, image.line, "image.src", str(exc)))
         return item
-    return dataclasses.replace(item, image=found)
+    return with_card(dataclasses.replace(item, image=found))
 
 
 def _parse_item(
-    data: bytes, label: str, stem: str, key: str, config: Config
+    data: bytes, label: str, stem: str, config: Config
 ) -> tuple[Item | None, tuple[Problem, ...], str]:
     """Read one item file: the Item, its warnings and its body, or no Item and its errors."""
     try:
         fields, doc = _fields(data, label)
-        return (*_resolve(fields, doc, label, stem, key, config), fields.body)
+        return (*_resolve(fields, doc, label, stem, config), fields.body)
     except NewsletterError as exc:
         return None, exc.problems, ""
 
@@ -234,7 +232,7 @@ def _fields(data: bytes, label: str) -> tuple[ItemFields, Document]:
 
 
 def _resolve(
-    fields: ItemFields, doc: Document, label: str, stem: str, key: str, config: Config
+    fields: ItemFields, doc: Document, label: str, stem: str, config: Config
 ) -> tuple[Item, tuple[Problem, ...]]:
     problem = Report(label, doc)
     item_id = fields.id or stem
@@ -267,15 +265,13 @@ def _resolve(
         url=f"{config.base_url}news/{item_id}.html",
         entry_id=f"{config.tag_prefix}news/{item_id}",
         base_url=config.base_url,
-        fingerprint=key,
     )
-    return dataclasses.replace(item, card=card_of(item)), tuple(problem.problems)
+    return with_card(item), tuple(problem.problems)
 
 
-def card_of(item: Item) -> str:
-    """The hash of every field of *item* but its file's fingerprint (see Item.card)."""
-    names = (f.name for f in dataclasses.fields(Item) if f.name not in ("fingerprint", "card"))
-    return fingerprint(*(repr(getattr(item, name)) for name in names))
+def with_card(item: Item) -> Item:
+    """*item* with its card: the key of its other fields (see Item.value_key)."""
+    return dataclasses.replace(item, card=fields_key(item, leave_out=("card",)))
 
 
 def _image(fields: ImageFields, line: int, problem: Report) -> Image:
