@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import feedparser
@@ -71,15 +70,13 @@ def test_a_body_over_100_kb_is_refused(project: Path) -> None:
     ]
 
 
-def test_many_link_definitions_are_refused_fast(project: Path) -> None:
+def test_more_than_a_thousand_link_definitions_are_refused(project: Path) -> None:
     text = ITEM + "body: |\n  See [r1].\n\n" + "".join(f"  [r{n}]: /a\n" for n in range(1001))
-    started = time.perf_counter()
     assert problems(project, text) == [
         "items/new.yaml:3: body: has 1,001 link definitions ([label]: url); at most 1,000"
     ]
     allowed = ITEM + "body: |\n  See [r1].\n\n" + "".join(f"  [r{n}]: /a\n" for n in range(1000))
     assert problems(project, allowed) == []
-    assert time.perf_counter() - started < 5
 
 
 def test_a_long_bad_value_is_cut_when_echoed(project: Path) -> None:

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import PIL.Image
 
 from newsletter.core.errors import shown
-from newsletter.core.fingerprints import fingerprint
+from newsletter.core.fingerprints import fields_key, fingerprint
 
 PICTURES_DIR = "images"  # where pictures go; the build publishes them under out/images/
 PICTURE_DIRS = (PICTURES_DIR, "items")  # pictures may lie only here: a build watches these
@@ -53,6 +53,12 @@ class Picture:
     page_size: tuple[int, int]  # upright, at most PAGE_WIDTH wide
     email: str  # its copy for the email, in out/
     email_size: tuple[int, int]  # upright, at most EMAIL_WIDTH wide
+
+    @property
+    def value_key(self) -> str:
+        """Its key as what a render receives (see core.fingerprints.Keyed): all it is, but
+        where its file is read from, which the same bytes give the same copies from."""
+        return fields_key(self, leave_out=("path",))
 
 
 @dataclass(frozen=True)
