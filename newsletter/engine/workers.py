@@ -102,17 +102,23 @@ def _results(
     while running:
         done, running = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
-            try:
+            with abrupt_ends_reported():
                 results = future.result()
-            except BrokenProcessPool:
-                raise NewsletterError(
-                    "a worker process ended abruptly (out of memory?); build again, or with"
-                    " --jobs 1"
-                ) from None
             yield from results
             chunk = next(chunks, None)
             if chunk is not None:
                 running.add(pool.submit(_call, chunk))
+
+
+@contextlib.contextmanager
+def abrupt_ends_reported() -> Iterator[None]:
+    """Turn a worker that ended abruptly (killed, out of memory) into one clear error."""
+    try:
+        yield
+    except BrokenProcessPool:
+        raise NewsletterError(
+            "a worker process ended abruptly (out of memory?); build again, or with --jobs 1"
+        ) from None
 
 
 def stop(pool: ProcessPoolExecutor) -> None:

@@ -223,8 +223,11 @@ class Config(_Section):
     @property
     def unsubscribe_url(self) -> str | None:
         """Where readers unsubscribe: email.unsubscribe.url, else a mailto: link, else none."""
-        if self.email.unsubscribe.url:
-            return self.email.unsubscribe.url
+        return self.email.unsubscribe.url or self.unsubscribe_mailto
+
+    @property
+    def unsubscribe_mailto(self) -> str | None:
+        """The mailto: link that unsubscribes, from email.unsubscribe.mailto; else none."""
         mailto = self.email.unsubscribe.mailto
         return f"mailto:{parseaddr(mailto)[1]}?subject=unsubscribe" if mailto else None
 
