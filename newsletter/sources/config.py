@@ -166,7 +166,9 @@ class Config(_Section):
     def _folder_url(cls, value: str) -> str:
         parts = urlsplit(value)
         if parts.query or parts.fragment:
-            raise ValueError("must not have a query (?) or fragment (#)")
+            raise ValueError(
+                "must not have a query (?) or fragment (#); give the folder's address alone"
+            )
         return value if value.endswith("/") else value + "/"
 
     @field_validator("timezone")
