@@ -86,8 +86,49 @@ def test_build_summary(project: Path) -> None:
 
 def test_bad_as_of_is_a_usage_error(project: Path) -> None:
     exit_code, output = invoke("--root", str(project), "build", "--as-of", "next week")
-    assert exit_code == 2
-    assert "Invalid value for '--as-of': expected a date like 2024-04-19" in output
+    assert (exit_code, output.splitlines()[-1]) == (
+        2,
+        "Error: Invalid value for '--as-of': expected a date like 2024-04-19 or a time like "
+        "2024-04-19T10:30, got 'next week'",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["build", "--as-of", "1899-12-31"], "Invalid value for '--as-of'"),
+        (["digest", "2201-W01"], "Invalid value for '[PERIOD]'"),
+    ],
+)
+def test_a_year_no_news_can_have_is_a_usage_error(
+    project: Path, args: list[str], shown: str
+) -> None:
+    exit_code, output = invoke("--root", str(project), *args)
+    year = args[-1][:4]
+    assert (exit_code, output.splitlines()[-1]) == (
+        2,
+        f"Error: {shown}: expected a year between 1900 and 2200, got {year}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("folder", "message"),
+    [
+        ("", "would replace the project itself; pick another folder"),
+        ("items", "would replace the project itself; pick another folder"),
+        (
+            ".newsletter",
+            "would replace the state folder, which holds the send log; pick another folder",
+        ),
+    ],
+)
+def test_out_never_replaces_the_project_or_its_state(
+    project: Path, folder: str, message: str
+) -> None:
+    out = project / folder
+    exit_code, output = invoke("--root", str(project), "build", "--out", str(out))
+    assert (exit_code, output) == (1, f"Error: --out {out}: {message}\n")
+    assert (project / "items" / "lecture.yaml").is_file()
 
 
 def test_unknown_option_is_a_usage_error() -> None:

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsletter.commands.build import build
+from newsletter.core import stamps
 from newsletter.core.errors import NewsletterError
 from newsletter.engine import cache, manifest
 from newsletter.engine.cache import Cache
@@ -326,7 +327,7 @@ def test_a_state_folder_that_cannot_be_written_only_costs_time(
 def test_an_edit_that_keeps_the_size_and_modification_time_is_still_seen(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(manifest, "_SETTLED_NS", 0)
+    monkeypatch.setattr(stamps, "SETTLED_NS", 0)
     build(project, project / "out", AS_OF)
     item = project / "items" / "older.yaml"
     before = item.stat()
@@ -484,7 +485,7 @@ def test_a_wrong_item_in_the_cache_never_reaches_the_feeds(project: Path, tmp_pa
 def test_a_wrong_stored_print_only_costs_time(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sealed: bool
 ) -> None:
-    monkeypatch.setattr(manifest, "_SETTLED_NS", 0)  # the prints are kept
+    monkeypatch.setattr(stamps, "SETTLED_NS", 0)  # the prints are kept
     build(project, project / "out", AS_OF)
     with state_cache(project) as state:
         stats = json.loads(state.read("state", manifest.PRINTS) or b"")

@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from newsletter.commands.build import build
+from newsletter.core import stamps
 from newsletter.engine import manifest
 from newsletter.engine.cache import CACHE_FILE, Cache
 from newsletter.engine.manifest import BUILD, PRINTS, item_prints, last_build, out_files
@@ -27,7 +28,7 @@ def cache_of(project: Path) -> Cache:
 def test_an_item_file_whose_size_and_times_are_unchanged_is_not_read_again(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(manifest, "_SETTLED_NS", 0)  # every file counts as settled
+    monkeypatch.setattr(stamps, "SETTLED_NS", 0)  # every file counts as settled
     with cache_of(project) as cache:
         prints = item_prints(item_files(project), cache)
         stored = orjson.loads(cache.read("state", PRINTS) or b"")
@@ -48,7 +49,7 @@ def test_a_file_changed_a_moment_ago_is_read_every_time(project: Path) -> None:
 
 
 def test_a_damaged_print_is_not_trusted(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(manifest, "_SETTLED_NS", 0)
+    monkeypatch.setattr(stamps, "SETTLED_NS", 0)
     with cache_of(project) as cache:
         prints = item_prints(item_files(project), cache)
     path = project / ".newsletter" / CACHE_FILE

@@ -57,8 +57,7 @@ def send(
       newsletter send latest --to me@example.org
       newsletter send 2024-W16 --yes
     """
-    from newsletter.commands.send import QuietPeriod, Secrets, send_digest
-    from newsletter.engine.sending import Options
+    from newsletter.commands.send import Options, QuietPeriod, Secrets, send_digest
 
     asks = not (recipients or yes or dry_run)
     if asks and not sys.stdin.isatty():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from datetime import UTC, date, datetime
@@ -14,7 +13,6 @@ import click
 from newsletter.cli.group import cli
 from newsletter.cli.options import as_of_option, day, out_option, period, title
 from newsletter.cli.report import period_errors, print_problems, progress_bar, reported
-from newsletter.core.errors import count_summary
 from newsletter.core.layout import out_folder
 
 
@@ -30,12 +28,12 @@ def check(root: Path, strict: bool) -> None:
     Example:
       newsletter check --strict
     """
-    from newsletter.engine.itemcache import load_catalog
+    from newsletter.commands.check import check_project
 
     with reported():
-        catalog = load_catalog(root, strict=strict)
-    print_problems(catalog.warnings)
-    click.echo(f"Checked {len(catalog.items)} items: " + count_summary(catalog.warnings) + ".")
+        checked = check_project(root, strict=strict)
+    print_problems(checked.warnings)
+    click.echo(checked.summary())
 
 
 @cli.command()
@@ -116,9 +114,9 @@ def schema() -> None:
     Example:
       newsletter schema > item.schema.json
     """
-    from newsletter.sources.model import item_json_schema
+    from newsletter.commands.schema import schema_document
 
-    click.echo(json.dumps(item_json_schema(), indent=2, ensure_ascii=False))
+    click.echo(schema_document())
 
 
 @cli.command()

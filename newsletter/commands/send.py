@@ -33,7 +33,7 @@ from newsletter.render.message import Letter
 from newsletter.render.templates import make_environment
 from newsletter.sources.config import Config, SmtpSettings, load_config
 
-__all__ = ["QuietPeriod", "Secrets", "send_digest"]
+__all__ = ["Options", "QuietPeriod", "Secrets", "send_digest"]
 
 
 @dataclass(frozen=True)

@@ -73,10 +73,16 @@ class _Timeline:
         return self.events[bisect_left(self.starts, start) : bisect_left(self.starts, end)]
 
 
+def upcoming_until(period: Period, config: Config) -> datetime:
+    """When the events a digest of *period* lists as upcoming must start before: the
+    period's end and digest.upcoming_events_days more."""
+    return period.end + timedelta(days=config.digest.upcoming_events_days)
+
+
 def concerns(period: Period, config: Config) -> Callable[[datetime, datetime | None], bool]:
     """Whether an item published at one time, its event (if any) starting at another,
     can be in *period*'s digest: digest_of() looks at no other."""
-    horizon = period.end + timedelta(days=config.digest.upcoming_events_days)
+    horizon = upcoming_until(period, config)
 
     def concerned(published: datetime, start: datetime | None) -> bool:
         if period.start <= published < period.end:
@@ -96,8 +102,7 @@ def digest_of(
     """Collect the digest of *period* from *published* items; None when it says nothing."""
     timeline = published if isinstance(published, _Timeline) else _Timeline(published)
     items = timeline.published_in(period.start, period.end)
-    horizon = period.end + timedelta(days=config.digest.upcoming_events_days)
-    upcoming = timeline.starting_in(period.end, horizon)
+    upcoming = timeline.starting_in(period.end, upcoming_until(period, config))
     events = [item for item in upcoming if item.published < period.start]  # not news again
     if not items and not events:
         return None

@@ -28,6 +28,7 @@ import orjson
 
 from newsletter.core.errors import Problem
 from newsletter.core.fingerprints import fingerprint
+from newsletter.core.stamps import settled, stamp
 from newsletter.domain.periods import latest_complete
 from newsletter.engine.cache import Cache
 from newsletter.engine.output import is_inside
@@ -37,7 +38,6 @@ from newsletter.sources.items import Catalog
 from newsletter.sources.yamlfile import read_source
 
 PRINTS, BUILD = "prints", "build"  # their keys in the cache's state table
-_SETTLED_NS = 2_000_000_000  # older changes than this cannot be followed by one unseen
 
 FileStats = dict[str, str]  # path: "size inode modification-time change-time"
 
@@ -126,7 +126,7 @@ def item_prints(
     for label, path in files or []:
         try:
             stat = os.stat(path)
-            seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
+            seen = stamp(stat)
             entry = known.get(label)
             if isinstance(entry, list) and len(entry) == 5 and entry[:4] == seen:
                 prints[label] = str(entry[4])
@@ -138,7 +138,7 @@ def item_prints(
         except OSError as exc:  # reported when the items are read
             prints[label] = fingerprint(label, "unreadable", str(exc))
             continue
-        if now - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
+        if settled(seen, now):
             stats[label] = [*seen, prints[label]]
     if cache and stats != known:
         cache.write("state", {PRINTS: orjson.dumps(stats)})
@@ -173,7 +173,7 @@ def out_files(out_dir: Path) -> FileStats:
 
 
 def _stats(stat: os.stat_result) -> str:
-    return f"{stat.st_size} {stat.st_ino} {stat.st_mtime_ns} {stat.st_ctime_ns}"
+    return " ".join(map(str, stamp(stat)))
 
 
 def last_build(cache: Cache, out_dir: Path) -> Manifest | None:

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from newsletter.core.claims import claim
 from newsletter.core.errors import NewsletterError
 from newsletter.domain.digests import DIGESTS_DIR
 from newsletter.engine.writer import Writer, is_inside, writer_for
@@ -69,10 +70,7 @@ class Staging:
 
     def claim(self, paths: Iterable[str]) -> None:
         """Note that *paths* are written; a path written twice is an error."""
-        for path in paths:
-            if path in self.paths:
-                raise NewsletterError(f"{path}: two outputs would be written to the same path")
-            self.paths.add(path)
+        claim(self.paths, paths)
 
     def commit(self) -> None:
         """Make the new folder out/, in one step, with only the files claimed."""

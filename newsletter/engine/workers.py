@@ -44,9 +44,7 @@ class Workers:
         self.count = count
         self.pool: ProcessPoolExecutor | None = None
         if count > 1 and "fork" in multiprocessing.get_all_start_methods():
-            self.pool = ProcessPoolExecutor(
-                count, multiprocessing.get_context("fork"), _start, (os.getpid(), warm_up)
-            )
+            self.pool = ProcessPoolExecutor(count, _Forked(), _start, (os.getpid(), warm_up))
             self.pool.submit(int)  # the workers are forked now, while this process holds little
 
     def __enter__(self) -> Workers:
@@ -102,17 +100,23 @@ def _results(
     while running:
         done, running = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
-            try:
+            with abrupt_ends_reported():
                 results = future.result()
-            except BrokenProcessPool:
-                raise NewsletterError(
-                    "a worker process ended abruptly (out of memory?); build again, or with"
-                    " --jobs 1"
-                ) from None
             yield from results
             chunk = next(chunks, None)
             if chunk is not None:
                 running.add(pool.submit(_call, chunk))
+
+
+@contextlib.contextmanager
+def abrupt_ends_reported() -> Iterator[None]:
+    """Turn a worker that ended abruptly (killed, out of memory) into one clear error."""
+    try:
+        yield
+    except BrokenProcessPool:
+        raise NewsletterError(
+            "a worker process ended abruptly (out of memory?); build again, or with --jobs 1"
+        ) from None
 
 
 def stop(pool: ProcessPoolExecutor) -> None:
@@ -144,7 +148,6 @@ def _start(parent: int, warm_up: Callable[[], object] | None) -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     threading.Thread(target=_watch, args=(parent,), daemon=True).start()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
-    SimpleQueue.put = _whole(SimpleQueue.put)  # type: ignore[method-assign]
     if warm_up is not None:
         warm_up()
 
@@ -152,18 +155,26 @@ def _start(parent: int, warm_up: Callable[[], object] | None) -> None:
 _HELD = {signal.SIGTERM}
 
 
-def _whole(put: Callable[[SimpleQueue[Any], Any], None]) -> Callable[..., None]:
-    """A worker's put() that a SIGTERM cannot cut short: one cut mid-result leaves half a
-    message in the pipe, and the build waits forever for the rest as it exits."""
+class _Results(SimpleQueue[Any]):
+    """The queue a worker sends its results back through, in one piece each."""
 
-    def put_whole(queue: SimpleQueue[Any], item: Any) -> None:
+    def put(self, obj: Any) -> None:
+        """Send *obj* whole: a SIGTERM that cut it short would leave half a message in the
+        pipe, and the build would wait forever for the rest as it exits. A SIGTERM that
+        comes meanwhile is held, and ends the worker once the message is sent."""
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
-            put(queue, item)
+            super().put(obj)
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a SIGTERM held ends it now
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
-    return put_whole
+
+class _Forked(multiprocessing.context.ForkContext):
+    """Forked workers whose results come back through _Results (the executor takes its
+    result queue from the context it is given)."""
+
+    def SimpleQueue(self) -> _Results:
+        return _Results(ctx=self.get_context())
 
 
 def _watch(parent: int) -> None:

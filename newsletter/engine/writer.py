@@ -13,12 +13,12 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from newsletter.core.errors import NewsletterError
+from newsletter.engine.workers import abrupt_ends_reported
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
@@ -122,10 +122,8 @@ class Writer:
     def linked(self) -> set[str]:
         """Wait for the links link_kept() started; return the paths that could not be made,
         gone from the last build since."""
-        try:
+        with abrupt_ends_reported():
             failed = {path for done in self._linking for path in done.result()}
-        except BrokenProcessPool:
-            raise NewsletterError("a worker process ended abruptly; build again") from None
         failed.update(self._failed)
         self._linking, self._failed = [], []
         self._early -= failed

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import jinja2
 
-from newsletter.core.errors import NewsletterError
+from newsletter.core.claims import claim
 from newsletter.domain.digests import Digest
 from newsletter.render.atom import render_digest_atom
 from newsletter.render.emails import email_context, render_email
@@ -42,9 +42,8 @@ def render_archive(
 def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
     """Join the files of several stages, refusing any path that two of them write."""
     merged: dict[str, bytes] = {}
+    claimed: set[str] = set()
     for part in parts:
-        for path, data in part.items():
-            if path in merged:
-                raise NewsletterError(f"{path}: two outputs would be written to the same path")
-            merged[path] = data
+        claim(claimed, part)
+        merged.update(part)
     return merged

@@ -18,7 +18,7 @@ from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.policy import default as default_policy
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from newsletter.core.addresses import Mailbox
@@ -124,7 +124,6 @@ class Letter:
 
 def letter_of(digest: Digest, config: Config, subject: str, text: str, html: str) -> Letter:
     """Gather what every copy of DIGEST's message shares."""
-    mailto = config.email.unsubscribe.mailto
     return Letter(
         period=digest.period.key,
         subject=subject,
@@ -134,7 +133,7 @@ def letter_of(digest: Digest, config: Config, subject: str, text: str, html: str
         host=config.host,
         list_id=_list_id(config),
         unsubscribe_url=config.email.unsubscribe.url,
-        unsubscribe_mailto=f"mailto:{parseaddr(mailto)[1]}?subject=unsubscribe" if mailto else None,
+        unsubscribe_mailto=config.unsubscribe_mailto,
         text=text,
         html=html,
     )

@@ -167,7 +167,9 @@ class Config(_Section):
     def _folder_url(cls, value: str) -> str:
         parts = urlsplit(value)
         if parts.query or parts.fragment:
-            raise ValueError("must not have a query (?) or fragment (#)")
+            raise ValueError(
+                "must not have a query (?) or fragment (#); give the folder's address alone"
+            )
         return value if value.endswith("/") else value + "/"
 
     @field_validator("timezone")
@@ -230,8 +232,11 @@ class Config(_Section):
     @property
     def unsubscribe_url(self) -> str | None:
         """Where readers unsubscribe: email.unsubscribe.url, else a mailto: link, else none."""
-        if self.email.unsubscribe.url:
-            return self.email.unsubscribe.url
+        return self.email.unsubscribe.url or self.unsubscribe_mailto
+
+    @property
+    def unsubscribe_mailto(self) -> str | None:
+        """The mailto: link that unsubscribes, from email.unsubscribe.mailto; else none."""
         mailto = self.email.unsubscribe.mailto
         return f"mailto:{parseaddr(mailto)[1]}?subject=unsubscribe" if mailto else None
 

@@ -23,6 +23,7 @@ import PIL.Image
 
 from newsletter.core.errors import shown
 from newsletter.core.fingerprints import fields_key, fingerprint
+from newsletter.core.stamps import settled, stamp
 
 PICTURES_DIR = "images"  # where pictures go; the build publishes them under out/images/
 PICTURE_DIRS = (PICTURES_DIR, "items")  # pictures may lie only here: a build watches these
@@ -34,7 +35,6 @@ PAGE_WIDTH = 1600  # its copy for pages and feeds: over twice the pages' column
 _ORIENTATION = 0x0112  # the EXIF tag
 _TURNED = (5, 6, 7, 8)  # orientations that swap width and height
 _WHERE = "pictures go in images/ or next to the item file"
-_SETTLED_NS = 2_000_000_000  # a file changed longer ago cannot change unseen in the same tick
 
 
 class PictureError(ValueError):
@@ -151,8 +151,8 @@ def measure(
     transparent parts. A file *known* with the size, inode and times it has now is
     not read again (a build after an edit would read every picture, megabytes each);
     one changed within a moment is read every time, as the item files are."""
-    stat = path.stat()
-    seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
+    read_at = time.time_ns()
+    seen = stamp(path.stat())
     entry = (known or {}).get(name)
     if isinstance(entry, list) and len(entry) == 9 and entry[:4] == seen:
         key, kind, width, height, alpha = entry[4:]
@@ -161,7 +161,7 @@ def measure(
     data = path.read_bytes()
     kind, size, alpha = picture_size(data, name)
     key = fingerprint(name, data)
-    if known is not None and time.time_ns() - max(seen[2:]) > _SETTLED_NS:
+    if known is not None and settled(seen, read_at):
         known[name] = [*seen, key, kind, *size, alpha]
     return key, kind, size, alpha
 
@@ -221,7 +221,6 @@ def pictures_state(root: Path) -> str:
                 if entry.is_dir():
                     pending.append(Path(entry.path))
                 else:
-                    stat = entry.stat()
-                    seen = (stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
+                    seen = tuple(stamp(entry.stat()))
                     parts.append(f"{entry.path}\0{seen}")
     return fingerprint(*sorted(parts))
