@@ -103,8 +103,10 @@ def stop_a_build(project: Path, number: signal.Signals, after: float) -> None:
     assert "Traceback" not in shown
 
 
+# One test a signal, so that they spread over the cores.
+@pytest.mark.parametrize("number", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_a_build_stopped_at_any_moment_leaves_one_whole_site(
-    sites: tuple[Path, list[dict[str, str]]], tmp_path: Path
+    sites: tuple[Path, list[dict[str, str]]], tmp_path: Path, number: signal.Signals
 ) -> None:
     shutil.copytree(sites[0], tmp_path / "project")
     project, editions = tmp_path / "project", sites[1]
@@ -119,8 +121,8 @@ def test_a_build_stopped_at_any_moment_leaves_one_whole_site(
     assert build(project).returncode == 0
     current, started = 1, time.monotonic()
     reach = started - began  # drawn nearer to the moment a build switches out/
-    for turn, number in enumerate([signal.SIGKILL, signal.SIGINT, signal.SIGTERM] * 6):
-        if turn >= 6 and time.monotonic() - started > 45:  # a slow machine: fewer rounds
+    for turn in range(6):
+        if turn >= 3 and time.monotonic() - started > 15:  # a slow machine: fewer rounds
             break
         target = 1 - current
         write(project, editions[target])
@@ -162,10 +164,8 @@ def test_a_template_error_in_the_workers_ends_the_build_within_seconds(
     before = snapshot(project / "out")
     (project / "templates").mkdir()
     (project / "templates" / "item.html").write_text("{{ item.title.nope.deeper }}\n", "utf-8")
-    for _ in range(4):
-        started = time.monotonic()
+    for _ in range(2):  # a hang is build()'s time-out, a failure of its own
         failed = build(project)
-        assert time.monotonic() - started < 30
         assert failed.returncode == 1
         assert re.fullmatch(r"templates/item\.html\S*: .*'nope'\n1 error\.\n", failed.stderr)
         assert snapshot(project / "out") == before

@@ -138,6 +138,4 @@ for attempt in range(15):
 
 def test_workers_ended_while_sending_large_results_never_hold_the_exit() -> None:
     # A worker ended mid-result would leave half a message for the build to wait on.
-    started = time.monotonic()
     subprocess.run([sys.executable, "-c", FAIL_AMID_LARGE_RESULTS], check=True, timeout=90)
-    assert time.monotonic() - started < 90
