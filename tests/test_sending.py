@@ -142,6 +142,8 @@ def test_a_second_run_sends_nothing_and_force_sends_again(
     assert len(script.delivered) == 3
     forced = send(port, log, ["b@example.org"], force=True)
     assert forced.lines() == ["sent to b@example.org", "Sent 2024-W16 to 1 recipient."]
+    assert forced.plan.summary()[-1] == "Recipients: 1 recipient (1 of them already have it)"
+    assert again.plan.summary()[-1] == "Recipients: 0 recipients"
     assert script.recipients == [*ALL, "b@example.org"]
 
 

@@ -65,13 +65,14 @@ class Plan:
     pending: tuple[Mailbox, ...]
     already: tuple[Mailbox, ...]
     uncertain: tuple[tuple[Mailbox, str], ...]  # with the start of the run that stopped
-    had: int = 0  # how many of pending have it already (--force sends it again)
+    had: int = 0  # how many of the list have it already, in already or (--force) pending
     waiting: Mapping[str, str] = field(default_factory=dict)  # deferred since, by mailbox
 
     def summary(self) -> list[str]:
         """What is about to go to whom, to show before asking."""
         letter = self.outgoing.letter
-        again = f" ({self.had} of them already have it)" if self.had else ""
+        forced = self.had - len(self.already)  # --force sends it to them again
+        again = f" ({forced} of them already have it)" if forced else ""
         return [
             f"Period:     {letter.period}",
             f"Subject:    {letter.subject}",
