@@ -332,6 +332,15 @@ def test_a_test_address_beyond_ascii_is_a_usage_error(project: Path) -> None:
     )
 
 
+def test_a_test_address_a_mail_server_refuses_is_a_usage_error(project: Path) -> None:
+    code, output = send(project, "--to", "me@example.org.")
+    assert code == 2
+    assert output.endswith(
+        "Error: Invalid value for '--to': 'me@example.org.' is not an address a mail server "
+        "accepts: an email address cannot end with a period\n"
+    )
+
+
 def test_no_recipients_is_one_line(project: Path) -> None:
     configure(project, free_port())
     recipients(project)

@@ -388,8 +388,8 @@ def test_a_port_in_use_is_said_in_one_line(project: Path) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (
         1,
         "",
-        f"Error: port {port} is in use (by another serve?); stop that, or pick another port "
-        f"with --port, e.g. --port {port + 1}\n",
+        f"Error: cannot listen on port {port}: Address already in use (by another serve?); "
+        f"pick another with --port, e.g. --port {port + 1}\n",
     )
 
 

@@ -234,11 +234,11 @@ def _listening(port: int, preview: Preview, report: Callable[[str], None]) -> Pr
     try:
         return PreviewServer(port, preview, report)
     except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            reason = f"port {port} is in use (by another serve?); stop that, or pick another port"
-        else:
-            reason = f"cannot listen on port {port}: {exc.strerror or exc}; pick another port"
-        raise NewsletterError(f"{reason} with --port, e.g. --port {port % 65535 + 1}") from None
+        busy = " (by another serve?)" if exc.errno == errno.EADDRINUSE else ""
+        reason = f"cannot listen on port {port}: {exc.strerror or exc}{busy}"
+        raise NewsletterError(
+            f"{reason}; pick another with --port, e.g. --port {port % 65535 + 1}"
+        ) from None
 
 
 def _first_workers(root: Path) -> int:
