@@ -81,7 +81,7 @@ WebLink = Annotated[
 ImageSrc = Annotated[str, BeforeValidator(lambda v: _image_src(v) if isinstance(v, str) else v)]
 Text = Annotated[str, Field(min_length=1)]
 # What reaches an email's headers (the subject is the lead's title) must be one line.
-Line = Annotated[str, Field(min_length=1), AfterValidator(one_line)]
+Line = Annotated[str, AfterValidator(one_line)]
 
 
 class _Strict(BaseModel):
@@ -120,7 +120,7 @@ class EventFields(_Strict):
 class ItemFields(_Strict):
     """One news item, as written in items/<name>.yaml."""
 
-    title: Line
+    title: Annotated[Text, AfterValidator(one_line)]
     """The headline (required), on one line."""
     date: When
     """Publication date or time (required); without an offset it is in the configured time
