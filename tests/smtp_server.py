@@ -29,6 +29,8 @@ def free_port() -> int:
 class Script:
     """What the server answers, and what it received."""
 
+    mail_replies: list[str] = field(default_factory=list)
+    """Replies to MAIL FROM, used up one by one before 250."""
     rcpt_replies: dict[str, list[str]] = field(default_factory=dict)
     """Replies to RCPT TO per address, used up one by one before 250."""
     drop_rcpt_for: dict[str, int] = field(default_factory=dict)
@@ -43,6 +45,15 @@ class Script:
     delivered: list[tuple[str, bytes]] = field(default_factory=list)
     rcpt_seen: list[str] = field(default_factory=list)
     logins: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.mail_replies:
+            return self.mail_replies.pop(0)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any

@@ -88,12 +88,12 @@ def test_send_to_chosen_recipients_reports_a_refusal(
 def test_send_dry_run(server: tuple[int, Script], project: Path) -> None:
     port, script = server
     configure(project, port)
-    assert send(project, "--dry-run", password=None) == (
+    assert send(project, "--dry-run") == (
         0,
         "would send to staff@example.org\n"
         "Dry run: 2024-W16 would go to 1 recipient; nothing was sent.\n",
     )
-    assert (script.logins, script.delivered) == ([], [])
+    assert (script.logins, script.delivered) == ([(USERNAME.encode(), PASSWORD.encode())], [])
     assert not (project / "state" / LOG_FILE).exists()  # no send log: nothing was sent
 
 
@@ -103,7 +103,8 @@ def test_send_with_a_wrong_password(server: tuple[int, Script], project: Path) -
     assert send(project, password="feil-æøå") == (
         1,
         f"127.0.0.1:{port}: refused the login of news@example.org: "
-        "535 5.7.8 Authentication credentials invalid\n1 error.\n",
+        "535 5.7.8 Authentication credentials invalid; "
+        "check smtp.username and NEWSLETTER_SMTP_PASSWORD\n1 error.\n",
     )
     assert script.logins == [(USERNAME.encode(), "feil-æøå".encode())]
     assert script.delivered == []
@@ -114,8 +115,8 @@ def test_send_without_a_server(project: Path) -> None:
     configure(project, port)
     assert send(project) == (
         1,
-        f"127.0.0.1:{port}: cannot reach the SMTP server: [Errno 111] Connection refused\n"
-        "1 error.\n",
+        f"127.0.0.1:{port}: cannot reach the SMTP server: [Errno 111] Connection refused; "
+        "check smtp.host and smtp.port\n1 error.\n",
     )
 
 
@@ -269,7 +270,7 @@ def test_a_dry_run_writes_nothing_anywhere(server: tuple[int, Script], project: 
     configure(project, port)
     before = tree(project)
     for args in (["--dry-run"], ["--dry-run", "--to", "me@example.org"]):
-        assert send(project, *args, password=None)[0] == 0
+        assert send(project, *args)[0] == 0
     assert tree(project) == before
     send(project)
     before = tree(project)
@@ -331,6 +332,15 @@ def test_a_test_address_beyond_ascii_is_a_usage_error(project: Path) -> None:
     )
 
 
+def test_a_test_address_a_mail_server_refuses_is_a_usage_error(project: Path) -> None:
+    code, output = send(project, "--to", "me@example.org.")
+    assert code == 2
+    assert output.endswith(
+        "Error: Invalid value for '--to': 'me@example.org.' is not an address a mail server "
+        "accepts: an email address cannot end with a period\n"
+    )
+
+
 def test_no_recipients_is_one_line(project: Path) -> None:
     configure(project, free_port())
     recipients(project)
@@ -383,9 +393,32 @@ def test_in_a_terminal_send_asks_before_mailing_the_list(
         f"Send it now? [y/N]: {answer}\n"
     )
     if answer == "n":
-        assert (code, output.split("\n")[4:]) == (1, ["Not sent: nobody got 2024-W16.", ""])
+        said = "Not sent: nothing was sent now; nobody has 2024-W16 yet."
+        assert (code, output.split("\n")[4:]) == (1, [said, ""])
         assert script.delivered == []
     else:
         assert code == 0
         assert output.endswith("Sent 2024-W16 to 2 recipients.\n")
         assert script.per_mailbox() == {"alice@example.org": 1, "bob@example.org": 1}
+
+
+def test_declining_a_forced_send_says_who_has_it_and_that_nothing_went(
+    server: tuple[int, Script], project: Path
+) -> None:
+    port, script = server
+    configure(project, port)
+    recipients(project, "alice@example.org", "bob@example.org")
+    assert send(project)[0] == 0
+    code, output = newsletter_in_a_terminal(
+        project, "n", "send", "2024-W16", "--as-of", "2024-04-30", "--force"
+    )
+    assert (code, output.split("\n")[2:]) == (
+        1,
+        [
+            "Recipients: 2 recipients (2 of them already have it)",
+            "Send it now? [y/N]: n",
+            "Not sent: nothing was sent now; 2 recipients had 2024-W16 already.",
+            "",
+        ],
+    )
+    assert script.per_mailbox() == {"alice@example.org": 1, "bob@example.org": 1}

@@ -142,6 +142,8 @@ def test_a_second_run_sends_nothing_and_force_sends_again(
     assert len(script.delivered) == 3
     forced = send(port, log, ["b@example.org"], force=True)
     assert forced.lines() == ["sent to b@example.org", "Sent 2024-W16 to 1 recipient."]
+    assert forced.plan.summary()[-1] == "Recipients: 1 recipient (1 of them already have it)"
+    assert again.plan.summary()[-1] == "Recipients: 0 recipients"
     assert script.recipients == [*ALL, "b@example.org"]
 
 
@@ -170,19 +172,55 @@ def test_a_temporary_refusal_is_retried(server: tuple[int, Script], tmp_path: Pa
     assert script.rcpt_seen == ["a@example.org", *["b@example.org"] * 3, "c@example.org"]
 
 
-def test_temporary_refusals_give_up_after_the_last_attempt(
+def test_a_mailbox_full_after_the_last_attempt_is_deferred_and_the_rest_go_on(
     server: tuple[int, Script], tmp_path: Path
 ) -> None:
     port, script = server
-    script.rcpt_replies["b@example.org"] = ["451 4.3.0 Try again later"] * 3
+    full = "452 4.2.2 Mailbox full"
+    script.rcpt_replies["b@example.org"] = [full] * 6
     log = tmp_path / "sent.sqlite"
+    first = send(port, log)
+    waiting = f"waiting since {NOW:%Y-%m-%d %H:%M}"
+    assert first.lines() == [
+        "sent to a@example.org",
+        "sent to c@example.org",
+        f"deferred: b@example.org: {full}, still after 3 attempts; {waiting}",
+        "Sent 2024-W16 to 2 recipients; 1 recipient deferred: "
+        "run `newsletter send 2024-W16` later to retry.",
+    ]
+    assert ("2024-W16", "real", "b@example.org", "deferred") in logged(log)
+    second = send(port, log)  # still full: only b is tried again, and still waits
+    assert second.lines()[-2:] == [
+        f"deferred: b@example.org: {full}, still after 3 attempts; {waiting}",
+        "Sent 2024-W16 to 0 recipients; 1 recipient deferred: "
+        "run `newsletter send 2024-W16` later to retry.",
+    ]
+    tries = ["b@example.org"] * 3
+    assert script.rcpt_seen == ["a@example.org", *tries, "c@example.org", *tries]
+    third = send(port, log)  # room again
+    assert third.lines() == [
+        f"sent to b@example.org (deferred since {NOW:%Y-%m-%d %H:%M})",
+        "already sent to a@example.org (--force sends again)",
+        "already sent to c@example.org (--force sends again)",
+        "Sent 2024-W16 to 1 recipient.",
+    ]
+    assert script.per_mailbox() == {address: 1 for address in ALL}
+    assert logged(log)[1] == ("2024-W16", "real", "b@example.org", "delivered")
+
+
+def test_a_sender_refused_after_the_last_attempt_stops_the_run(
+    server: tuple[int, Script], tmp_path: Path
+) -> None:
+    port, script = server
+    log = tmp_path / "sent.sqlite"
+    script.mail_replies = ["451 4.3.0 Try again later"] * 3
     with pytest.raises(NewsletterError) as caught:
         send(port, log)
     assert str(caught.value) == (
-        "b@example.org: 451 4.3.0 Try again later, still after 3 attempts; "
-        "reached 1 of 3; run send again to reach the rest"
+        "a@example.org: 451 4.3.0 Try again later, still after 3 attempts; "
+        "reached 0 of 3; run send again to reach the rest"
     )
-    assert [m.address for m in send(port, log).sent] == ["b@example.org", "c@example.org"]
+    assert [m.address for m in send(port, log).sent] == ALL
     assert script.per_mailbox() == {address: 1 for address in ALL}
 
 
@@ -270,7 +308,8 @@ def test_a_wrong_password_is_one_line_without_the_password(
         send(port, tmp_path / "sent.sqlite", password="wrøng")
     assert str(caught.value) == (
         f"127.0.0.1:{port}: refused the login of news@example.org: "
-        "535 5.7.8 Authentication credentials invalid"
+        "535 5.7.8 Authentication credentials invalid; "
+        "check smtp.username and NEWSLETTER_SMTP_PASSWORD"
     )
     assert script.delivered == []
 
@@ -280,7 +319,8 @@ def test_no_server_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(NewsletterError) as caught:
         send(port, tmp_path / "sent.sqlite")
     assert str(caught.value) == (
-        f"127.0.0.1:{port}: cannot reach the SMTP server: [Errno 111] Connection refused"
+        f"127.0.0.1:{port}: cannot reach the SMTP server: [Errno 111] Connection refused; "
+        "check smtp.host and smtp.port"
     )
 
 

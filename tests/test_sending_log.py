@@ -262,3 +262,35 @@ def test_a_log_of_the_first_layout_is_carried_over(
         "already sent to staff@example.org (--force sends again)\nSent 2024-W16 to 0 recipients.\n",
     )
     assert script.delivered == []
+
+
+def test_a_log_without_deferrals_is_carried_over(server: tuple[int, Script], project: Path) -> None:
+    port, script = server
+    configure(project, port)
+    recipients(project, "staff@example.org", "new@example.org")
+    log_of(project).parent.mkdir()
+    with sqlite3.connect(log_of(project)) as db:  # the layout before deferrals were kept
+        db.executescript(
+            "CREATE TABLE runs (id INTEGER PRIMARY KEY, period TEXT NOT NULL, kind TEXT NOT"
+            " NULL, started TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL);"
+            "CREATE TABLE deliveries (period TEXT NOT NULL, kind TEXT NOT NULL, mailbox TEXT"
+            " NOT NULL, address TEXT NOT NULL, state TEXT NOT NULL, message_id TEXT NOT NULL,"
+            " run INTEGER NOT NULL, PRIMARY KEY (period, kind, mailbox));"
+            "INSERT INTO deliveries VALUES ('2024-W16', 'real', 'staff@example.org',"
+            " 'staff@example.org', 'delivered', '<x>', 0);"
+        )
+    before = log_of(project).read_bytes()
+    assert send(project, "--dry-run") == (
+        0,
+        "would send to new@example.org\n"
+        "already sent to staff@example.org (--force sends again)\n"
+        "Dry run: 2024-W16 would go to 1 recipient; nothing was sent.\n",
+    )
+    assert log_of(project).read_bytes() == before
+    assert send(project) == (
+        0,
+        "sent to new@example.org\n"
+        "already sent to staff@example.org (--force sends again)\n"
+        "Sent 2024-W16 to 1 recipient.\n",
+    )
+    assert script.recipients == ["new@example.org"]

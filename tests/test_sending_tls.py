@@ -101,7 +101,10 @@ def test_an_untrusted_certificate_is_a_one_line_error(tls_server: Server, tmp_pa
     with pytest.raises(NewsletterError) as caught:
         send(port, tmp_path / "sent.sqlite", smtp=smtp)
     (problem,) = caught.value.problems
-    assert "CERTIFICATE_VERIFY_FAILED" in str(problem) and "\n" not in str(problem)
+    message = str(problem)
+    assert message.startswith(f"127.0.0.1:{port}: TLS with the SMTP server failed: ")
+    assert "CERTIFICATE_VERIFY_FAILED" in message and "\n" not in message
+    assert message.endswith("; check smtp.security and smtp.ca_file")
     assert script.delivered == [] and script.logins == []
 
 

@@ -177,3 +177,12 @@ def test_three_hundred_personal_copies_of_a_large_email_are_each_well_formed(pro
         html = message.get_body(("html",))
         assert html is not None
         assert html.get_content().replace("\r\n", "\n") == expected  # as sent: CRLF
+
+
+@pytest.mark.parametrize("token", ["é", "3f5aø", "not-a-token"])
+def test_a_token_that_is_not_one_is_invalid(project: Path, token: str) -> None:
+    code, output = run(project, "unsubscribe-token", "alice@example.org", "--verify", token)
+    assert (code, output) == (
+        1,
+        f"invalid: {token!r} is not a valid token (64 hexadecimal digits)\n",
+    )

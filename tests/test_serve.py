@@ -377,9 +377,9 @@ def test_a_port_in_use_is_said_in_one_line(project: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        port = str(taken.getsockname()[1])
+        port = taken.getsockname()[1]
         result = subprocess.run(
-            [str(NEWSLETTER), "serve", "--port", port],
+            [str(NEWSLETTER), "serve", "--port", str(port)],
             cwd=project,
             capture_output=True,
             text=True,
@@ -388,7 +388,8 @@ def test_a_port_in_use_is_said_in_one_line(project: Path) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (
         1,
         "",
-        "Error: Address already in use\n",
+        f"Error: cannot listen on port {port}: Address already in use (by another serve?); "
+        f"pick another with --port, e.g. --port {port + 1}\n",
     )
 
 

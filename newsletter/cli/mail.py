@@ -57,7 +57,7 @@ def send(
       newsletter send latest --to me@example.org
       newsletter send 2024-W16 --yes
     """
-    from newsletter.commands.send import Options, QuietPeriod, Secrets, send_digest
+    from newsletter.commands.send import Environment, Options, QuietPeriod, send_digest
 
     asks = not (recipients or yes or dry_run)
     if asks and not sys.stdin.isatty():
@@ -68,15 +68,13 @@ def send(
     options = Options(force=force, resend_uncertain=resend_uncertain, dry_run=dry_run)
     with reported(), period_errors(), interrupted("run send again to reach the rest"):
         try:
-            secrets = Secrets.of(os.environ)
-            report = send_digest(
-                root, period, now, as_of or now, recipients, secrets, confirm, options
-            )
+            env = Environment.of(os.environ)
+            report = send_digest(root, period, now, as_of or now, recipients, env, confirm, options)
         except QuietPeriod as exc:
             click.echo(f"nothing to send: {exc}")
             return
     click.echo("\n".join(report.lines()))
-    if report.refused or report.declined:
+    if report.refused or report.declined or report.deferred:
         raise SystemExit(1)
 
 

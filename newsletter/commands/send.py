@@ -27,26 +27,29 @@ from newsletter.engine.sending import (
     send_outgoing,
 )
 from newsletter.engine.sendlog import LOG_FILE
-from newsletter.engine.smtp import PASSWORD_ENV, check_login
+from newsletter.engine.smtp import PASSWORD_ENV, check_login, rehearsal
 from newsletter.render.emails import email_letter
 from newsletter.render.message import Letter
 from newsletter.render.templates import make_environment
 from newsletter.sources.config import Config, SmtpSettings, load_config
 
-__all__ = ["Options", "QuietPeriod", "Secrets", "send_digest"]
+__all__ = ["Environment", "Options", "QuietPeriod", "send_digest"]
 
 
 @dataclass(frozen=True)
-class Secrets:
-    """What only the environment holds: the SMTP password, the unsubscribe secret."""
+class Environment:
+    """What only the environment tells: the SMTP password, the unsubscribe secret, and
+    whether this is CI."""
 
     password: str | None = None
     unsubscribe: str | None = None
+    ci: bool = False
 
     @classmethod
-    def of(cls, env: Mapping[str, str]) -> Secrets:
-        """Read them from ENV: NEWSLETTER_SMTP_PASSWORD, NEWSLETTER_UNSUBSCRIBE_SECRET."""
-        return cls(env.get(PASSWORD_ENV), env.get(SECRET_ENV))
+    def of(cls, env: Mapping[str, str]) -> Environment:
+        """Read it from ENV: NEWSLETTER_SMTP_PASSWORD, NEWSLETTER_UNSUBSCRIBE_SECRET, CI."""
+        ci = env.get("CI", "").lower() == "true"
+        return cls(env.get(PASSWORD_ENV), env.get(SECRET_ENV), ci)
 
 
 def send_digest(
@@ -55,49 +58,85 @@ def send_digest(
     now: datetime,
     as_of: date | datetime,
     recipients: Sequence[str],
-    secrets: Secrets,
+    env: Environment,
     confirm: Confirm,
     options: Options = DEFAULT_OPTIONS,
 ) -> SendReport:
     """Send PERIOD's digest as of AS_OF: to RECIPIENTS as a test, else to email.to.
 
-    NOW is the moment of sending, the Date of every copy. Raise QuietPeriod when the
-    period has no news.
+    NOW is the moment of sending, the Date of every copy. A dry run rehearses: it finds
+    every problem the real send would meet, and sends nothing. Raise QuietPeriod when
+    the period has no news.
     """
     config = load_config(root)
     smtp = _with_ca_file(config.smtp, root)
-    password = b"" if options.dry_run else check_login(smtp, secrets.password)
     log_path = root / config.state_dir / LOG_FILE
+    test = bool(recipients)
+    problems = _wrong_place(config, env) if not test else []
+    password = _password(smtp, env, problems)
     try:
         digest = chosen_digest(root, config, period, as_of, writes=False)
     except QuietPeriod as quiet:
         refuse_unfinished_sends(log_path, quiet.title)
         raise
     letter = email_letter(digest, config, make_environment(root, config.language))
-    if not options.dry_run:
-        _refuse_what_cannot_go(digest, letter, bool(recipients), secrets)
+    problems += _unsendable(digest, letter, test, env, options.dry_run)
+    if options.dry_run:
+        problems += rehearsal(smtp, password, options.retry)
+    if problems:
+        raise NewsletterError(problems)
     outgoing = Outgoing(
         letter,
         tuple(_mailboxes(recipients, config)),
-        "test" if recipients else "real",
+        "test" if test else "real",
         now.astimezone(config.tz),
-        secrets.unsubscribe,
+        env.unsubscribe,
     )
-    return send_outgoing(outgoing, smtp, password, log_path, confirm, options)
+    return send_outgoing(outgoing, smtp, password or b"", log_path, confirm, options)
 
 
-def _refuse_what_cannot_go(digest: Digest, letter: Letter, test: bool, secrets: Secrets) -> None:
-    """Refuse a real send of a period not over (a test may go now, as it stands), and
-    personal unsubscribe links without their secret."""
-    if not digest.complete and not test:
+def _wrong_place(config: Config, env: Environment) -> list[Problem]:
+    """Refuse a real send where email.send_from says the list is not sent from."""
+    if config.email.send_from == "ci" and not env.ci:
+        reason = (
+            "is ci: the list is sent by CI only, and this is not CI (CI is not true); "
+            "send yourself a test with --to ADDR, or let the CI job send it"
+        )
+    elif config.email.send_from == "anywhere" and env.ci:
+        reason = (
+            "is anywhere: the list is sent by hand, not by CI (CI=true here); set "
+            "email.send_from: ci in newsletter.yaml to send it from CI, and only there"
+        )
+    else:
+        return []
+    return [Problem(CONFIG_FILE, 0, "email.send_from", f"{reason}; nothing was sent")]
+
+
+def _password(smtp: SmtpSettings, env: Environment, problems: list[Problem]) -> bytes | None:
+    """The SMTP password as UTF-8 (empty without a login), or None, with PROBLEMS told why."""
+    try:
+        return check_login(smtp, env.password)
+    except NewsletterError as exc:
+        problems += exc.problems
+        return None
+
+
+def _unsendable(
+    digest: Digest, letter: Letter, test: bool, env: Environment, dry_run: bool
+) -> list[Problem]:
+    """A real send of a period not over (a test may go now, as it stands, and a dry run
+    may look), and personal unsubscribe links without their secret."""
+    problems = []
+    if not digest.complete and not test and not dry_run:
         reason = (
             f"{digest.period.key} is not over yet; send it once it has ended, send yourself"
             " a test with --to ADDR, or preview it with --dry-run"
         )
-        raise NewsletterError(reason)
-    if letter.personal and not secrets.unsubscribe:
+        problems.append(Problem("", 0, "", reason))
+    if letter.personal and not env.unsubscribe:
         reason = f"set {SECRET_ENV}: email.unsubscribe.url gives each recipient a link of their own"
-        raise NewsletterError([Problem(CONFIG_FILE, 0, "email.unsubscribe.url", reason)])
+        problems.append(Problem(CONFIG_FILE, 0, "email.unsubscribe.url", reason))
+    return problems
 
 
 def _mailboxes(recipients: Sequence[str], config: Config) -> list[Mailbox]:

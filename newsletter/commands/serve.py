@@ -16,6 +16,7 @@ instead, until the next change makes the build succeed again.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -211,7 +212,7 @@ def serve(
     if not (root / CONFIG_FILE).exists():
         load_config(root)  # says where newsletter.yaml should be: not a folder to preview
     preview = Preview(root, now, report)
-    server = PreviewServer(port, preview, report)  # a port in use fails before the build
+    server = _listening(port, preview, report)  # a port in use fails before the build
     preview.local = f"http://127.0.0.1:{server.server_port}/"
     stop = threading.Event()
     serving = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
@@ -226,6 +227,18 @@ def serve(
         if serving.is_alive():
             server.shutdown()
         server.server_close()
+
+
+def _listening(port: int, preview: Preview, report: Callable[[str], None]) -> PreviewServer:
+    """The preview's server on PORT, or why it cannot listen there, with the way out."""
+    try:
+        return PreviewServer(port, preview, report)
+    except OSError as exc:
+        busy = " (by another serve?)" if exc.errno == errno.EADDRINUSE else ""
+        reason = f"cannot listen on port {port}: {exc.strerror or exc}{busy}"
+        raise NewsletterError(
+            f"{reason}; pick another with --port, e.g. --port {port % 65535 + 1}"
+        ) from None
 
 
 def _first_workers(root: Path) -> int:

@@ -7,7 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import getaddresses
 
+from email_validator import EmailNotValidError, validate_email
+
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+")
+
+
+class Unsendable(ValueError):
+    """An address in the form of one that a mail server would refuse."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,12 @@ def parse_mailbox(text: str) -> Mailbox:
         raise ValueError(f"expected one email address such as alice@example.org, got {text!r}")
     if not found[0][1].isascii():  # SMTP without SMTPUTF8; a domain in punycode is fine
         raise ValueError(f"expected an address in ASCII (xn-- for a domain), got {text!r}")
+    try:  # what an SMTP server refuses: a trailing dot, two dots, a bad domain label
+        validate_email(found[0][1], check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        reason = str(exc).rstrip(".")
+        reason = f"{reason[:1].lower()}{reason[1:]}"
+        raise Unsendable(f"{text!r} is not an address a mail server accepts: {reason}") from None
     local, _, domain = found[0][1].rpartition("@")
     address = f"{local}@{domain.lower()}"
     return Mailbox(address, address.lower())

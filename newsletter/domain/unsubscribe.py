@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from urllib.parse import quote
 
 from newsletter.core.addresses import Mailbox
@@ -19,8 +20,15 @@ def unsubscribe_token(secret: str, mailbox: Mailbox) -> str:
     return hmac.new(key, mailbox.key.encode(), hashlib.sha256).hexdigest()
 
 
+def is_token(text: str) -> bool:
+    """Whether TEXT has the form of a token: 64 hexadecimal digits."""
+    return re.fullmatch(r"[0-9a-f]{64}", text.strip().lower()) is not None
+
+
 def token_matches(secret: str, mailbox: Mailbox, token: str) -> bool:
     """Whether TOKEN is MAILBOX's, compared in constant time."""
+    if not is_token(token):
+        return False
     return hmac.compare_digest(unsubscribe_token(secret, mailbox), token.strip().lower())
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from newsletter.core.addresses import Mailbox, parse_mailbox
 from newsletter.core.errors import NewsletterError, Problem
@@ -64,14 +65,18 @@ class Plan:
     pending: tuple[Mailbox, ...]
     already: tuple[Mailbox, ...]
     uncertain: tuple[tuple[Mailbox, str], ...]  # with the start of the run that stopped
+    had: int = 0  # how many of the list have it already, in already or (--force) pending
+    waiting: Mapping[str, str] = field(default_factory=dict)  # deferred since, by mailbox
 
     def summary(self) -> list[str]:
         """What is about to go to whom, to show before asking."""
         letter = self.outgoing.letter
+        forced = self.had - len(self.already)  # --force sends it to them again
+        again = f" ({forced} of them already have it)" if forced else ""
         return [
             f"Period:     {letter.period}",
             f"Subject:    {letter.subject}",
-            f"Recipients: {plural(len(self.pending), 'recipient')}",
+            f"Recipients: {plural(len(self.pending), 'recipient')}{again}",
         ]
 
 
@@ -84,26 +89,49 @@ class SendReport:
     refused: tuple[Problem, ...]
     dry_run: bool
     declined: bool = False
+    deferred: tuple[tuple[Mailbox, str], ...] = ()  # with the server's last reply
 
     def lines(self) -> list[str]:
         """Say what happened to each recipient, then sum it up."""
-        verb = "would send to" if self.dry_run else "sent to"
-        lines = [f"{verb} {m.address}" for m in (self.plan.pending if self.dry_run else self.sent)]
+        if self.dry_run:
+            lines = [self._waited("would send to", m) for m in self.plan.pending]
+        else:
+            lines = [self._waited("sent to", m) for m in self.sent]
         lines += [f"already sent to {m.address} (--force sends again)" for m in self.plan.already]
         lines += [_uncertain(mailbox, started) for mailbox, started in self.plan.uncertain]
         lines += [str(problem) for problem in self.refused]
+        lines += [self._deferred(mailbox, reply) for mailbox, reply in self.deferred]
         return [*lines, self._summary()]
 
+    def _waited(self, verb: str, mailbox: Mailbox) -> str:
+        since = self.plan.waiting.get(mailbox.key)
+        return f"{verb} {mailbox.address}" + (f" (deferred since {_when(since)})" if since else "")
+
+    def _deferred(self, mailbox: Mailbox, reply: str) -> str:
+        since = self.plan.waiting.get(mailbox.key) or self.plan.outgoing.sent_at.isoformat()
+        return f"deferred: {mailbox.address}: {reply}; waiting since {_when(since)}"
+
+    def _declined(self, what: str) -> str:
+        """Nothing sent, and who has it already from an earlier run (--force)."""
+        if not self.plan.had:
+            return f"Not sent: nothing was sent now; nobody has {what} yet."
+        had = plural(self.plan.had, "recipient")
+        return f"Not sent: nothing was sent now; {had} had {what} already."
+
     def _summary(self) -> str:
-        what = self.plan.outgoing.letter.period
+        period = what = self.plan.outgoing.letter.period
         if self.plan.outgoing.kind == "test":
             what = f"a test of {what}"
         if self.declined:
-            return f"Not sent: nobody got {what}."
+            return self._declined(what)
         if self.dry_run:
             count = plural(len(self.plan.pending), "recipient")
             return f"Dry run: {what} would go to {count}; nothing was sent."
-        return f"Sent {what} to {plural(len(self.sent), 'recipient')}."
+        sent = f"Sent {what} to {plural(len(self.sent), 'recipient')}"
+        if not self.deferred:
+            return sent + "."
+        deferred = plural(len(self.deferred), "recipient")
+        return f"{sent}; {deferred} deferred: run `newsletter send {period}` later to retry."
 
 
 Confirm = Callable[[Plan], bool]
@@ -142,26 +170,30 @@ def send_outgoing(
             return SendReport(plan, (), (), False, declined=True)
         with Session(smtp, password, options.retry) as session:
             log.queue(letter.period, outgoing.kind, plan.pending)
-            sent, refused = _send_each(session, plan, log)
-    return SendReport(plan, sent, refused, False)
+            sent, refused, deferred = _send_each(session, plan, log)
+    return SendReport(plan, sent, refused, False, deferred=deferred)
 
 
 def _plan(log: SendLog | None, outgoing: Outgoing, options: Options) -> Plan:
     """Sort the recipients by what the log knows of them; a test sends to all."""
     period, kind = outgoing.letter.period, outgoing.kind
     entries: dict[str, Entry] = {}
-    if log is not None and kind == "real" and not options.force:
+    if log is not None and kind == "real":
         entries = log.entries(period, kind)
-    pending, already, uncertain = [], [], []
+    pending, already, uncertain, had = [], [], [], 0
     for mailbox in outgoing.mailboxes:
-        entry = entries.get(mailbox.key)
-        if entry is not None and entry.state == "delivered":
-            already.append(mailbox)
-        elif entry is not None and entry.state == "sending" and not options.resend_uncertain:
-            uncertain.append((mailbox, entry.run_started))
-        else:
+        entry = entries.get(mailbox.key) or Entry(mailbox.address, "queued", "")
+        had += entry.state == "delivered"
+        if options.force or entry.state not in ("delivered", "sending"):
             pending.append(mailbox)
-    return Plan(outgoing, tuple(pending), tuple(already), tuple(uncertain))
+        elif entry.state == "delivered":
+            already.append(mailbox)
+        elif options.resend_uncertain:
+            pending.append(mailbox)
+        else:
+            uncertain.append((mailbox, entry.run_started))
+    waiting = {key: entry.deferred_since for key, entry in entries.items() if entry.deferred_since}
+    return Plan(outgoing, tuple(pending), tuple(already), tuple(uncertain), had, waiting)
 
 
 def _refuse_unfinished(log: SendLog, period: str) -> None:
@@ -186,13 +218,16 @@ def _unfinished(period: str, count: int) -> str:
     )
 
 
-def _send_each(
-    session: Session, plan: Plan, log: SendLog
-) -> tuple[tuple[Mailbox, ...], tuple[Problem, ...]]:
+Outcome = tuple[tuple[Mailbox, ...], tuple[Problem, ...], tuple[tuple[Mailbox, str], ...]]
+
+
+def _send_each(session: Session, plan: Plan, log: SendLog) -> Outcome:
+    """Send to each pending recipient: those delivered, refused for good, and deferred."""
     outgoing = plan.outgoing
     letter, kind, test = outgoing.letter, outgoing.kind, outgoing.kind == "test"
     sent: list[Mailbox] = []
     refused: list[Problem] = []
+    deferred: list[tuple[Mailbox, str]] = []
     done: list[Mark] = []  # recorded with the next recipient's start: one write, not two
     for mailbox in plan.pending:
         data = personal_message(letter, mailbox, outgoing.sent_at, outgoing.secret, test=test)
@@ -207,13 +242,18 @@ def _send_each(
             problem = exc.problems[0]
             note = f"{problem.message}; {more}"
             raise NewsletterError([Problem(problem.path, 0, "", note)]) from None
+        done = [(mailbox, "delivered" if reply is None else "refused", message_id)]
         if reply is None:
             sent.append(mailbox)
-        else:
-            refused.append(Problem(mailbox.address, 0, "", reply))
-        done = [(mailbox, "delivered" if reply is None else "refused", message_id)]
+        elif not reply.temporary:
+            refused.append(Problem(mailbox.address, 0, "", reply.reply))
+        else:  # its mailbox is full, or its server busy: the others go on
+            since = plan.waiting.get(mailbox.key) or outgoing.sent_at.isoformat()
+            _defer(log, plan, (mailbox, "deferred", message_id), since, reply.reply, len(sent))
+            deferred.append((mailbox, reply.reply))
+            done = []
     _record(log, plan, done, len(sent))
-    return tuple(sent), tuple(refused)
+    return tuple(sent), tuple(refused), tuple(deferred)
 
 
 def _record(log: SendLog, plan: Plan, marks: list[Mark], reached: int) -> None:
@@ -221,9 +261,22 @@ def _record(log: SendLog, plan: Plan, marks: list[Mark], reached: int) -> None:
     try:
         log.mark(plan.outgoing.letter.period, plan.outgoing.kind, marks)
     except NewsletterError as exc:
-        problem = exc.problems[0]
-        note = f"{problem.message}; stopped after {reached} of {len(plan.pending)}"
-        raise NewsletterError([Problem(problem.path, 0, "", note)]) from None
+        _stop(exc, plan, reached)
+
+
+def _defer(log: SendLog, plan: Plan, mark: Mark, since: str, reply: str, reached: int) -> None:
+    """Write down a deferred recipient, or stop the run, saying how far it got."""
+    try:
+        log.defer(plan.outgoing.letter.period, plan.outgoing.kind, mark, since, reply)
+    except NewsletterError as exc:
+        _stop(exc, plan, reached)
+
+
+def _stop(exc: NewsletterError, plan: Plan, reached: int) -> NoReturn:
+    """Stop the run on a log that cannot be written, saying how far it got."""
+    problem = exc.problems[0]
+    note = f"{problem.message}; stopped after {reached} of {len(plan.pending)}"
+    raise NewsletterError([Problem(problem.path, 0, "", note)]) from None
 
 
 def _envelope(letter: Letter) -> str:
@@ -237,6 +290,11 @@ def _envelope(letter: Letter) -> str:
 def _message_id(data: bytes) -> str:
     start = data.find(b"\nMessage-ID: ") + len(b"\nMessage-ID: ")
     return data[start : data.find(b"\r\n", start)].decode("ascii")
+
+
+def _when(moment: str) -> str:
+    """An ISO moment from the log, to the minute, in the site's time zone."""
+    return f"{datetime.fromisoformat(moment):%Y-%m-%d %H:%M}"
 
 
 def _uncertain(mailbox: Mailbox, started: str) -> str:

@@ -4,7 +4,9 @@ One SQLite file in the state folder. A run holds an exclusive lock on a file bes
 for as long as it sends, so two runs never mail the same list at once; the kernel drops
 the lock when the process ends, however it ends. Each recipient is marked "sending"
 (committed to disk) before its SMTP transaction and "delivered" after it, so a run
-killed at any moment leaves at most one recipient whose fate is unknown.
+killed at any moment leaves at most one recipient whose fate is unknown. A recipient the
+server would not take for now, still after the retries, is marked "deferred", with the
+moment it was first deferred, and tried again by the next run.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from newsletter.core.errors import NewsletterError, Problem
 
 LOG_FILE = "sent.sqlite"
 Kind = Literal["real", "test"]
-State = Literal["queued", "sending", "delivered", "refused"]
+State = Literal["queued", "sending", "delivered", "refused", "deferred"]
 Mark = tuple[Mailbox, State, str]  # with the Message-ID of the copy
 
 _SCHEMA = """
@@ -35,6 +37,9 @@ CREATE TABLE IF NOT EXISTS deliveries (
     period TEXT NOT NULL, kind TEXT NOT NULL, mailbox TEXT NOT NULL, address TEXT NOT NULL,
     state TEXT NOT NULL, message_id TEXT NOT NULL, run INTEGER NOT NULL,
     PRIMARY KEY (period, kind, mailbox));
+CREATE TABLE IF NOT EXISTS deferrals (
+    period TEXT NOT NULL, kind TEXT NOT NULL, mailbox TEXT NOT NULL, since TEXT NOT NULL,
+    reply TEXT NOT NULL, PRIMARY KEY (period, kind, mailbox));
 """
 
 
@@ -56,6 +61,7 @@ class Entry:
     address: str
     state: State
     run_started: str
+    deferred_since: str = ""  # when the server first put it off, if it did
 
 
 class SendLog:
@@ -67,12 +73,13 @@ class SendLog:
     def entries(self, period: str, kind: Kind) -> dict[str, Entry]:
         """Every recipient of PERIOD's KIND of send so far, by mailbox key."""
         rows = self._query(
-            "SELECT mailbox, address, state, COALESCE(runs.started, '') FROM deliveries"
-            " LEFT JOIN runs ON runs.id = deliveries.run WHERE deliveries.period = ?"
-            " AND deliveries.kind = ?",
+            "SELECT d.mailbox, d.address, d.state, COALESCE(runs.started, ''),"
+            " COALESCE(w.since, '') FROM deliveries AS d LEFT JOIN runs ON runs.id = d.run"
+            " LEFT JOIN deferrals AS w ON (w.period, w.kind, w.mailbox) ="
+            " (d.period, d.kind, d.mailbox) WHERE d.period = ? AND d.kind = ?",
             (period, kind),
         )
-        return {key: Entry(address, state, started) for key, address, state, started in rows}
+        return {key: Entry(*entry) for key, *entry in rows}
 
     def unfinished(self) -> dict[str, int]:
         """Real sends with recipients still queued: {period: how many}."""
@@ -109,13 +116,33 @@ class SendLog:
         """Record recipients as being sent to, delivered to or refused: on disk at once,
         in one transaction (a run records a delivery with the next recipient's start)."""
         rows = [(state, mid, self.run_id, period, kind, m.key) for m, state, mid in marks]
+        settled = [(period, kind, m.key) for m, state, _ in marks if state != "sending"]
         self._write(
             [
                 (
                     "UPDATE deliveries SET state = ?, message_id = ?, run = ?"
                     " WHERE period = ? AND kind = ? AND mailbox = ?",
                     rows,
-                )
+                ),
+                ("DELETE FROM deferrals WHERE period = ? AND kind = ? AND mailbox = ?", settled),
+            ]
+        )
+
+    def defer(self, period: str, kind: Kind, mark: Mark, since: str, reply: str) -> None:
+        """Record a recipient the server put off, and when it first did (SINCE)."""
+        mailbox, _, message_id = mark
+        self._write(
+            [
+                (
+                    "UPDATE deliveries SET state = 'deferred', message_id = ?, run = ?"
+                    " WHERE period = ? AND kind = ? AND mailbox = ?",
+                    [(message_id, self.run_id, period, kind, mailbox.key)],
+                ),
+                (
+                    "INSERT INTO deferrals VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE"
+                    " SET reply = excluded.reply",
+                    [(period, kind, mailbox.key, since, reply)],
+                ),
             ]
         )
 
@@ -145,7 +172,7 @@ def read_send_log(path: Path) -> Iterator[SendLog | None]:
     except sqlite3.Error as exc:
         raise _unreadable(path, exc) from None
     try:
-        if _check(path, connection):  # the first layout: carried over in memory only
+        if _check(path, connection):  # an earlier layout: carried over in memory only
             memory = sqlite3.connect(":memory:")
             connection.backup(memory)
             connection.close()
@@ -231,7 +258,7 @@ def _create(path: Path) -> None:
 def _check(path: Path, connection: sqlite3.Connection) -> bool:
     """Refuse a log that is not whole: a damaged log would mail everyone again.
 
-    Return whether the log has the first layout, to be carried over to this one.
+    Return whether the log has an earlier layout, to be carried over to this one.
     """
     try:
         (verdict,) = connection.execute("PRAGMA quick_check").fetchone()
@@ -241,23 +268,25 @@ def _check(path: Path, connection: sqlite3.Connection) -> bool:
     if verdict != "ok":
         raise _damaged(path, verdict)
     if "deliveries" in names:
-        return False
+        return "deferrals" not in names
     if "sent" not in names:
         raise _damaged(path, "it holds no send log")
     return True
 
 
 def _migrate(path: Path, connection: sqlite3.Connection) -> None:
-    """Carry a log of the first layout (one row per delivery) over to this one."""
+    """Carry a log of an earlier layout over to this one: the first (one row per
+    delivery) copied over, the second (without deferrals) given the table."""
     rows = []
-    for period, recipient, message_id in connection.execute(
-        "SELECT period, recipient, message_id FROM sent"
-    ):
-        try:
-            mailbox = parse_mailbox(recipient)
-        except ValueError:
-            mailbox = Mailbox(recipient, recipient.lower())
-        rows.append((period, mailbox.key, mailbox.address, message_id))
+    if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'sent'").fetchone():
+        for period, recipient, message_id in connection.execute(
+            "SELECT period, recipient, message_id FROM sent"
+        ):
+            try:
+                mailbox = parse_mailbox(recipient)
+            except ValueError:
+                mailbox = Mailbox(recipient, recipient.lower())
+            rows.append((period, mailbox.key, mailbox.address, message_id))
     try:
         with connection:
             connection.executescript(_SCHEMA)

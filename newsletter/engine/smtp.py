@@ -16,6 +16,10 @@ from newsletter.core.layout import CONFIG_FILE
 from newsletter.sources.config import SmtpSettings
 
 PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
+_NO_STARTTLS = (
+    "is starttls, but {where} does not offer STARTTLS; set smtp.security to ssl for a "
+    "server that speaks TLS from the start (port 465), or to none for one on this machine"
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,26 @@ def _this_machine(host: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A recipient the server would not take: for good (5xx), or for now (4xx, to be
+    tried again by a later run: a full mailbox, a greylisting server)."""
+
+    reply: str
+    temporary: bool
+
+
+def rehearsal(smtp: SmtpSettings, password: bytes | None, retry: Retry) -> list[Problem]:
+    """Connect as a send does (TLS as configured, the login where there is a password to
+    log in with) and leave without sending anything: what went wrong, if anything."""
+    settings = smtp if password is not None else smtp.model_copy(update={"username": None})
+    try:
+        with Session(settings, password or b"", retry):
+            return []
+    except NewsletterError as exc:
+        return list(exc.problems)
+
+
 class Uncertain(NewsletterError):
     """The connection dropped after the whole message went out: it may have arrived."""
 
@@ -85,9 +109,10 @@ class Session:
                 self.client.quit()
         self.client = None
 
-    def deliver(self, sender: str, recipient: str, data: bytes) -> str | None:
-        """Send to RECIPIENT, retrying temporary failures; return a permanent refusal."""
-        last = ""
+    def deliver(self, sender: str, recipient: str, data: bytes) -> Refusal | None:
+        """Send to RECIPIENT, retrying temporary failures; return the server's refusal of
+        RECIPIENT, if it refused it for good or still after the last attempt."""
+        last, about_recipient = "", False
         text: bytes | str
         for attempt in range(self.retry.attempts):
             if attempt:
@@ -102,16 +127,21 @@ class Session:
                 note = f"lost the connection to {self.where} after handing over the message ({exc})"
                 raise Uncertain([Problem(recipient, 0, "", note)]) from None
             except smtplib.SMTPRecipientsRefused as exc:
-                code, text = exc.recipients[recipient]
-            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-                code, text = exc.smtp_code, exc.smtp_error
+                (code, text), about_recipient = exc.recipients[recipient], True
+            except smtplib.SMTPDataError as exc:
+                code, text, about_recipient = exc.smtp_code, exc.smtp_error, True
+            except smtplib.SMTPSenderRefused as exc:
+                code, text, about_recipient = exc.smtp_code, exc.smtp_error, False
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 self.client, last = None, f"lost the connection to {self.where} ({exc})"
+                about_recipient = False
                 continue
             last = f"{code} {_text(text)}"
             if code >= 500:
-                return f"refused by {self.where}: {last}"
+                return Refusal(f"refused by {self.where}: {last}", temporary=False)
         note = f"{last}, still after {self.retry.attempts} attempts"
+        if about_recipient:  # this mailbox, not the server: the others can go on
+            return Refusal(note, temporary=True)
         raise NewsletterError([Problem(recipient, 0, "", note)])
 
     def _connect(self) -> smtplib.SMTP:
@@ -120,8 +150,13 @@ class Session:
         except smtplib.SMTPResponseException as exc:
             reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
             raise NewsletterError([Problem(self.where, 0, "", reply)]) from None
+        except ssl.SSLError as exc:
+            message = (
+                f"TLS with the SMTP server failed: {exc}; check smtp.security and smtp.ca_file"
+            )
+            raise NewsletterError([Problem(self.where, 0, "", message)]) from None
         except OSError as exc:
-            message = f"cannot reach the SMTP server: {exc}"
+            message = f"cannot reach the SMTP server: {exc}; check smtp.host and smtp.port"
             raise NewsletterError([Problem(self.where, 0, "", message)]) from None
 
     def _open(self) -> smtplib.SMTP:
@@ -134,6 +169,10 @@ class Session:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
         client.ehlo()
         if smtp.security == "starttls":
+            if not client.has_extn("starttls"):
+                client.close()
+                reason = _NO_STARTTLS.format(where=self.where)
+                raise NewsletterError([Problem(CONFIG_FILE, 0, "smtp.security", reason)])
             client.starttls(context=context)
             client.ehlo()
         if smtp.username:
@@ -185,7 +224,8 @@ def _login(client: smtplib.SMTP, username: str, password: bytes, where: str) -> 
     if code == 334:  # the server asked for the credentials after an empty challenge
         code, reply = client.docmd(token)
     if code != 235:
-        message = f"refused the login of {username}: {code} {_text(reply)}"
+        fix = f"check smtp.username and {PASSWORD_ENV}"
+        message = f"refused the login of {username}: {code} {_text(reply)}; {fix}"
         raise NewsletterError([Problem(where, 0, "", message)])
 
 

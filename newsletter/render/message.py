@@ -28,39 +28,33 @@ from newsletter.domain.unsubscribe import personal, personal_in
 from newsletter.sources.config import Config
 
 TEST_PREFIX = "[Test] "
-# .eml files are stored with \n; a sent copy is written with SMTP's \r\n.
-_POLICY = default_policy.clone(linesep="\n", max_line_length=78)
-
-
-# Headers are folded once per digest (below), and written as they are: the email package
+# Both copies are written by the email package's BytesGenerator under one policy: the
+# published .eml with \n line ends, each sent copy with SMTP's \r\n. Headers are folded
+# once per digest (below) and stored as they are (refold_source none): the email package
 # would otherwise turn a long List-Unsubscribe URL into RFC 2047 words no client reads.
-class _PreFolded(EmailPolicy):
-    """SMTP's policy for headers stored already folded (set_raw): read back as they are.
+_FOLD = default_policy.clone(linesep="\n", max_line_length=78)
 
-    The generator looks up Content-Type and its boundary many times per message; parsing
-    them each time would cost more than the rest of the message together.
+
+class _Folded(EmailPolicy):
+    """The default policy, reading a stored header back as the text it was stored as.
+
+    The generator reads Content-Type and its boundary nine times per message; parsing them
+    each time (the default's header_fetch_parse) made a 10 kB copy take 4.6 ms instead of
+    1.3 ms.
     """
 
     def header_fetch_parse(self, name: str, value: str) -> str:
         return value
 
 
-_SENT = _PreFolded(linesep="\r\n", refold_source="none")
-
-
-class _Generator(BytesGenerator):
-    """The email package's generator, writing each body whole, as it comes: the bodies
-    here are encoded with CRLF line ends already (see _Body), and writing them line by
-    line would take longer than building the rest of the message."""
-
-    def _write_lines(self, lines: str) -> None:
-        self.write(lines)
+_PUBLISHED = _Folded(linesep="\n", refold_source="none")
+_SENT = _Folded(linesep="\r\n", refold_source="none")
 
 
 @dataclass(frozen=True)
 class _Body:
-    """A text part, quoted-printable with CRLF line ends, encoded once per digest: only
-    the lines that hold a recipient's placeholder are encoded again for each copy."""
+    """A text part, quoted-printable, encoded once per digest: only the lines that hold
+    a recipient's placeholder are encoded again for each copy."""
 
     pieces: tuple[bytes | str, ...]
 
@@ -72,14 +66,14 @@ class _Body:
             if b"{" not in line or not personal_in(line.decode()):
                 run.append(line)
                 continue
-            pieces += [_crlf(_qp_lines(run)), line.decode()] if run else [line.decode()]
+            pieces += [_qp_lines(run), line.decode()] if run else [line.decode()]
             run = []
-        return cls((*pieces, _crlf(_qp_lines(run))) if run else tuple(pieces))
+        return cls((*pieces, _qp_lines(run)) if run else tuple(pieces))
 
     def encoded(self, secret: str | None, mailbox: Mailbox) -> str:
         """The body as sent to MAILBOX."""
         return b"".join(
-            piece if isinstance(piece, bytes) else _crlf(_qp(personal(piece, secret, mailbox)))
+            piece if isinstance(piece, bytes) else _qp(personal(piece, secret, mailbox))
             for piece in self.pieces
         ).decode("ascii")
 
@@ -148,15 +142,9 @@ def published_message(letter: Letter) -> bytes:
     url = None if letter.personal else letter.unsubscribe_url
     message_id = f"<digest.{letter.period}.{letter.site}@{letter.host}>"
     headers = _headers(letter, "undisclosed-recipients:;", letter.built, message_id)
-    head = b"".join(_folded(name, value) for name, value in headers)
-    unsubscribe = _unsubscribe_headers(url, letter.unsubscribe_mailto, one_click=False)
-    head += "".join(f"{name}: {value}\n" for name, value in unsubscribe).encode()
-    head += b"MIME-Version: 1.0\n"
-    head += f"Content-Type: {letter.content_type}\n".encode()
-    parts = [_text_part("plain", letter.text), _text_part("html", letter.html)]
-    delimiter = f"--{letter.boundary}\n".encode()
-    body = b"".join(delimiter + part + b"\n" for part in parts)
-    return head + b"\n" + body + f"--{letter.boundary}--\n".encode()
+    headers += _unsubscribe_headers(url, letter.unsubscribe_mailto, one_click=False)
+    text, html = _qp(letter.text).decode("ascii"), _qp(letter.html).decode("ascii")
+    return _written(letter, headers, text, html, _PUBLISHED)
 
 
 def personal_message(
@@ -168,29 +156,36 @@ def personal_message(
     client never takes the real one for a copy of it.
     """
     subject = TEST_PREFIX + letter.subject if test else letter.subject
-    message = EmailMessage(policy=_SENT)
     message_id = _message_id(letter, mailbox, sent_at if test else None)
-    for name, value in _headers(letter, mailbox.address, sent_at, message_id, subject):
-        message.set_raw(name, _raw(name, value))
+    headers = _headers(letter, mailbox.address, sent_at, message_id, subject)
     url = personal(letter.unsubscribe_url or "", secret, mailbox) or None
-    for name, value in _unsubscribe_headers(
-        url, letter.unsubscribe_mailto, one_click=letter.personal
-    ):
+    headers += _unsubscribe_headers(url, letter.unsubscribe_mailto, one_click=letter.personal)
+    text, html = letter.bodies
+    return _written(
+        letter, headers, text.encoded(secret, mailbox), html.encoded(secret, mailbox), _SENT
+    )
+
+
+def _written(
+    letter: Letter, headers: list[tuple[str, str]], text: str, html: str, policy: EmailPolicy
+) -> bytes:
+    """The message with HEADERS (folded already) and the encoded TEXT and HTML parts."""
+    message = EmailMessage(policy=policy)
+    for name, value in headers:
         message.set_raw(name, value)
     message.set_raw("MIME-Version", "1.0")
     message.set_raw("Content-Type", letter.content_type)
-    text, html = letter.bodies
-    message.attach(_part("plain", text.encoded(secret, mailbox)))
-    message.attach(_part("html", html.encoded(secret, mailbox)))
+    message.attach(_part("plain", text, policy))
+    message.attach(_part("html", html, policy))
     buffer = io.BytesIO()
-    _Generator(buffer, policy=_SENT).flatten(message)
+    BytesGenerator(buffer, policy=policy).flatten(message)
     return buffer.getvalue()
 
 
 def _headers(
     letter: Letter, to: str, date: datetime, message_id: str, subject: str | None = None
 ) -> list[tuple[str, str]]:
-    return [
+    headers = [
         ("Subject", subject or letter.subject),
         ("From", letter.sender),
         ("To", to),
@@ -198,6 +193,7 @@ def _headers(
         ("Message-ID", message_id),
         ("List-Id", letter.list_id),
     ]
+    return [(name, _folded(name, value)) for name, value in headers]
 
 
 def _message_id(letter: Letter, mailbox: Mailbox, test_at: datetime | None) -> str:
@@ -220,19 +216,19 @@ def _unsubscribe_headers(
     return headers
 
 
-def _raw(name: str, value: str) -> str:
+def _folded(name: str, value: str) -> str:
     """VALUE as it goes on the wire: folded and encoded by the email package where needed."""
     if value.isascii() and len(name) + len(value) < 76 and "\n" not in value:
         return value  # an address, a Message-ID: the same as folded, without its cost
-    return _folded(name, value)[len(name) + 2 : -1].decode("ascii")
+    return _fold(name, value)
 
 
 @functools.lru_cache(maxsize=64)
-def _folded(name: str, value: str) -> bytes:
-    """A header line as the email package folds it. Most headers are the same in every
+def _fold(name: str, value: str) -> str:
+    """A header's value as the email package folds it. Most headers are the same in every
     copy, and the email package takes a millisecond to parse and fold each."""
-    folded: bytes = _POLICY.fold_binary(*_POLICY.header_store_parse(name, value))
-    return folded
+    folded: str = _FOLD.fold(*_FOLD.header_store_parse(name, value))
+    return folded[len(name) + 2 : -1]
 
 
 def _qp(text: str) -> bytes:
@@ -244,20 +240,8 @@ def _qp_lines(lines: list[bytes]) -> bytes:
     return binascii.b2a_qp(b"\n".join(lines) + b"\n", istext=True)
 
 
-def _crlf(encoded: bytes) -> bytes:
-    return encoded.replace(b"\n", b"\r\n")
-
-
-def _text_part(subtype: str, text: str) -> bytes:
-    return (
-        f'Content-Type: text/{subtype}; charset="utf-8"\n'.encode()
-        + b"Content-Transfer-Encoding: quoted-printable\n\n"
-        + _qp(text)
-    )
-
-
-def _part(subtype: str, encoded: str) -> EmailMessage:
-    part = EmailMessage(policy=_SENT)
+def _part(subtype: str, encoded: str, policy: EmailPolicy) -> EmailMessage:
+    part = EmailMessage(policy=policy)
     part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
     part.set_raw("Content-Transfer-Encoding", "quoted-printable")
     part.set_payload(encoded)

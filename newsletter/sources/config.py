@@ -91,6 +91,10 @@ class EmailSettings(_Section):
     """How readers unsubscribe: {url, mailto}; both go into the List-Unsubscribe header."""
     postal_address: OneLine = ""
     """Postal address shown in the footer of every email."""
+    send_from: Literal["anywhere", "ci"] = "anywhere"
+    """Where the real send to email.to happens, so that one send log is the record:
+    anywhere (by hand, on any machine but CI) or ci (only in CI, where the CI variable is
+    true). A real send in the other place refuses; a test copy (--to) goes anywhere."""
     subject: OneLine = "{lead}"
     """The subject line, from {lead} (the lead story's title; the period's, in a week
     without news), {period} (e.g. Week 16, 2024) and {site} (the title); the sender's
@@ -156,7 +160,7 @@ class Config(_Section):
     feed: FeedSettings = FeedSettings()
     """The feeds: {entries}."""
     email: EmailSettings = EmailSettings()
-    """The email: {from, to, unsubscribe, postal_address, subject}."""
+    """The email: {from, to, unsubscribe, postal_address, send_from, subject}."""
     footer: FooterSettings = FooterSettings()
     """Who the site is from: {address, privacy_url, contact}."""
     smtp: SmtpSettings = SmtpSettings()

@@ -7,9 +7,18 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
 from newsletter.core.errors import shown
+from newsletter.sources.settingtypes import one_line
 
 ID_LIMIT = 100  # characters: an id names files (news/<id>.html), which have a limit
 ID_PATTERN = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{ID_LIMIT - 1}}}$")
@@ -71,6 +80,8 @@ WebLink = Annotated[
 ]
 ImageSrc = Annotated[str, BeforeValidator(lambda v: _image_src(v) if isinstance(v, str) else v)]
 Text = Annotated[str, Field(min_length=1)]
+# What reaches an email's headers (the subject is the lead's title) must be one line.
+Line = Annotated[str, AfterValidator(one_line)]
 
 
 class _Strict(BaseModel):
@@ -109,13 +120,13 @@ class EventFields(_Strict):
 class ItemFields(_Strict):
     """One news item, as written in items/<name>.yaml."""
 
-    title: Text
-    """The headline (required)."""
+    title: Annotated[Text, AfterValidator(one_line)]
+    """The headline (required), on one line."""
     date: When
     """Publication date or time (required); without an offset it is in the configured time
     zone, and a date alone means 00:00."""
-    kicker: str | None = None
-    """A short lead-in shown before the title, e.g. "Guest lecture"."""
+    kicker: Line | None = None
+    """A short lead-in shown before the title, on one line, e.g. "Guest lecture"."""
     updated: When | None = None
     """When the item was last changed in a way readers should see; default: date."""
     id: str | None = None

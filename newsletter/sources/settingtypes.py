@@ -10,23 +10,24 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from newsletter.core.addresses import parse_mailbox
+from newsletter.core.addresses import Unsendable, parse_mailbox
 from newsletter.core.errors import shown
 from newsletter.core.layout import ITEMS_DIR, OUT_DIR, TEMPLATES_DIR
 
 _AUTHORITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9.@-]*(,\d{4}(-\d{2}){0,2})?")
 _OWN = (".", ITEMS_DIR, TEMPLATES_DIR, OUT_DIR)  # the project's own folders, and itself
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BREAKS = "\r\n\x85\u2028\u2029"
 
 
-def _one_line(value: str) -> str:
-    """Refuse line breaks: these settings go into email headers, feeds and the calendar,
-    where a line break ends the header or the line. Folded text (``title: >``) ends
-    in one, which is dropped."""
+def one_line(value: str) -> str:
+    """Refuse line breaks: these settings and fields go into email headers, feeds and the
+    calendar, where a line break ends the header or the line. Folded text (``title: >``)
+    ends in one, which is dropped."""
     text = value.strip()
     found = _CONTROL.search(text)
     if found:
-        what = "a line break" if found.group() in "\r\n" else f"U+{ord(found.group()):04X}"
+        what = "a line break" if found.group() in _BREAKS else f"U+{ord(found.group()):04X}"
         raise ValueError(f"must be one line of text; remove {what} from {shown(text)}")
     return text
 
@@ -34,6 +35,8 @@ def _one_line(value: str) -> str:
 def _address(value: str) -> str:
     try:
         parse_mailbox(value)
+    except Unsendable as exc:
+        raise ValueError(f"{exc}; correct it") from None
     except ValueError:
         raise ValueError(
             f"expected an email address such as news@example.org, got {shown(value)}"
@@ -76,15 +79,17 @@ def _project_folder(value: str) -> str:
     return value
 
 
-OneLine = Annotated[str, AfterValidator(_one_line)]
-Authority = Annotated[str, AfterValidator(_one_line), AfterValidator(_authority)]
-ProjectFolder = Annotated[str, AfterValidator(_one_line), AfterValidator(_project_folder)]
-Address = Annotated[str, AfterValidator(_one_line), AfterValidator(_address)]
-WebUrl = Annotated[str, AfterValidator(_one_line), AfterValidator(_web_url)]
+OneLine = Annotated[str, AfterValidator(one_line)]
+Authority = Annotated[str, AfterValidator(one_line), AfterValidator(_authority)]
+ProjectFolder = Annotated[str, AfterValidator(one_line), AfterValidator(_project_folder)]
+Address = Annotated[str, AfterValidator(one_line), AfterValidator(_address)]
+WebUrl = Annotated[str, AfterValidator(one_line), AfterValidator(_web_url)]
 
 
 # The interface's catalogues, one folder per language: what `language` may name.
 LOCALES = Path(__file__).parent.parent / "locales"
+# Codes that name a language the interface has under another code.
+_SPELLED = {"no": ("nb", "Norwegian Bokmål")}
 
 
 def catalogue_language(language: str) -> str:
@@ -95,6 +100,9 @@ def catalogue_language(language: str) -> str:
         if (LOCALES / name / "LC_MESSAGES").is_dir():
             return name
     shipped = ", ".join(sorted(path.name for path in LOCALES.iterdir() if path.is_dir()))
+    if subtags[0].lower() in _SPELLED:
+        code, name = _SPELLED[subtags[0].lower()]
+        raise ValueError(f"no interface in {language!r}; {name} is {code}: write language: {code}")
     new = f"newsletter/locales/{subtags[0]}/LC_MESSAGES/newsletter.po"
     raise ValueError(f"no interface in {language!r}, only in {shipped}; a new language is {new}")
 

@@ -30,7 +30,7 @@ _EXPECTED = {
     "int_parsing": "a whole number",
     "int_from_float": "a whole number",
     "float_type": "a number",
-    "list_type": "a list",
+    "list_type": "a list such as [a, b]",
     "model_type": "a mapping of fields (name: value)",
     "model_attributes_type": "a mapping of fields (name: value)",
     "dict_type": "a mapping of fields (name: value)",
