@@ -1,0 +1,66 @@
+"""The browser editor's page, /admin/: Decap CMS, styled previews, and the notes a save
+left (warnings), shown under the form."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from newsletter.sources.config import Config
+
+CONFIG_NAME = "config.yml"  # beside the page: Decap reads it from <link rel="cms-config-url">
+NOTES_ACTION = "itemNotes"  # the file API's own action: the warnings of an item as saved
+
+_STYLE = re.compile(rb"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+# After a save, ask the file API what `check` says of the item as written, and show it.
+_NOTES = """
+CMS.registerEventListener({name: "postSave", handler: async ({entry}) => {
+  const api = %(api)s;
+  const box = document.getElementById("newsletter-notes");
+  if (!api) return;
+  const answer = await fetch(api, {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({action: %(action)s, params: {path: entry.get("path")}})});
+  const {notes} = await answer.json();
+  box.replaceChildren(...(notes || []).map(note => {
+    const line = document.createElement("p"); line.textContent = note; return line; }));
+  box.hidden = !(notes && notes.length);
+}});
+"""
+_BOX_STYLE = (
+    "#newsletter-notes{position:fixed;bottom:0;left:0;right:0;z-index:1000;margin:0;"
+    "padding:.5rem 1rem;background:#fff4ce;border-top:2px solid #8a6d00;"
+    "font:14px/1.4 system-ui,sans-serif;color:#3b2f00}#newsletter-notes p{margin:.2rem 0}"
+)
+
+
+def site_style(page: bytes) -> str:
+    """The stylesheets written in a page of the site, for the editor's preview pane."""
+    return "\n".join(part.decode("utf-8", "replace") for part in _STYLE.findall(page))
+
+
+def admin_page(config: Config, style: str, api: str | None) -> bytes:
+    """The editor page: Decap from config.cms.script, the preview pane in STYLE (the
+    site's CSS); with API (the local file API's URL), a save's warnings shown."""
+    cms = config.cms
+    integrity = cms.script_integrity
+    checked = f' integrity="{html.escape(integrity)}"' if integrity else ""
+    script = f'<script src="{html.escape(cms.script)}"{checked} crossorigin="anonymous"></script>\n'
+    setup = f"CMS.registerPreviewStyle({_script_json(style)}, {{raw: true}});\n"
+    setup += _NOTES % {"api": _script_json(api), "action": _script_json(NOTES_ACTION)}
+    title = html.escape(config.title)
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html.escape(config.language)}">\n<head>\n'
+        '<meta charset="utf-8">\n<meta name="robots" content="noindex">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}: editor</title>\n"
+        f'<link href="{CONFIG_NAME}" type="text/yaml" rel="cms-config-url">\n'
+        f"<style>{_BOX_STYLE}</style>\n</head>\n<body>\n"
+        '<div id="newsletter-notes" role="status" hidden></div>\n'
+        f"{script}<script>\n{setup}</script>\n</body>\n</html>\n"
+    ).encode()
+
+
+def _script_json(value: object) -> str:
+    """VALUE as a JavaScript literal that cannot end the <script> it is written in."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
