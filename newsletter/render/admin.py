@@ -7,6 +7,7 @@ import html
 import json
 import re
 
+from newsletter.core.layout import ITEMS_DIR
 from newsletter.sources.config import Config
 
 CONFIG_NAME = "config.yml"  # beside the page: Decap reads it from <link rel="cms-config-url">
@@ -20,7 +21,8 @@ CMS.registerEventListener({name: "postSave", handler: async ({entry}) => {
   const box = document.getElementById("newsletter-notes");
   if (!api) return;
   const answer = await fetch(api, {method: "POST", headers: {"Content-Type": "application/json"},
-    body: JSON.stringify({action: %(action)s, params: {path: entry.get("path")}})});
+    body: JSON.stringify({action: %(action)s,
+      params: {path: entry.get("path") || %(folder)s + entry.get("slug") + ".yaml"}})});
   const {notes} = await answer.json();
   box.replaceChildren(...(notes || []).map(note => {
     const line = document.createElement("p"); line.textContent = note; return line; }));
@@ -47,7 +49,11 @@ def admin_page(config: Config, style: str, api: str | None) -> bytes:
     checked = f' integrity="{html.escape(integrity)}"' if integrity else ""
     script = f'<script src="{html.escape(cms.script)}"{checked} crossorigin="anonymous"></script>\n'
     setup = f"CMS.registerPreviewStyle({_script_json(style)}, {{raw: true}});\n"
-    setup += _NOTES % {"api": _script_json(api), "action": _script_json(NOTES_ACTION)}
+    setup += _NOTES % {
+        "api": _script_json(api),
+        "action": _script_json(NOTES_ACTION),
+        "folder": _script_json(f"{ITEMS_DIR}/"),
+    }
     title = html.escape(config.title)
     return (
         f'<!DOCTYPE html>\n<html lang="{html.escape(config.language)}">\n<head>\n'
