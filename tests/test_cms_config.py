@@ -3,14 +3,18 @@ with its widget, hint and requirement."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from newsletter.commands.editor import published_editor, shipped_languages
+from newsletter.engine.site import site_context
+from newsletter.render.admin import render_published_editor, shipped_languages
 from newsletter.render.cms_config import cms_config, config_yaml, decap_locale, item_fields
+from newsletter.render.templates import Templates
 from newsletter.sources.config import load_config
 from newsletter.sources.model import item_json_schema
 
@@ -126,13 +130,43 @@ def test_the_editor_speaks_the_sites_language(language: str, decap: str) -> None
 def test_a_build_publishes_the_editor_only_with_a_git_backend(tmp_path: Path) -> None:
     text = "title: T\nbase_url: https://example.org/news/\n"
     (tmp_path / "newsletter.yaml").write_text(text, "utf-8")
-    assert published_editor(load_config(tmp_path), b"") == {}
+    config = load_config(tmp_path)
+    assert render_published_editor(config, Templates(tmp_path, site_context(tmp_path))) == {}
     text += "cms:\n  backend: {name: github, repo: icr/news, branch: main}\n"
     (tmp_path / "newsletter.yaml").write_text(text, "utf-8")
-    files = published_editor(load_config(tmp_path), b"<style>body{color:red}</style>")
+    (tmp_path / "templates").mkdir()
+    style = '{% extends "default:base.html" %}{% block style %}body{color:red}{% endblock %}'
+    (tmp_path / "templates" / "base.html").write_text(style, "utf-8")
+    config = load_config(tmp_path)
+    files = render_published_editor(config, Templates(tmp_path, site_context(tmp_path)))
     assert sorted(files) == ["admin/config.yml", "admin/index.html"]
     settings = yaml.safe_load(files["admin/config.yml"])
     assert settings["backend"] == {"name": "github", "repo": "icr/news", "branch": "main"}
     assert "local_backend" not in settings
     page = files["admin/index.html"].decode()
     assert 'integrity="sha384-' in page and "body{color:red}" in page
+
+
+def test_build_publishes_out_admin_only_where_a_git_host_is_named(project: Path) -> None:
+    newsletter = Path(sys.executable).parent / "newsletter"
+
+    def build() -> Path:
+        run = subprocess.run([str(newsletter), "build"], cwd=project, capture_output=True)
+        assert run.returncode == 0, run.stdout + run.stderr
+        return project / "out" / "admin"
+
+    assert not build().exists()
+    with (project / "newsletter.yaml").open("a", encoding="utf-8") as settings:
+        settings.write(
+            "cms:\n  backend: {name: gitea, repo: icr/news, base_url: https://git.example.org}\n"
+        )
+    admin = build()
+    assert sorted(path.name for path in admin.iterdir()) == ["config.yml", "index.html"]
+    published = yaml.safe_load((admin / "config.yml").read_bytes())
+    assert published["backend"] == {
+        "name": "gitea",
+        "repo": "icr/news",
+        "branch": "main",
+        "base_url": "https://git.example.org",
+    }
+    assert published["site_url"] == "https://news.example.org/test/"

@@ -28,7 +28,7 @@ from typing import Any
 import watchfiles
 
 from newsletter.commands.build import build
-from newsletter.commands.editor import ADMIN_DIR, preview_editor
+from newsletter.commands.editor import preview_editor
 from newsletter.commands.preview import preview_of_next_email
 from newsletter.core.errors import NewsletterError
 from newsletter.core.layout import CONFIG_FILE, IMAGES_DIR, ITEMS_DIR, TEMPLATES_DIR
@@ -36,6 +36,7 @@ from newsletter.core.words import plural
 from newsletter.engine.cms_api import FileApi
 from newsletter.engine.cms_server import FileApiServer
 from newsletter.engine.preview_server import PreviewServer, Response, content_type, find_file
+from newsletter.render.admin import ADMIN_DIR
 from newsletter.render.preview import (
     EVENTS_PATH,
     NEXT_EMAIL_PATH,

@@ -27,6 +27,7 @@ from newsletter.engine.jobs import HANDED_BACK, Files, Job
 from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
 from newsletter.engine.versions import code_fingerprint
+from newsletter.render.admin import render_published_editor
 from newsletter.render.calendar import render_calendar, render_event_calendar
 from newsletter.render.digest_pages import render_archive, render_digest
 from newsletter.render.feeds import render_feed_document
@@ -114,6 +115,9 @@ def plan_site(
     plan.jobs.extend(listing_jobs(published, topics, config, templates, context))
     plan.jobs.extend(_digest_job(digest, config, templates, context) for digest in digests)
     plan.jobs.append(_digest_archive_job(digests, config, templates, context))
+    if config.cms.backend is not None:  # the browser editor, for a Git host
+        editor = fingerprint(context, "editor")
+        plan.jobs.append(Job(editor, lambda: (render_published_editor, (config, templates))))
     return plan
 
 

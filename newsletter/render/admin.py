@@ -6,10 +6,15 @@ from __future__ import annotations
 import html
 import json
 import re
+from typing import Any
 
 from newsletter.core.layout import ITEMS_DIR
+from newsletter.render.cms_config import cms_config, config_yaml
+from newsletter.render.templates import Templates, cached_environment, render
 from newsletter.sources.config import Config
+from newsletter.sources.settingtypes import LOCALES
 
+ADMIN_DIR = "admin"  # in out/, and the preview's /admin/
 CONFIG_NAME = "config.yml"  # beside the page: Decap reads it from <link rel="cms-config-url">
 NOTES_ACTION = "itemNotes"  # the file API's own action: the warnings of an item as saved
 
@@ -70,3 +75,31 @@ def admin_page(config: Config, style: str, api: str | None) -> bytes:
 def _script_json(value: object) -> str:
     """VALUE as a JavaScript literal that cannot end the <script> it is written in."""
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def shipped_languages() -> list[str]:
+    """The languages newsletter's interface is written in: what an item's lang offers."""
+    return sorted(path.name for path in LOCALES.iterdir() if (path / "LC_MESSAGES").is_dir())
+
+
+def editor_files(
+    config: Config, style: str, backend: dict[str, Any], site_url: str, api: str | None
+) -> dict[str, bytes]:
+    """The editor's files, by their names in admin/: its page (its previews in STYLE)
+    and Decap's configuration for BACKEND."""
+    settings = cms_config(config, shipped_languages(), backend=backend, site_url=site_url)
+    return {"index.html": admin_page(config, style, api), CONFIG_NAME: config_yaml(settings)}
+
+
+def render_published_editor(config: Config, templates: Templates) -> dict[str, bytes]:
+    """The files of out/admin/ where newsletter.yaml names a Git host (cms.backend),
+    its previews in the stylesheet of the site's pages; none without one."""
+    backend = config.cms.backend
+    if backend is None:
+        return {}
+    settings = backend.model_dump(exclude_none=True)
+    if not settings.get("repo"):
+        settings.pop("repo", None)
+    page = render(cached_environment(templates), "base.html", config=config).encode()
+    files = editor_files(config, site_style(page), settings, config.base_url, None)
+    return {f"{ADMIN_DIR}/{name}": data for name, data in files.items()}
