@@ -233,7 +233,7 @@ def test_a_new_item_gets_its_id_and_its_warnings_are_written_and_shown(
         "image": {"src": "images/blasco.jpg", "alt": "Blasco"},
         "body": "Hei.",
     }
-    status, answer = api.call("itemNotes", {"path": name})
+    status, answer = api.call("itemNotes")
     assert status == 200
     assert answer["notes"] == [
         f"{name}:4: warning: image.credit: the image has no credit; say who made it"

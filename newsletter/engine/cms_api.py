@@ -29,6 +29,7 @@ class FileApi:
     def __init__(self, root: Path, report: Callable[[str], None]) -> None:
         self.files = ProjectFiles(root)
         self.report = report
+        self.notes: list[str] = []  # the warnings of the last item saved
         self._actions: dict[str, Callable[[dict[str, Any]], Any]] = {
             "info": self._info,
             "entriesByFolder": self._entries_by_folder,
@@ -98,10 +99,13 @@ class FileApi:
             saves.append((target, data, place if moved else None))
         for place, data in pictures:  # an item may show a picture sent with it
             self.files.write(place, data)
+        notes: list[str] = []
         for target, data, _ in saves:
-            errors = [p for p in self.files.problems(target.name, data) if p.severity == "error"]
-            if errors:
+            problems = self.files.problems(target.name, data)
+            if errors := [problem for problem in problems if problem.severity == "error"]:
                 raise NewsletterError(errors)
+            notes.extend(str(problem) for problem in problems)
+        self.notes = notes
         for target, data, old in saves:
             self.files.write(target, data)
             if old is not None and old.path != target.path:
@@ -143,9 +147,8 @@ class FileApi:
         return {"message": f"deleted files {', '.join(names)}"}
 
     def _notes(self, params: dict[str, Any]) -> Any:
-        place = self.files.place(params.get("path"), (ITEMS_DIR,))
-        data = self.files.read(place.name)
-        return {"notes": [str(problem) for problem in self.files.problems(place.name, data)]}
+        """The warnings of the item saved last, which the editor shows after a save."""
+        return {"notes": self.notes}
 
 
 def _dicts(values: list[Any]) -> list[dict[str, Any]]:

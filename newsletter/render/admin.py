@@ -8,7 +8,6 @@ import json
 import re
 from typing import Any
 
-from newsletter.core.layout import ITEMS_DIR
 from newsletter.render.cms_config import cms_config, config_yaml
 from newsletter.render.templates import Templates, cached_environment, render
 from newsletter.sources.config import Config
@@ -19,15 +18,14 @@ CONFIG_NAME = "config.yml"  # beside the page: Decap reads it from <link rel="cm
 NOTES_ACTION = "itemNotes"  # the file API's own action: the warnings of an item as saved
 
 _STYLE = re.compile(rb"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
-# After a save, ask the file API what `check` says of the item as written, and show it.
+# After a save, ask the file API what `check` said of the item it wrote, and show it.
 _NOTES = """
-CMS.registerEventListener({name: "postSave", handler: async ({entry}) => {
+CMS.registerEventListener({name: "postSave", handler: async () => {
   const api = %(api)s;
   const box = document.getElementById("newsletter-notes");
   if (!api) return;
   const answer = await fetch(api, {method: "POST", headers: {"Content-Type": "application/json"},
-    body: JSON.stringify({action: %(action)s,
-      params: {path: entry.get("path") || %(folder)s + entry.get("slug") + ".yaml"}})});
+    body: JSON.stringify({action: %(action)s, params: {}})});
   const {notes} = await answer.json();
   box.replaceChildren(...(notes || []).map(note => {
     const line = document.createElement("p"); line.textContent = note; return line; }));
@@ -57,7 +55,6 @@ def admin_page(config: Config, style: str, api: str | None) -> bytes:
     setup += _NOTES % {
         "api": _script_json(api),
         "action": _script_json(NOTES_ACTION),
-        "folder": _script_json(f"{ITEMS_DIR}/"),
     }
     title = html.escape(config.title)
     return (

@@ -231,7 +231,7 @@ class _Form:
             inner = self.fields(nested, path + ".")
             for child in inner if not required else ():
                 child["required"] = False
-            return {"widget": "object", "collapsed": not required, "fields": inner}
+            return {"widget": "object", "collapsed": False, "fields": inner}
         if path in _WIDGETS:
             widget = dict(_WIDGETS[path])
             if widget["widget"] == "select":
