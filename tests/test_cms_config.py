@@ -91,6 +91,14 @@ def test_dates_are_written_as_the_items_write_them() -> None:
     assert fields["updated"]["default"] == ""  # an optional time is not "now" by default
 
 
+def test_a_norwegian_site_labels_and_explains_every_field_in_norwegian() -> None:
+    fields = flat(item_fields(["en", "nb"], "nb"))
+    english = flat(item_fields(["en", "nb"], "en"))
+    for path, field in fields.items():
+        assert field["label"] != english[path]["label"] or path in ("id", "event.start"), path
+        assert field["hint"] != english[path]["hint"], path
+
+
 def test_an_items_language_is_chosen_among_those_shipped() -> None:
     assert shipped_languages() == ["en", "nb"]
     assert flat(item_fields(shipped_languages()))["lang"]["options"] == ["en", "nb"]

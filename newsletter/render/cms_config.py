@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from newsletter.core.layout import IMAGES_DIR, ITEMS_DIR
+from newsletter.render.cms_words import FIELD_HINTS, FIELD_LABELS
 from newsletter.sources.config import Config
 from newsletter.sources.model import item_json_schema
 
@@ -92,45 +93,6 @@ _DECAP_SHIPPED = frozenset(
 )
 _PATTERN_HINT = "expected an http(s) URL"  # the one kind of pattern items have besides dates
 _BOUNDS = {"minimum": "min", "maximum": "max"}
-# Labels the schema's titles do not say well, by the site's language.
-_FIELD_LABELS = {
-    "en": {
-        "id": "Id",
-        "image": "Picture",
-        "image.src": "Picture file",
-        "image.alt": "Alt text",
-        "event": "Event",
-        "lang": "Language",
-    },
-    "nb": {
-        "title": "Tittel",
-        "date": "Dato",
-        "kicker": "Stikktittel",
-        "updated": "Oppdatert",
-        "id": "Id",
-        "summary": "Sammendrag",
-        "body": "Tekst",
-        "authors": "Forfattere",
-        "department": "Avdeling",
-        "tags": "Emner",
-        "image": "Bilde",
-        "image.src": "Bildefil",
-        "image.alt": "Alternativ tekst",
-        "image.credit": "Kreditering",
-        "image.width": "Bredde",
-        "image.height": "Høyde",
-        "link": "Lenke",
-        "event": "Arrangement",
-        "event.start": "Start",
-        "event.end": "Slutt",
-        "event.location": "Sted",
-        "event.host": "Vert",
-        "event.registration": "Påmelding",
-        "featured": "Hovedsak",
-        "lang": "Språk",
-        "draft": "Utkast",
-    },
-}
 _LABELS = {
     "en": ("News", "News item"),
     "nb": ("Nyheter", "Nyhet"),
@@ -194,8 +156,10 @@ def item_fields(languages: Sequence[str], site_language: str = "en") -> list[dic
     """Decap's fields for every property of the item schema, in the schema's order:
     LANGUAGES are those an item's lang may name, SITE_LANGUAGE the labels'."""
     schema = item_json_schema()
-    labels = _FIELD_LABELS.get(site_language.split("-")[0], _FIELD_LABELS["en"])
-    return _Form(schema, tuple(languages), labels).fields(schema, "")
+    language = site_language.split("-")[0]
+    labels = FIELD_LABELS.get(language, FIELD_LABELS["en"])
+    hints = FIELD_HINTS.get(language, {})
+    return _Form(schema, tuple(languages), labels, hints).fields(schema, "")
 
 
 @dataclass(frozen=True)
@@ -205,6 +169,7 @@ class _Form:
     schema: dict[str, Any]
     languages: tuple[str, ...]
     labels: dict[str, str]
+    hints: dict[str, str]  # in the site's language; else the model's own documentation
 
     def fields(self, node: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
         required = set(node.get("required", ()))
@@ -218,7 +183,7 @@ class _Form:
         label = self.labels.get(path) or prop.get("title") or name.capitalize()
         field: dict[str, Any] = {"name": name, "label": label, "required": required}
         if prop.get("description"):
-            field["hint"] = " ".join(prop["description"].split())
+            field["hint"] = self.hints.get(path) or " ".join(prop["description"].split())
         field.update(self.widget(path, _kind(prop), required))
         return field
 
