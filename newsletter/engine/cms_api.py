@@ -99,6 +99,7 @@ class FileApi:
             saves.append((target, data, place if moved else None))
         for place, data in pictures:  # an item may show a picture sent with it
             self.files.write(place, data)
+            self.report(f"Saved {place.name} from the editor")
         notes: list[str] = []
         for target, data, _ in saves:
             problems = self.files.problems(target.name, data)
