@@ -11,11 +11,12 @@ default false). The file is written again without its comments.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
-from newsletter.sources.model import parse_when
+from newsletter.sources.model import ID_LIMIT, parse_when
 
 
 def merge_item(old: dict[str, Any] | None, new: Any, stem: str) -> Any:
@@ -26,8 +27,18 @@ def merge_item(old: dict[str, Any] | None, new: Any, stem: str) -> Any:
         return new  # not an item: the checks say so
     merged = _mapping(old or {}, new)
     if old is None and "id" not in merged:
-        merged = _with_id(merged, stem)
+        merged = _with_id(merged, item_id(stem))
     return merged
+
+
+def item_id(stem: str) -> str:
+    """The id of a new item in the file STEM.yaml: its name, as `newsletter new` gives
+    it, with any character an id cannot hold made '-' and cut at a word to ID_LIMIT."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._") or "item"
+    if len(name) > ID_LIMIT:
+        cut = name[: ID_LIMIT + 1]
+        name = cut.rsplit("-", 1)[0] if "-" in cut else cut[:ID_LIMIT]
+    return name
 
 
 def _with_id(fields: dict[str, Any], stem: str) -> dict[str, Any]:
