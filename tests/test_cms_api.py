@@ -137,6 +137,7 @@ HOSTILE = [
     ".newsletter/cache.yaml",
     "out/index.yaml",
     "items/./x.yaml",
+    "items/.hidden.yaml",
     "items//x.yaml",
     "images/x.yaml",
     "items/x.html",

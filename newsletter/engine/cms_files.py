@@ -2,7 +2,8 @@
 in images/, and nothing else.
 
 Every path the editor sends is a name relative to the project, checked before it is
-used: no absolute path, no `..` or `.` part, no backslash, no percent sign (no escape
+used: no absolute path, no part starting with a dot (`..`, or a hidden file that
+`check` would not read), no backslash, no percent sign (no escape
 decoded later), no control character; it must lie in items/ (an item, .yaml) or
 images/ (a picture), and, links followed, still lie there. newsletter.yaml, templates/,
 the state folder and out/ can therefore never be read or written through it.
@@ -61,7 +62,8 @@ class ProjectFiles:
         written = PurePosixPath(name)
         parts = written.parts
         bad = any(char in name for char in "\\%\0") or any(ord(char) < 32 for char in name)
-        if bad or written.is_absolute() or not parts or any(p in ("..", ".") for p in parts):
+        hidden = any(part.startswith(".") for part in parts)  # "..", and files check skips
+        if bad or hidden or written.is_absolute() or not parts:
             raise Refused(f"{shown(name)} is not a plain path in the project")
         if name != written.as_posix() or len(parts) < 2 or parts[0] not in folders:
             where = " or ".join(f"{folder}/" for folder in folders)
