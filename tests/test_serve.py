@@ -143,6 +143,7 @@ def test_serves_each_output_with_its_content_type_and_charset(steady: Served) ->
     assert steady.out[1:] == [
         f"Serving the preview on {steady.base}/ (Ctrl-C stops)\n",
         f"The next email, and every digest: {steady.base}/_preview/\n",
+        f"Write in the browser: {steady.base}/admin/\n",
     ]
     out = steady.project / "out"
     assert b"news.example.org/test/feed.atom" in (out / "index.html").read_bytes()

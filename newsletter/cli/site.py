@@ -157,7 +157,8 @@ def serve(root: Path, port: int) -> None:
     picture (images/), a template or newsletter.yaml rebuilds the preview, and the
     open page reloads. Links stay on the preview; out/ is not touched. A failed
     build shows its problems in the browser. /_preview/ shows the email that would
-    go out next, and lists every digest.
+    go out next, and lists every digest. /admin/ is the browser editor, which writes
+    items/ and images/ and saves only what check takes.
 
     \b
     Example:

@@ -29,11 +29,15 @@ from typing import Any
 import watchfiles
 
 from newsletter.commands.build import build
+from newsletter.commands.editor import preview_editor
 from newsletter.commands.preview import preview_of_next_email
 from newsletter.core.errors import NewsletterError
 from newsletter.core.layout import CONFIG_FILE, IMAGES_DIR, ITEMS_DIR, TEMPLATES_DIR
 from newsletter.core.words import plural
+from newsletter.engine.cms_api import FileApi
+from newsletter.engine.cms_server import FileApiServer
 from newsletter.engine.preview_server import PreviewServer, Response, content_type, find_file
+from newsletter.render.admin import ADMIN_DIR
 from newsletter.render.preview import (
     EVENTS_PATH,
     NEXT_EMAIL_PATH,
@@ -75,6 +79,7 @@ class Preview:
     ) -> None:
         self.root, self.now, self.report = root.resolve(), now, report
         self.local = "http://127.0.0.1/"
+        self.editor_api = ""  # the file API's URL, once it runs
         self.site = _Site()
         self.changed = threading.Condition()
 
@@ -112,6 +117,8 @@ class Preview:
     def respond(self, path: str) -> Response:
         """Answer a GET of PATH: the error page, the preview of the next email, or a file."""
         site = self.site
+        if path.startswith(f"/{ADMIN_DIR}/") or path == f"/{ADMIN_DIR}":
+            return self._editor(site, path)
         if site.problems is not None:
             page = with_reload(error_page(site.problems), site.generation)
             return Response(HTTPStatus.INTERNAL_SERVER_ERROR, _HTML, page)
@@ -132,6 +139,20 @@ class Preview:
         if found.suffix in _REWRITTEN:
             body = local_links(body, site.base_url, self.local)
         return Response(HTTPStatus.OK, kind, body)
+
+    def _editor(self, site: _Site, path: str) -> Response:
+        """The browser editor's page and configuration, even while the build fails:
+        they are how a writer may fix it. Never reloaded by a rebuild."""
+        name = path.removeprefix(f"/{ADMIN_DIR}").lstrip("/") or "index.html"
+        try:
+            files = preview_editor(load_config(self.root), site.folder, self.local, self.editor_api)
+        except NewsletterError as exc:
+            page = error_page("\n".join(str(p) for p in exc.problems))
+            return Response(HTTPStatus.INTERNAL_SERVER_ERROR, _HTML, page)
+        if name not in files:
+            return Response(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"Not found.\n")
+        kind = _HTML if name.endswith(".html") else "text/yaml; charset=utf-8"
+        return Response(HTTPStatus.OK, kind, files[name])
 
     def _page(self, site: _Site, page: bytes) -> Response:
         body = with_reload(local_links(page, site.base_url, self.local), site.generation)
@@ -214,19 +235,25 @@ def serve(
     preview = Preview(root, now, report)
     server = _listening(port, preview, report)  # a port in use fails before the build
     preview.local = f"http://127.0.0.1:{server.server_port}/"
+    editor = FileApiServer(FileApi(preview.root, report), server.server_port)
+    preview.editor_api = editor.url
     stop = threading.Event()
     serving = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
+    editing = threading.Thread(target=editor.serve_forever, args=(0.1,), daemon=True)
     try:
         preview.rebuild(workers=_first_workers(root))
         serving.start()
+        editing.start()
         report(f"Serving the preview on {preview.local} (Ctrl-C stops)")
         report(f"The next email, and every digest: {preview.local}{PREVIEW_PATH[1:]}")
+        report(f"Write in the browser: {preview.local}{ADMIN_DIR}/")
         preview.watch(stop)
     finally:
         stop.set()
-        if serving.is_alive():
-            server.shutdown()
-        server.server_close()
+        for running, stopped in ((serving, server), (editing, editor)):
+            if running.is_alive():
+                stopped.shutdown()
+            stopped.server_close()
 
 
 def _listening(port: int, preview: Preview, report: Callable[[str], None]) -> PreviewServer:

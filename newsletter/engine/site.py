@@ -27,6 +27,7 @@ from newsletter.engine.jobs import HANDED_BACK, Files, Job, Later
 from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
 from newsletter.engine.versions import environment_key
+from newsletter.render.admin import render_published_editor
 from newsletter.render.calendar import render_calendar, render_event_calendar
 from newsletter.render.digest_pages import render_archive, render_digest
 from newsletter.render.feeds import render_feed_document
@@ -153,6 +154,8 @@ def plan_site(
     plan.jobs.extend(Job(render_digest_folder, (d, config, templates)) for d in digests)
     archive = (tuple(digests), config, templates)
     plan.jobs.append(Job(render_digest_archive, archive, local=True))
+    if config.cms.backend is not None:  # the browser editor, for a Git host
+        plan.jobs.append(Job(render_published_editor, (config, templates)))
     return plan
 
 

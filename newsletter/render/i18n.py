@@ -52,3 +52,8 @@ def og_locale(language: str) -> str:
         likely = get_global("likely_subtags").get(locale.language, locale.language)
         locale = Locale.parse(likely)
     return f"{locale.language}_{locale.territory}"
+
+
+def shipped_languages() -> list[str]:
+    """The languages newsletter's interface is written in: what an item's lang offers."""
+    return sorted(path.name for path in LOCALES.iterdir() if (path / "LC_MESSAGES").is_dir())

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from newsletter.core.errors import NewsletterError, Problem, shown
 from newsletter.core.fingerprints import model_key
 from newsletter.core.layout import CONFIG_FILE
+from newsletter.sources.cmssettings import CmsSettings
 from newsletter.sources.settingtypes import (
     Address,
     Authority,
@@ -165,6 +166,9 @@ class Config(_Section):
     """Who the site is from: {address, privacy_url, contact}."""
     smtp: SmtpSettings = SmtpSettings()
     """How `newsletter send` reaches the mail server: {host, port, security, username}."""
+    cms: CmsSettings = CmsSettings()
+    """The browser editor at /admin/ (Decap CMS): {backend, script, integrity}; see
+    docs/cms.md."""
 
     @field_validator("base_url")
     @classmethod

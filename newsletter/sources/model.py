@@ -42,6 +42,11 @@ def _parse_when(value: Any) -> date | datetime:
         raise ValueError(f"expected {_DATE_HINT}, got {shown(text)}{detail}") from None
 
 
+def parse_when(value: Any) -> date | datetime:
+    """VALUE, a date or time as an item writes it, as a date or datetime; ValueError."""
+    return _parse_when(value)
+
+
 _WHEN_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
 When = Annotated[
     date | datetime,
