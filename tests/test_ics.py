@@ -110,6 +110,14 @@ def test_calendar_is_folded_crlf_with_a_short_time_zone(project: Path) -> None:
     assert calendar.get_missing_tzids() == set()
 
 
+def test_calendars_match_golden(project: Path, golden) -> None:  # type: ignore[no-untyped-def]
+    # Line ends are checked above; the golden files hold the text, with plain newlines.
+    golden("site/events.ics", built_calendar(project).replace(b"\r\n", b"\n"))
+    for name in ("dst-night", "open-days"):
+        data = (project / "out" / "events" / f"{name}.ics").read_bytes()
+        golden(f"site/events/{name}.ics", data.replace(b"\r\n", b"\n"))
+
+
 def test_calendar_is_byte_identical_across_builds(project: Path) -> None:
     first = built_calendar(project)
     build(project, project / "out", date(2024, 4, 30))
