@@ -10,7 +10,9 @@ events), CPU time, best of three, the two run in turns twice on a busy machine:
 icalendar wrote the events' own files in 3.7 to 4.5 s and events.ics in 1.2 to 1.6 s
 (with each time zone worked out once and kept, the files still took 3.1 to 3.4 s);
 this writer takes 0.14 to 0.19 s and 0.11 s. icalendar's 5 s were some 7 % of the
-CPU of a cold build of that archive (70 s in one process).
+CPU of a cold build of that archive (70 s in one process). Profiled, a cold build in
+one process spent 19 % of its time in the calendars with icalendar, 1.1 % with this
+writer.
 
 Lines end in CRLF and are folded at 75 octets, between UTF-8 characters and never
 inside an escape; TEXT values escape backslash, semicolon, comma and line breaks. A
