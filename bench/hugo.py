@@ -3,7 +3,9 @@
 The site builds what newsletter builds and no more: a page per item, the home page with
 its RSS feed, and an RSS feed per tag and per department, each feed holding the newest 50
 entries as ours do. The layouts are minimal and written here; the feeds use Hugo's
-built-in RSS template.
+built-in RSS template. The items' picture files are the same files, in static/images/:
+Hugo publishes them as they are, where newsletter publishes two copies of each (for the
+pages and for the email), re-encoded without their metadata.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from synthetic import SyntheticItem, when
+from synthetic import PICTURE_SIZE, SyntheticItem, when, write_pictures
 
 
 def write_hugo_site(site: Path, items: list[SyntheticItem], base_url: str) -> None:
-    """Write the same items as a Hugo site: pages, the home feed and tag feeds."""
+    """Write the same items as a Hugo site: pages, the home feed and tag feeds, and the
+    picture files they show."""
     shutil.rmtree(site, ignore_errors=True)
     content = site / "content" / "news"
     content.mkdir(parents=True)
@@ -27,6 +30,7 @@ def write_hugo_site(site: Path, items: list[SyntheticItem], base_url: str) -> No
         path.write_text(text.replace("BASE_URL", base_url), encoding="utf-8")
     for item in items:
         (content / f"{item.name}.md").write_text(_hugo_page(item), encoding="utf-8")
+    write_pictures(site / "static", items)
 
 
 HUGO_FILES = {
@@ -84,6 +88,10 @@ width="{{ .width }}" height="{{ .height }}"><figcaption>{{ .credit }}</figcaptio
 
 
 def _hugo_page(item: SyntheticItem) -> str:
+    image = item.image
+    if image and "width" not in image:  # a file of images/: newsletter reads its size
+        width, height = PICTURE_SIZE
+        image = image | {"width": width, "height": height}
     front = {
         "title": item.title,
         "date": when(item.published) + (":00" if isinstance(item.published, datetime) else ""),
@@ -91,7 +99,7 @@ def _hugo_page(item: SyntheticItem) -> str:
         "departments": [item.department] if item.department else [],
         "summary": item.summary or item.body.split("\n\n", 1)[0],
         "kicker": item.kicker,
-        "image": item.image,
+        "image": image,
         "draft": item.draft,
     }
     lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()]

@@ -61,7 +61,7 @@ def measure_cold(project: Path, site: Path, runs: int) -> tuple[Measure, Measure
     as second and in the same minutes as the other, and each starts once the deletion
     is on disk.
     """
-    cold = Measure("cold full build", is_build=True, hugo_ratio_target=2.0)
+    cold = Measure("cold full build", is_build=True, hugo_ratio_target=1.5)
     hugo = shutil.which("hugo")
     theirs = Measure("hugo cold build") if hugo else None
     build: list[str | Path] = [NEWSLETTER, "build", "--as-of", AS_OF]
@@ -96,10 +96,10 @@ def _clear(folder: Path, generated: Sequence[str]) -> None:
 def measure_newsletter(project: Path, items: list[SyntheticItem], runs: int) -> list[Measure]:
     """Time rebuilds, one-item edits, a digest and check on PROJECT, built already."""
     build: list[str | Path] = [NEWSLETTER, "build", "--as-of", AS_OF]
-    unchanged = Measure("rebuild, nothing changed", is_build=True, hugo_ratio_target=0.15)
+    unchanged = Measure("rebuild, nothing changed", is_build=True, hugo_ratio_target=0.1)
     for _ in range(runs):
         unchanged.samples.append(run_measured(build, project, watch_tree=True))
-    edited = Measure("rebuild after one edited item", is_build=True, hugo_ratio_target=0.25)
+    edited = Measure("rebuild after one edited item", is_build=True, hugo_ratio_target=0.2)
     for number, path in enumerate(_items_to_edit(project, items, runs), start=1):
         edit_item(path, number)
         edited.samples.append(run_measured(build, project, watch_tree=True))

@@ -4,11 +4,18 @@ The same seed and count always give the same bytes: every choice comes from one 
 ``random.Random``, nothing reads the clock, and no set or dict order depends on hashing.
 The items are written as a person would write them (plain scalars where YAML allows,
 the Markdown body as a literal block at the end).
+
+The archive is an institute's: a quarter of the items are events (guest lectures, PhD
+defences, seminars, workshops) with their times, place, host and sometimes a sign-up
+link; bodies run to several paragraphs with headings, lists and links, some in
+Norwegian; most pictures are files in the project's images/ folder, a portrait of one of
+the institute's people used by several items, as an editor reuses them.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import random
 import re
@@ -18,11 +25,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import PIL.Image
+import PIL.ImageDraw
+
 END = date(2024, 12, 31)
 """The newest item's day; the archive reaches back ten years from here."""
 YEARS = 10
 AS_OF = "2025-01-01"
 """A build moment after every item, so that all but the drafts are published."""
+ITEMS_PER_PICTURE = 50
+"""The items to each picture file of images/: portraits and group photos are reused."""
+PICTURE_SIZE = (800, 533)
+"""Every picture file's size: a photo as a web editor exports it."""
 
 CONFIG = """\
 title: Institute for Cancer Research — News
@@ -252,6 +266,41 @@ VERBS = [
     "support",
 ]
 HEADINGS = ["Background", "What we found", "Why it matters", "Next steps", "About the project"]
+NORWEGIAN = [
+    "forskning",
+    "pasienter",
+    "kreftceller",
+    "behandling",
+    "studien",
+    "resultatene",
+    "gruppen",
+    "økt",
+    "overlevelse",
+    "påvirker",
+    "nærmere",
+    "også",
+    "før",
+    "første",
+    "målrettet",
+    "strålebehandling",
+    "være",
+    "både",
+    "særlig",
+    "utviklingen",
+    "blærekreft",
+    "tilførsel",
+]
+EVENT_KINDS = ["Guest lecture", "PhD defence", "Seminar", "Lunch seminar", "Workshop"]
+INSTITUTIONS = [
+    "CNIO, Madrid",
+    "Karolinska Institutet",
+    "the University of Bergen",
+    "EMBL Heidelberg",
+    "the Francis Crick Institute",
+    "Universitetet i Tromsø",
+    "Ludwig Cancer Research",
+]
+ROLES = ["First opponent", "Second opponent", "Third member of the committee"]
 
 
 @dataclass(frozen=True)
@@ -274,27 +323,72 @@ class SyntheticItem:
     draft: bool
 
 
+@dataclass(frozen=True)
+class Portrait:
+    """A picture file of images/, and who it shows."""
+
+    src: str
+    person: str
+
+
 def make_items(count: int, seed: int = 1) -> list[SyntheticItem]:
     """Return COUNT items spread over ten years up to END, oldest first."""
     rng = random.Random(seed)
+    portraits = [_portrait(rng, n) for n in range(max(1, count // ITEMS_PER_PICTURE))]
     span = (END - date(END.year - YEARS, END.month, END.day)).days
     days = sorted(rng.randrange(span + 1) for _ in range(count))
     used: dict[str, int] = {}
     items = []
     for offset in days:
         day = END - timedelta(days=span - offset)
-        items.append(_item(rng, day, used))
+        items.append(_item(rng, day, used, portraits))
     return items
 
 
 def write_project(root: Path, items: list[SyntheticItem]) -> None:
-    """Write newsletter.yaml and items/*.yaml under ROOT, replacing any earlier items."""
-    shutil.rmtree(root / "items", ignore_errors=True)
+    """Write newsletter.yaml, items/*.yaml and their images/ under ROOT, replacing any
+    earlier items and pictures."""
+    for folder in ("items", "images"):
+        shutil.rmtree(root / folder, ignore_errors=True)
     (root / "items").mkdir(parents=True)
     (root / "newsletter.yaml").write_text(CONFIG, encoding="utf-8")
     for item in items:
         path = root / "items" / f"{item.name}.yaml"
         path.write_text(item_yaml(item), encoding="utf-8")
+    write_pictures(root, items)
+
+
+def picture_files(items: list[SyntheticItem]) -> list[str]:
+    """The picture files of the project the ITEMS show, by name (images/…)."""
+    sources = {str(item.image["src"]) for item in items if item.image}
+    return sorted(src for src in sources if not src.startswith("https:"))
+
+
+def write_pictures(folder: Path, items: list[SyntheticItem]) -> None:
+    """Write every picture file the ITEMS show under FOLDER (as images/…)."""
+    for name in picture_files(items):
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(draw_picture(name))
+
+
+def draw_picture(name: str) -> bytes:
+    """A JPEG of PICTURE_SIZE: figures before a coloured background, the same for a name."""
+    rng = random.Random(name)
+    width, height = PICTURE_SIZE
+    colours = [tuple(rng.randrange(256) for _ in range(3)) for _ in range(2)]
+    fade = PIL.Image.linear_gradient("L").resize(PICTURE_SIZE)
+    image = PIL.Image.composite(*(PIL.Image.new("RGB", PICTURE_SIZE, c) for c in colours), fade)
+    draw = PIL.ImageDraw.Draw(image)
+    for _ in range(rng.randint(1, 6)):  # a head and shoulders
+        x, r = rng.randrange(width), rng.randint(25, 70)
+        y = rng.randint(height // 3, height - r)
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        draw.ellipse((x - r, y - 3 * r, x + r, y - r), fill=colour)
+        draw.rounded_rectangle((x - 2 * r, y - r // 2, x + 2 * r, height), r // 2, fill=colour)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def generate_project(root: Path, count: int, seed: int = 1) -> list[SyntheticItem]:
@@ -342,27 +436,32 @@ def item_yaml(item: SyntheticItem) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _item(rng: random.Random, day: date, used: dict[str, int]) -> SyntheticItem:
-    kind = rng.choices(["article", "award", "event", "people", "general"], [4, 1, 1, 1, 3])[0]
+def _item(
+    rng: random.Random, day: date, used: dict[str, int], portraits: list[Portrait]
+) -> SyntheticItem:
+    kinds = ["article", "award", "event", "people", "general"]
+    kind = rng.choices(kinds, [3, 1, 2.5, 1, 2.5])[0]  # a quarter of them events
     person = _person(rng)
-    norwegian = rng.random() < 0.05
-    title, kicker = _title(rng, kind, person, day, norwegian)
-    event = _event(rng, day, person) if kind == "event" else None
+    norwegian = rng.random() < 0.08
+    label = rng.choice(EVENT_KINDS)
+    title, kicker = _title(rng, kind, label, person, day, norwegian)
+    event = _event(rng, day, label, person) if kind == "event" else None
     published: date | datetime = day
     if rng.random() < 0.4:
         published = datetime(day.year, day.month, day.day, rng.randint(7, 16), rng.choice([0, 30]))
     tags = tuple(rng.sample(TAGS, rng.choice([1, 2, 2, 3, 3, 4])))
+    body = _event_body(rng, label, person, event) if event else _body(rng, person, norwegian)
     return SyntheticItem(
         name=_unique(f"{day.isoformat()}-{_slug(title)[:50].strip('-')}", used),
         title=title,
         published=published,
         kicker=kicker,
         summary=_sentence(rng, 14, 24) if rng.random() < 0.6 else None,
-        body=_body(rng, person, norwegian),
+        body=body,
         authors=tuple(_person(rng) for _ in range(rng.choice([0, 1, 1, 2, 3]))),
         department=rng.choice(DEPARTMENTS) if rng.random() < 0.7 else None,
         tags=tags,
-        image=_image(rng, day, person) if rng.random() < 0.7 else None,
+        image=_image(rng, day, person, portraits) if rng.random() < 0.7 else None,
         link=f"https://doi.org/10.1000/{rng.randrange(10**6):06d}" if kind == "article" else None,
         event=event,
         lang="nb" if norwegian else None,
@@ -371,44 +470,63 @@ def _item(rng: random.Random, day: date, used: dict[str, int]) -> SyntheticItem:
 
 
 def _title(
-    rng: random.Random, kind: str, person: str, day: date, norwegian: bool
+    rng: random.Random, kind: str, label: str, person: str, day: date, norwegian: bool
 ) -> tuple[str, str | None]:
+    if kind == "event":
+        if label == "PhD defence":
+            return f"{label}: {person} defends a thesis on {rng.choice(TOPICS)}", label
+        return f"{label}: {person} on {rng.choice(TOPICS)}", label
     if norwegian:
         return f"{person} får pris for forskning på {rng.choice(TAGS)}", "Nyhet"
     if kind == "article":
         return f"New article in {rng.choice(JOURNALS)} on {rng.choice(TOPICS)}", None
     if kind == "award":
         return f"{person} receives the {rng.choice(['King', 'Research', 'Young'])} award", "Award"
-    if kind == "event":
-        label = rng.choice(["Guest lecture", "PhD defence", "Seminar", "Workshop"])
-        return f"{label}: {person} on {rng.choice(TOPICS)}", label
     if kind == "people":
         return f"Welcome to {person}, new group leader", "People"
     topic = rng.choice(TOPICS)
     return f"{topic[0].upper()}{topic[1:]}: news from the {day.year} retreat", None
 
 
-def _event(rng: random.Random, day: date, host: str) -> dict[str, str]:
+def _event(rng: random.Random, day: date, label: str, host: str) -> dict[str, str]:
     start_day = day + timedelta(days=rng.randint(1, 40))
-    if rng.random() < 0.15:
-        return {"start": start_day.isoformat(), "location": rng.choice(PLACES)}
-    # Daytime only, so no time falls in the hour the clocks skip in spring.
-    start = datetime(start_day.year, start_day.month, start_day.day, rng.randint(9, 15))
-    start += timedelta(minutes=rng.choice([0, 15, 30]))
-    end = start + timedelta(minutes=rng.choice([45, 60, 90, 120, 180]))
-    return {
-        "start": when(start),
-        "end": when(end),
-        "location": rng.choice(PLACES),
-        "host": host,
-    }
+    event: dict[str, str]
+    if label == "Workshop" and rng.random() < 0.5:  # all day, some over two days
+        last = start_day + timedelta(days=rng.choice([0, 1]))
+        event = {"start": start_day.isoformat(), "end": last.isoformat()}
+    else:
+        # Daytime only, so no time falls in the hour the clocks skip in spring.
+        start = datetime(start_day.year, start_day.month, start_day.day, rng.randint(9, 15))
+        start += timedelta(minutes=rng.choice([0, 15, 30]))
+        end = start + timedelta(minutes=rng.choice([45, 60, 90, 120, 180]))
+        event = {"start": when(start), "end": when(end)}
+    event["location"] = rng.choice(PLACES)
+    if rng.random() < 0.9:
+        event["host"] = host
+    if rng.random() < 0.3:
+        event["registration"] = f"https://nettskjema.no/a/{rng.randrange(10**6):06d}"
+    return event
 
 
-def _image(rng: random.Random, day: date, person: str) -> dict[str, str | int]:
+def _portrait(rng: random.Random, number: int) -> Portrait:
+    person = _person(rng)
+    return Portrait(f"images/{_slug(person)}-{number:03d}.jpg", person)
+
+
+def _image(
+    rng: random.Random, day: date, person: str, portraits: list[Portrait]
+) -> dict[str, str | int]:
+    if rng.random() < 0.8:  # a file of images/, measured by the build
+        portrait = rng.choice(portraits)
+        return {
+            "src": portrait.src,
+            "alt": f"{portrait.person} in the laboratory",
+            "credit": f"Photo: {_person(rng)}",
+        }
     width = rng.choice([600, 800, 1200])
     return {
         "src": f"https://images.example.org/{day.year}/{_slug(person)}-{rng.randrange(1000):03d}.jpg",
-        "alt": f"{person} in the laboratory",
+        "alt": f"{person} at the podium",
         "credit": f"Photo: {_person(rng)}",
         "width": width,
         "height": width * 2 // 3,
@@ -416,22 +534,70 @@ def _image(rng: random.Random, day: date, person: str) -> dict[str, str | int]:
 
 
 def _body(rng: random.Random, person: str, norwegian: bool) -> str:
+    """A news story: a lead, then paragraphs under headings, a list or two, links."""
+    blocks = [_lead(rng)]
+    if norwegian:
+        blocks.append(f"Gratulerer til {person}! Les mer på [våre sider](https://example.org/nb).")
+        blocks.append(_norwegian(rng))
+    for heading in rng.sample(HEADINGS, rng.randint(1, 4)):
+        blocks.append(f"## {heading}")
+        blocks.extend(_paragraph(rng, person) for _ in range(rng.randint(1, 3)))
+        if rng.random() < 0.4:
+            points = [_sentence(rng, 4, 10).rstrip(".") for _ in range(rng.randint(2, 6))]
+            blocks.append("\n".join(f"- {point}" for point in points))
+    if rng.random() < 0.3:
+        blocks.append(f"> {_sentence(rng, 10, 20)} says {person}.")
+    if rng.random() < 0.5:
+        journal = rng.choice(JOURNALS)
+        doi = f"https://doi.org/10.1000/{rng.randrange(10**6):06d}"
+        blocks.append(
+            f"## Read more\n\n- [The article in *{journal}*]({doi})\n- {_contact(person)}"
+        )
+    return "\n\n".join(_wrap(block) for block in blocks)
+
+
+def _event_body(rng: random.Random, label: str, person: str, event: dict[str, str]) -> str:
+    """An announcement: who speaks on what, the abstract, the programme, how to come."""
+    where = rng.choice(INSTITUTIONS)
+    blocks = [f"{person} from {where} will give a {label.lower()} on {rng.choice(TOPICS)}."]
+    blocks += ["## Abstract", *(_paragraph(rng, person) for _ in range(rng.randint(1, 3)))]
+    if label == "PhD defence":
+        committee = [f"{role}: {_person(rng)}, {rng.choice(INSTITUTIONS)}" for role in ROLES]
+        blocks += ["## Trial lecture", _paragraph(rng, person)]
+        blocks += ["## Adjudication committee", "\n".join(f"- {line}" for line in committee)]
+        blocks.append(f"The defence is chaired by {_person(rng)}, head of department.")
+    else:
+        blocks += ["## About the speaker", _paragraph(rng, person)]
+        host = event.get("host", "the department")
+        programme = [
+            f"Welcome by {host}",
+            f"{label}: {_sentence(rng, 3, 6).rstrip('.')}",
+            "Questions and discussion",
+            "Coffee, tea and *vafler* in the foyer",
+        ]
+        blocks += ["## Programme", "\n".join(f"{n}. {p}" for n, p in enumerate(programme, 1))]
+    sign_up = event.get("registration")
+    if sign_up:
+        blocks.append(f"Places are limited: [register here]({sign_up}) by the day before.")
+    blocks.append(f"All are welcome. {_contact(person)}")
+    return "\n\n".join(_wrap(block) for block in blocks)
+
+
+def _lead(rng: random.Random) -> str:
     lead = _sentence(rng, 8, 16)
     second = _sentence(rng, 6, 12)
     # The first paragraph is the default summary; keep it under the 300-character limit.
-    blocks = [f"{lead} {second}" if len(lead) + len(second) < 280 else lead]
-    if norwegian:
-        blocks.append(f"Gratulerer til {person}! Les mer på [våre sider](https://example.org/nb).")
-    for _ in range(rng.randint(1, 5)):
-        roll = rng.random()
-        if roll < 0.15:
-            blocks.append(f"## {rng.choice(HEADINGS)}")
-        if roll < 0.3:
-            points = [_sentence(rng, 4, 10).rstrip(".") for _ in range(rng.randint(2, 5))]
-            blocks.append("\n".join(f"- {point}" for point in points))
-        else:
-            blocks.append(_paragraph(rng, person))
-    return "\n\n".join(_wrap(block) for block in blocks)
+    return f"{lead} {second}" if len(lead) + len(second) < 280 else lead
+
+
+def _contact(person: str) -> str:
+    address = _slug(person).replace("-", ".")
+    return f"Questions? Write to [{person}](mailto:{address}@example.org)."
+
+
+def _norwegian(rng: random.Random) -> str:
+    words = [rng.choice(NORWEGIAN) for _ in range(rng.randint(20, 40))]
+    return " ".join(words).capitalize() + "."
 
 
 def _paragraph(rng: random.Random, person: str) -> str:
@@ -456,7 +622,7 @@ def _sentence(rng: random.Random, low: int, high: int) -> str:
 
 def _wrap(block: str, width: int = 88) -> str:
     """Break a paragraph into lines as an editor would; lists and headings stay as they are."""
-    if block.startswith(("#", "- ")):
+    if block.startswith(("#", "- ", "1. ", "> ")):
         return block
     lines: list[str] = []
     line = ""

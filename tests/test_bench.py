@@ -43,7 +43,9 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
         items = synthetic.generate_project(tmp_path / name, 30)
         hugo.write_hugo_site(tmp_path / name / "hugo", items, "https://news.example.org/")
     first, second = _files(tmp_path / "a"), _files(tmp_path / "b")
-    assert len(first) == 1 + 30 + 30 + len(hugo.HUGO_FILES)
+    pictures = synthetic.picture_files(items)
+    assert pictures  # each written twice: for newsletter, and for Hugo as a static file
+    assert len(first) == 1 + 30 + 30 + len(hugo.HUGO_FILES) + 2 * len(pictures)
     assert first == second
 
 
@@ -52,6 +54,13 @@ def test_synthetic_items_have_what_the_benchmark_promises() -> None:
     text = "".join(item.title + item.body + "".join(item.tags) for item in items)
     assert {item.published.year for item in items} == set(range(2015, 2025))
     assert all(letter in text for letter in "æøå")
-    assert 0.05 < sum(item.event is not None for item in items) / len(items) < 0.2
-    assert all(marker in text for marker in ("## ", "\n- ", "*", "]("))
-    assert any(item.image for item in items)
+    assert all(marker in text for marker in ("## ", "\n- ", "\n1. ", "*", "](", "> "))
+    assert sum(len(item.body) for item in items) / len(items) > 2000
+    events = [item.event for item in items if item.event]
+    assert 0.2 < len(events) / len(items) < 0.3
+    assert all("location" in event for event in events)
+    assert sum("end" in event and "host" in event for event in events) / len(events) > 0.5
+    assert 0.1 < sum("registration" in event for event in events) / len(events) < 0.5
+    assert any("T" not in event["start"] for event in events)  # some all day
+    sources = [str(item.image["src"]) for item in items if item.image]
+    assert 0.5 < sum(src.startswith("images/") for src in sources) / len(sources) < 1

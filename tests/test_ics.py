@@ -102,12 +102,21 @@ def test_calendar_is_folded_crlf_with_a_short_time_zone(project: Path) -> None:
     calendar = icalendar.Calendar.from_ical(data)
     (zone,) = calendar.walk("VTIMEZONE")
     assert str(zone["tzid"]) == "Europe/Oslo"
+    # Each onset in local time before the change: 02:00 in winter time, 03:00 in summer.
     assert sorted(sub["dtstart"].dt for sub in zone.subcomponents) == [
         datetime(2024, 1, 1, 0, 0),
-        datetime(2024, 3, 31, 3, 0),
+        datetime(2024, 3, 31, 2, 0),
         datetime(2024, 10, 27, 3, 0),
     ]
     assert calendar.get_missing_tzids() == set()
+
+
+def test_calendars_match_golden(project: Path, golden) -> None:  # type: ignore[no-untyped-def]
+    # Line ends are checked above; the golden files hold the text, with plain newlines.
+    golden("site/events.ics", built_calendar(project).replace(b"\r\n", b"\n"))
+    for name in ("dst-night", "open-days"):
+        data = (project / "out" / "events" / f"{name}.ics").read_bytes()
+        golden(f"site/events/{name}.ics", data.replace(b"\r\n", b"\n"))
 
 
 def test_calendar_is_byte_identical_across_builds(project: Path) -> None:
@@ -194,8 +203,8 @@ def read_back(data: bytes) -> dict[str, str]:
 
 
 def one_line_break(text: str) -> str:
-    """*text* as a calendar holds it: any line break, and icalendar's \\N, one \\n."""
-    return text.replace("\\N", "\n").replace("\r\n", "\n").replace("\r", "\n")
+    """*text* as a calendar holds it: any line break one \\n; a backslash and N stay."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @settings(max_examples=300, deadline=None)
@@ -217,6 +226,7 @@ def test_any_text_reads_back_from_lines_of_at_most_75_octets(
     for line in lines:  # folded where RFC 5545 allows: anywhere but within a character
         assert len(line) <= 75
         line.decode()
+        assert (len(line) - len(line.rstrip(b"\\"))) % 2 == 0  # nor within an escape
     values = read_back(data)
     assert values["SUMMARY"] == one_line_break(title)
     assert values.get("LOCATION", "") == one_line_break(place)
@@ -276,3 +286,48 @@ def test_an_events_own_calendar_follows_its_item_from_build_to_build(project: Pa
     assert sorted(path.name for path in folder.iterdir()) == ["dst-night.ics", "lecture.ics"]
     (event,) = icalendar.Calendar.from_ical((folder / "lecture.ics").read_bytes()).walk("VEVENT")
     assert str(event["location"]).startswith("Great hall")
+
+
+def test_a_norwegian_site_writes_the_calendars_words_in_norwegian(project: Path) -> None:
+    config = project / "newsletter.yaml"
+    config.write_text(config.read_text("utf-8").replace("language: en", "language: nb"), "utf-8")
+    lecture = project / "items" / "lecture.yaml"
+    text = lecture.read_text(encoding="utf-8")
+    registration = "  registration: https://example.org/r\n"
+    lecture.write_text(
+        text.replace("  host: Kjetil Taskén\n", f"  host: Kjetil Taskén\n{registration}")
+    )
+    build(project, project / "out", date(2024, 4, 30))
+    own = (project / "out" / "events" / "lecture.ics").read_bytes()
+    (event,) = icalendar.Calendar.from_ical(own).walk("VEVENT")
+    assert str(event["description"]) == (
+        "Targeting cellular immortality in cancer.\n\nVert: Kjetil Taskén\n\n"
+        f"Påmelding: https://example.org/r\n\n{URL}lecture.html"
+    )
+
+
+def test_a_site_in_utc_writes_utc_times_without_a_time_zone(project: Path) -> None:
+    config = project / "newsletter.yaml"
+    text = config.read_text("utf-8")
+    config.write_text(text.replace("timezone: Europe/Oslo", "timezone: UTC"), "utf-8")
+    calendar = icalendar.Calendar.from_ical(built_calendar(project))
+    assert calendar.walk("VTIMEZONE") == []
+    night = calendar.walk("VEVENT")[0]
+    assert night.start == datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
+    assert b"DTSTART:20240331T013000Z\r\n" in (project / "out/events/dst-night.ics").read_bytes()
+
+
+def test_events_years_apart_share_one_time_zone_holding_each_change(project: Path) -> None:
+    later = DST_NIGHT.replace("2024-03-31T0", "2026-03-29T0").replace("2024-03-20", "2024-03-21")
+    (project / "items" / "later-night.yaml").write_text(later, encoding="utf-8")
+    data = built_calendar(project)
+    calendar = icalendar.Calendar.from_ical(data)
+    assert calendar.get_missing_tzids() == set()
+    (zone,) = calendar.walk("VTIMEZONE")
+    summer = [sub for sub in zone.subcomponents if sub.name == "DAYLIGHT"]
+    assert len(summer) == 1 and summer[0]["dtstart"].dt == datetime(2024, 3, 31, 2, 0)
+    assert b"RDATE:20250330T020000,20260329T020000\r\n" in data
+    assert b"RDATE:20251026T030000,20261025T030000\r\n" in data
+    night = next(e for e in calendar.walk("VEVENT") if e["uid"] == "later-night@example.org")
+    assert night.start.astimezone(UTC) == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    assert night.end.astimezone(UTC) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)

@@ -20,7 +20,7 @@ def fresh_key() -> Iterator[None]:
 
 def test_the_libraries_that_shape_output_are_listed_with_their_versions() -> None:
     names = {entry.split("==")[0].lower() for entry in library_versions()}
-    assert {"jinja2", "markupsafe", "feedgen", "icalendar", "premailer", "pydantic"} <= names
+    assert {"jinja2", "markupsafe", "feedgen", "premailer", "pydantic"} <= names
     assert all(entry.count("==") == 1 for entry in library_versions())
     assert "newsletter" not in names
 
