@@ -33,6 +33,7 @@ from newsletter.engine.manifest import (
 )
 from newsletter.engine.output import Staging, builds_folder
 from newsletter.engine.site import CONTENT, SitePlan, plan_site, site_context, warm_up
+from newsletter.engine.statefolder import claim_state_folder
 from newsletter.engine.workers import Workers
 from newsletter.render.templates import Templates
 from newsletter.sources.config import Config, load_config
@@ -51,11 +52,12 @@ def build(
 ) -> BuildReport:
     """Build the project at ROOT into OUT_DIR as it stands at AS_OF."""
     config = load_config(root)
+    state = claim_state_folder(root, config)
     moment = resolve_as_of(as_of, config)
     found = item_files(root)  # walked once, for the prints and the items
     contents: dict[str, bytes] = {}  # what the prints read, for the items not to read again
     # What was rendered is kept on leaving, even when the build fails.
-    with Cache(root / config.state_dir / CACHE_FILE) as cache:
+    with Cache(state / CACHE_FILE) as cache:
         context = site_context(root)
         last = last_build(cache, out_dir)
         # A first build reads every item file for its prints: its workers are forked

@@ -28,6 +28,7 @@ from newsletter.engine.sending import (
 )
 from newsletter.engine.sendlog import LOG_FILE
 from newsletter.engine.smtp import PASSWORD_ENV, check_login
+from newsletter.engine.statefolder import claim_state_folder
 from newsletter.render.emails import email_letter
 from newsletter.render.message import Letter
 from newsletter.render.templates import make_environment
@@ -67,7 +68,7 @@ def send_digest(
     config = load_config(root)
     smtp = _with_ca_file(config.smtp, root)
     password = b"" if options.dry_run else check_login(smtp, secrets.password)
-    log_path = root / config.state_dir / LOG_FILE
+    log_path = claim_state_folder(root, config, write=not options.dry_run) / LOG_FILE
     try:
         digest = chosen_digest(root, config, period, as_of, writes=False)
     except QuietPeriod as quiet:
