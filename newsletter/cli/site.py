@@ -76,7 +76,7 @@ def build(
         )
     print_problems(report.warnings)
     click.echo(report.summary(out_dir, time.perf_counter() - started))
-    for line in report.held_lines():
+    for line in [*report.took_over_lines(out_dir), *report.held_lines()]:
         click.echo(line)
 
 

@@ -147,8 +147,9 @@ class _Build:
         written, items = run.sink.written, catalog.items
         held = held_back([(i.source, i.published, i.draft) for i in items], inputs.as_of)
         total, shown, digests, files = counts
+        took_over = staging.target if staging.took_over else ""
         return BuildReport(
-            total, shown, digests, run.rendered, written, files - written, warnings, held
+            total, shown, digests, run.rendered, written, files - written, warnings, held, took_over
         )
 
 
