@@ -168,3 +168,24 @@ def test_the_time_bound_stops_a_loop_in_any_thread() -> None:
     assert outcome == ["stopped"]
     with time_bound(0.5):  # a render that ends in time is left alone
         pass
+
+
+def test_check_names_every_template_a_build_would_refuse(project: Path) -> None:
+    folder = project / "templates"
+    folder.mkdir()
+    (folder / "secret.html").symlink_to("/etc/passwd")
+    os.mkfifo(folder / "pipe.html")
+    (folder / "broken.html").write_text("{% if %}\n", "utf-8")
+    (folder / "latin1.html").write_bytes(b"ok\ncaf\xe9\n")
+    (folder / "fine.html").write_text('{% extends "default:base.html" %}\n', "utf-8")
+    done = subprocess.run(
+        [str(NEWSLETTER), "check"], cwd=project, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        "templates/broken.html:1: Expected an expression, got 'end of statement block'\n"
+        "templates/latin1.html:2: not UTF-8 (byte 0xE9); save the file as UTF-8\n"
+        "templates/pipe.html: is not a plain file (a folder, device, pipe or socket)\n"
+        "templates/secret.html: is a link; put the template itself in templates/\n"
+    )
+    assert done.stderr.endswith("4 errors, 1 warning.\n")

@@ -24,16 +24,21 @@ from newsletter.core.layout import out_folder
 )
 @click.pass_obj
 def check(root: Path, strict: bool) -> None:
-    """Validate newsletter.yaml and every item, reporting all problems at once.
+    """Validate newsletter.yaml, every item and the templates' files, reporting all
+    problems at once.
 
     \b
     Example:
       newsletter check --strict
     """
+    from newsletter.core.errors import NewsletterError
     from newsletter.engine.itemcache import load_catalog
+    from newsletter.render.templates import template_problems
 
     with reported():
         catalog = load_catalog(root, strict=strict)
+        if found := template_problems(root):
+            raise NewsletterError([*found, *catalog.warnings])
     print_problems(catalog.warnings)
     click.echo(f"Checked {len(catalog.items)} items: " + count_summary(catalog.warnings) + ".")
 

@@ -79,6 +79,8 @@ def _ours(folder: Path, name: str, marked: bool) -> bool:
     """Tell whether the entry *name* of FOLDER is one the project writes, in its form;
     in a folder without the marker, SQLite files must be SQLite files too."""
     path = folder / name
+    if name == "preview":  # the preview's out/, which refuses a folder a build did not make
+        return marked or _is_preview(path)
     proof = _PROOFS.get(name)
     if proof is not None:
         return proof(path)
@@ -211,7 +213,6 @@ _PROOFS: dict[str, Callable[[Path], bool]] = {
     _OLD_BUILD: _is_old_build,
     _OLD_PRINTS: _is_old_prints,
     _OLD_ITEMS: _is_old_items,
-    "preview": _is_preview,
     "sent.sqlite.lock": _is_send_lock,
 }
 

@@ -213,6 +213,26 @@ def _name_of(filename: str) -> str:
     return path.name
 
 
+def template_problems(root: Path) -> list[Problem]:
+    """What a build would refuse in the project's templates/, found without rendering:
+    links, pipes and other files that are not plain, text that is not UTF-8, and
+    Jinja syntax errors; each at its file and line."""
+    folder, problems = root / TEMPLATES_DIR, list[Problem]()
+    env, loader = make_environment(root), ProjectTemplates(folder)
+    for path in _files_under(folder):
+        name = path.relative_to(folder).as_posix()
+        try:
+            env.parse(loader.get_source(env, name)[0], name)
+        except NewsletterError as exc:
+            problems.extend(exc.problems)
+        except jinja2.TemplateSyntaxError as exc:
+            message = exc.message or "syntax error"
+            problems.append(Problem(f"{TEMPLATES_DIR}/{name}", exc.lineno, "", message))
+        except jinja2.TemplateNotFound:
+            pass  # gone meanwhile
+    return problems
+
+
 def templates_fingerprint(root: Path) -> str:
     """Hash every template a build may use: the built-in ones and the project's own."""
     parts: list[str | bytes] = []
