@@ -189,3 +189,23 @@ def test_check_names_every_template_a_build_would_refuse(project: Path) -> None:
         "templates/secret.html: is a link; put the template itself in templates/\n"
     )
     assert done.stderr.endswith("4 errors, 1 warning.\n")
+
+
+def test_a_templates_folder_that_is_a_link_is_refused(project: Path) -> None:
+    (project / "templates").symlink_to("/etc")
+    done = newsletter_in(project, "check")
+    assert (done.returncode, done.stderr.splitlines()[0]) == (
+        1,
+        "templates/: is a link; make it a folder of the project's own",
+    )
+    done = newsletter_in(project, "build", "--as-of", "2024-04-30")
+    assert (done.returncode, done.stderr) == (
+        1,
+        "templates/: is a link; make it a folder of the project's own\n1 error.\n",
+    )
+    assert not (project / "out").exists()
+
+
+def newsletter_in(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(NEWSLETTER), *args]
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=120)

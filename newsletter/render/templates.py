@@ -29,6 +29,9 @@ from newsletter.render.i18n import og_locale, translations
 from newsletter.render.sandbox import RENDER_SECONDS, Sandbox, TimeUp, time_bound
 
 _BUILT_IN = Path(__file__).parent.parent / TEMPLATES_DIR
+_LINKED_FOLDER = Problem(
+    f"{TEMPLATES_DIR}/", 0, "", "is a link; make it a folder of the project's own"
+)
 
 
 def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
@@ -97,6 +100,8 @@ class ProjectTemplates(jinja2.BaseLoader):
     ) -> tuple[str, str, Callable[[], bool]]:
         """Return the text of *template*, its file, and whether it is unchanged since."""
         path = self.folder
+        if path.is_symlink():  # a project may hold a link to /etc, as a file or a folder
+            raise NewsletterError([_LINKED_FOLDER])
         for piece in jinja2.loaders.split_template_path(template):  # refuses ..
             path = path / piece
             try:
@@ -219,6 +224,8 @@ def template_problems(root: Path) -> list[Problem]:
     Jinja syntax errors; each at its file and line."""
     folder, problems = root / TEMPLATES_DIR, list[Problem]()
     env, loader = make_environment(root), ProjectTemplates(folder)
+    if folder.is_symlink():
+        return [_LINKED_FOLDER]
     for path in _files_under(folder):
         name = path.relative_to(folder).as_posix()
         try:
