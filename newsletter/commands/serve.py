@@ -173,7 +173,10 @@ class _Sources:
 
     @classmethod
     def of(cls, root: Path) -> _Sources:
-        folders = tuple(name for name in _SOURCES if (root / name).is_dir())
+        # A folder that is a link is refused by the build; watched, it could be /.
+        folders = tuple(
+            name for name in _SOURCES if (root / name).is_dir() and not (root / name).is_symlink()
+        )
         try:
             info = (root / CONFIG_FILE).stat()
         except OSError:

@@ -250,8 +250,11 @@ def templates_fingerprint(root: Path) -> str:
 
 
 def _files_under(folder: Path) -> list[Path]:
-    """Every entry under FOLDER but its folders, links to folders not followed."""
-    found = []
+    """Every entry under FOLDER but its folders, links to folders not followed (nor
+    FOLDER itself, when it is one: it might lead to /)."""
+    found: list[Path] = []
+    if folder.is_symlink():
+        return found
     for parent, folders, files in os.walk(folder):
         found += [Path(parent, name) for name in files]
         found += [Path(parent, name) for name in folders if Path(parent, name).is_symlink()]
