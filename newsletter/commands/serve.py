@@ -173,10 +173,9 @@ class _Sources:
 
     @classmethod
     def of(cls, root: Path) -> _Sources:
-        # A folder that is a link is refused by the build; watched, it could be /.
-        folders = tuple(
-            name for name in _SOURCES if (root / name).is_dir() and not (root / name).is_symlink()
-        )
+        # templates/ or images/ as a link is refused by the build; watched, it could be /.
+        linked = {name for name in (TEMPLATES_DIR, IMAGES_DIR) if (root / name).is_symlink()}
+        folders = tuple(name for name in _SOURCES if (root / name).is_dir() and name not in linked)
         try:
             info = (root / CONFIG_FILE).stat()
         except OSError:

@@ -245,14 +245,17 @@ def pictures_state(root: Path) -> str:
     to tell that no picture changed either (the files under items/ it reads anyway).
     """
     parts: list[str] = []
-    pending = [root / PICTURES_DIR]
+    # Links to folders are not followed (one to / would take the whole disk); its
+    # pictures are refused anyway, as outside images/.
+    pending = [] if (root / PICTURES_DIR).is_symlink() else [root / PICTURES_DIR]
     while pending:
         with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
             for entry in entries:
-                if entry.is_dir():
+                if entry.is_dir(follow_symlinks=False):
                     pending.append(Path(entry.path))
                 else:
-                    stat = entry.stat()
-                    seen = (stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
-                    parts.append(f"{entry.path}\0{seen}")
+                    with contextlib.suppress(OSError):  # a link that leads nowhere
+                        info = entry.stat()
+                        seen = (info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+                        parts.append(f"{entry.path}\0{seen}")
     return fingerprint(*sorted(parts))
