@@ -92,6 +92,22 @@ def test_a_foreign_file_beside_the_projects_own_is_refused(project: Path) -> Non
     assert (state / "items" / "0a.json").exists()
 
 
+def test_another_programs_database_under_the_caches_name_is_refused(project: Path) -> None:
+    userdata = project.parent / "userdata"
+    userdata.mkdir()
+    with sqlite3.connect(userdata / "cache.sqlite") as db:
+        db.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, blob BLOB)")
+        db.execute("CREATE TABLE invoices (number INTEGER)")
+        db.execute("INSERT INTO entries VALUES ('mine', x'00')")
+    db.close()
+    before = contents(userdata)
+    use_state_dir(project, "../userdata")
+    done = run(project, "build", "--as-of", AS_OF)
+    assert done.returncode == 1
+    assert "holds files newsletter did not make (cache.sqlite)" in done.stderr
+    assert contents(userdata) == before
+
+
 def test_a_state_dir_that_is_a_file_is_refused(project: Path) -> None:
     (project.parent / "state").write_text("mine", "utf-8")
     line = use_state_dir(project, "../state")

@@ -8,10 +8,11 @@ file the project did not make: such a folder is refused, naming what is foreign.
 
 What is the project's is proven by name *and* content: a marker file the project
 writes into every state folder it uses, the SQLite files of the cache and the send
-log, the preview's folders, and an earlier version's stores, each in the exact form
-that version wrote. An earlier version wrote no marker: its folder is recognised by
-holding nothing else. A removal removes files one by one, each proven, and a folder
-only once empty; never a folder's contents wholesale.
+log (holding only their own tables), the preview's folders, and an earlier version's
+stores, each in the exact form that version wrote. An earlier version wrote no
+marker: its folder is recognised by holding nothing else. A removal removes files
+one by one, each proven, and a folder only once empty; never a folder's contents
+wholesale.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import contextlib
 import json
 import os
 import re
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +38,11 @@ _MARKER_TEXT = (
 _SQLITE = b"SQLite format 3\x00"
 _OLD_BUILD, _OLD_PRINTS, _OLD_ITEMS = "build.json", "prints.json", "items"
 _BUILD_KEYS = {"signature", "out_dir", "out_id", "counts", "warnings", "dates"}
+# The tables of the cache and of the send log, in every version.
+_TABLES = {
+    "cache.sqlite": {"entries", "items", "bodies", "state"},
+    "sent.sqlite": {"runs", "deliveries", "deferrals", "sent"},
+}
 _RUN_KEYS = {"period", "kind", "started", "pid", "host"}  # who holds the send log
 _PART = re.compile(r"[0-9a-f]{2}\.json")
 _BUILDS = re.compile(r"\d+|\.lock|\.link-\d+")
@@ -86,9 +93,7 @@ def _ours(folder: Path, name: str, marked: bool) -> bool:
         return proof(path)
     sqlite_base = _sqlite_base(name)
     if sqlite_base is not None:
-        return (
-            marked or (name == sqlite_base and _is_sqlite(path)) or _is_sqlite(folder / sqlite_base)
-        )
+        return marked or _is_database(folder / sqlite_base, _TABLES[sqlite_base])
     if name == ".preview.builds":
         return _is_builds_folder(path)
     return marked and bool(_LEFTOVER.fullmatch(name))
@@ -118,15 +123,23 @@ def _write_marker(path: Path) -> None:
     partial.replace(path)
 
 
-def _is_sqlite(path: Path) -> bool:
+def _is_database(path: Path, tables: set[str]) -> bool:
+    """An empty file, or an SQLite database holding none but *tables*: another
+    program's database under the same name is not the project's."""
     try:
         if path.is_symlink() or not path.is_file():
             return False
+        if path.stat().st_size == 0:
+            return True
         with path.open("rb") as file:
-            head = file.read(len(_SQLITE))
-    except OSError:
+            if file.read(len(_SQLITE)) != _SQLITE:
+                return False
+        uri = f"{path.absolute().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=1)) as db:
+            rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    except (OSError, sqlite3.Error):
         return False
-    return head in (b"", _SQLITE)
+    return {str(name) for (name,) in rows if not str(name).startswith("sqlite_")} <= tables
 
 
 def _is_preview(path: Path) -> bool:
