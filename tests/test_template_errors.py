@@ -209,3 +209,30 @@ def test_a_templates_folder_that_is_a_link_is_refused(project: Path) -> None:
 def newsletter_in(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [str(NEWSLETTER), *args]
     return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        '{{ "%0999999999d" % 1 }}',
+        '{{ "{:>999999999}".format(1) }}',
+        '{{ "%0999999999d" | format(1) }}',
+        '{{ "x" | center(999999999) }}',
+        '{{ "x\\ny" | indent(999999999) }}',
+    ],
+    ids=["percent", "format-method", "format-filter", "center", "indent"],
+)
+def test_a_template_padding_text_to_a_gigabyte_is_refused(project: Path, block: str) -> None:
+    done = build_with(project, in_title(block))
+    assert (done.returncode, done.stderr) == (
+        1,
+        "templates/item.html:2: a width of 1,000,000 or more; make it smaller\n1 error.\n",
+    )
+
+
+def test_ordinary_arithmetic_and_formats_still_work(project: Path) -> None:
+    block = '{{ 3 * 5000 }} {{ 2 ** 10 }} {{ "%05d" % 42 }} {{ "{:>6}".format("x") }}'
+    done = build_with(project, in_title(block))
+    assert done.returncode == 0, done.stderr
+    page = (project / "out" / "news" / "lecture.html").read_text("utf-8")
+    assert "15000 1024 00042      x" in page

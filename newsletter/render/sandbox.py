@@ -4,7 +4,8 @@ A project's templates are written by whoever can push to it, and rendered where 
 SMTP password and the unsubscribe secret are in the environment. Jinja's sandbox
 refuses attributes that lead out of the values a template is given (``__globals__``,
 ``__class__``, ``mro``) and bounds ``range``; here, ``*`` and ``**`` are bounded too
-(``"x" * 10**9`` would take a gigabyte at once), and each render has a time bound,
+(``"x" * 10**9`` would take a gigabyte at once), as are the widths of ``%``,
+``.format()`` and the filters that pad, and each render has a time bound,
 after which it stops where it is, with the line it was on.
 
 The time bound is kept by one watching thread per process, which raises TimeUp in a
@@ -18,9 +19,10 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -39,19 +41,62 @@ class TimeUp(Exception):
 
 
 class Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, with ``*`` and ``**`` bounded."""
+    """Jinja's sandbox, with ``*``, ``**`` and the widths of formats bounded."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("center", "indent"):
+            self.filters[name] = _narrow(self.filters[name])
+        self.filters["format"] = _plain_format(self.filters["format"])
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        """Refuse a repetition or a power too big to make, before it is made."""
+        """Refuse a repetition, a power or a text too big to make, before it is made."""
         if operator == "*" and _too_many(left, right):
             raise SecurityError(
                 f"a repetition of more than {LARGEST_REPEAT:,} items or characters; make it smaller"
             )
-        elif _too_big_a_power(left, right):
+        if operator == "**" and _too_big_a_power(left, right):
             raise SecurityError(f"a power of {LARGEST_POWER_BITS} bits or more; make it smaller")
+        if operator == "%":
+            _refuse_wide(left)
         return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """Bound the widths of a str.format() call, as of the % operator."""
+        _refuse_wide(getattr(value, "__self__", None))
+        return super().wrap_str_format(value)
+
+
+# A width or precision of a million or more, in a % or a {} format.
+_WIDE = re.compile(r"(%|\{[^{}]*:)[^a-zA-Z%{}]*\d{7,}")
+
+
+def _refuse_wide(pattern: Any) -> None:
+    if isinstance(pattern, str) and _WIDE.search(pattern):
+        raise SecurityError(f"a width of {LARGEST_REPEAT:,} or more; make it smaller")
+
+
+def _narrow(function: Callable[..., str]) -> Callable[..., str]:
+    """A filter whose width (its second argument) is bounded."""
+
+    def narrow(value: Any, width: Any = 80, *args: Any, **kwargs: Any) -> str:
+        if isinstance(width, int) and width >= LARGEST_REPEAT:
+            raise SecurityError(f"a width of {LARGEST_REPEAT:,} or more; make it smaller")
+        return function(value, width, *args, **kwargs)
+
+    return narrow
+
+
+def _plain_format(function: Callable[..., str]) -> Callable[..., str]:
+    """The format filter, with the widths of its pattern bounded."""
+
+    def format_bounded(value: Any, *args: Any, **kwargs: Any) -> str:
+        _refuse_wide(value)
+        return function(value, *args, **kwargs)
+
+    return format_bounded
 
 
 def _too_many(left: Any, right: Any) -> bool:
