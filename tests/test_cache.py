@@ -203,19 +203,3 @@ def test_a_read_only_cache_reads_and_changes_nothing(tmp_path: Path) -> None:
     with Cache(path, read_only=True) as cache:
         assert cache.read("items", "a") is None
     assert path.read_bytes() == b"not a database at all"  # left for a build to make anew
-
-
-def test_the_stores_of_earlier_versions_are_removed_and_the_send_log_kept(
-    tmp_path: Path,
-) -> None:
-    for name in ("build.json", "prints.json", "items/0a.json", "items/ff.json", "sent.sqlite"):
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_bytes(b"{}")
-    with Cache(tmp_path / "cache.sqlite") as cache:
-        assert cache.get("k1") is None
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache.sqlite", "sent.sqlite"]
-    (tmp_path / "items").mkdir()
-    (tmp_path / "items" / "notes.txt").write_text("not ours", "utf-8")
-    with Cache(tmp_path / "cache.sqlite") as cache:
-        assert cache.get("k1") is None
-    assert (tmp_path / "items" / "notes.txt").exists()  # a folder with other files stays

@@ -461,7 +461,8 @@ def test_damaged_dates_in_the_manifest_only_cost_time(
 
 def test_the_state_folder_holds_one_cache_file(project: Path, tmp_path: Path) -> None:
     build(project, project / "out", AS_OF)
-    assert [p.name for p in (project / ".newsletter").iterdir()] == ["cache.sqlite"]
+    names = sorted(p.name for p in (project / ".newsletter").iterdir())
+    assert names == [".newsletter-state", "cache.sqlite"]  # the file, and the project's mark
     (project / ".newsletter" / "cache.sqlite").unlink()
     (project / "out").unlink()
     report = build(project, project / "out", AS_OF)  # a cold build, nothing worse

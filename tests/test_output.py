@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -10,6 +13,8 @@ import pytest
 
 from newsletter.core.errors import NewsletterError
 from newsletter.engine.output import Staging, write_outputs
+
+NEWSLETTER = Path(sys.executable).parent / "newsletter"
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -229,3 +234,63 @@ def test_a_stop_after_the_switch_keeps_the_new_build(tmp_path: Path) -> None:
         staging.commit()
         raise KeyboardInterrupt  # Ctrl-C as the build ends
     assert snapshot(out) == {"index.html": b"new"}
+
+
+def as_an_earlier_version_left_it(project: Path) -> dict[str, bytes]:
+    """Build the project, then make its out/ a plain folder of the same files, as a
+    version of newsletter that wrote out/ itself left it; return its files."""
+    assert run(project, "build").returncode == 0
+    files = snapshot(project / "out")
+    (project / "out").unlink()
+    shutil.rmtree(project / ".out.builds")
+    for path, data in files.items():
+        (project / "out" / path).parent.mkdir(parents=True, exist_ok=True)
+        (project / "out" / path).write_bytes(data)
+    return files
+
+
+def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(NEWSLETTER), *args, "--as-of", "2024-04-30"]
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=120)
+
+
+def test_an_out_folder_an_earlier_version_built_is_replaced_by_a_link(project: Path) -> None:
+    files = as_an_earlier_version_left_it(project)
+    (project / "out" / "news" / "gone.html").write_bytes(b"an item since deleted")
+    done = run(project, "build")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1] == (
+        "Replaced out, a folder an earlier version of newsletter built, with a link to the new"
+        " build (.out.builds/1); publish through it (rsync -L, tar -h)."
+    )
+    assert os.readlink(project / "out") == ".out.builds/1"
+    assert snapshot(project / "out") == files
+    again = run(project, "build")
+    assert "Replaced" not in again.stdout
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["mine.html", "news/report.docx", "images/link.jpg", "notes/todo.txt", "tags/pipe.rss"],
+)
+def test_an_out_folder_holding_what_a_build_never_writes_is_refused(
+    project: Path, extra: str
+) -> None:
+    as_an_earlier_version_left_it(project)
+    path = project / "out" / extra
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if extra.endswith("link.jpg"):
+        path.symlink_to(project / "newsletter.yaml")
+    elif extra.endswith("pipe.rss"):
+        os.mkfifo(path)
+    else:
+        path.write_bytes(b"mine")
+    before = sorted(p.relative_to(project).as_posix() for p in (project / "out").rglob("*"))
+    done = run(project, "build")
+    assert (done.returncode, done.stderr) == (
+        1,
+        "Error: --out out: was not made by newsletter build; remove it or pick another folder\n",
+    )
+    after = sorted(p.relative_to(project).as_posix() for p in (project / "out").rglob("*"))
+    assert after == before and not (project / "out").is_symlink()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -17,12 +20,21 @@ import pytest
 from conftest import REPO
 
 from newsletter.core.errors import NewsletterError
+from newsletter.core.fingerprints import fingerprint
 from newsletter.engine.cache import CACHE_FILE, Cache
 from newsletter.engine.itemcache import PICTURES, items_context, read_measured
 from newsletter.engine.pictures import publish_picture
 from newsletter.render.emails import THUMB
 from newsletter.render.pictures import render_picture
-from newsletter.sources.pictures import EMAIL_COLUMN, EMAIL_WIDTH, PAGE_WIDTH, find_picture
+from newsletter.sources.pictures import (
+    EMAIL_COLUMN,
+    EMAIL_WIDTH,
+    PAGE_WIDTH,
+    NotPlain,
+    PictureError,
+    find_picture,
+    read_picture,
+)
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
 BASE = "https://news.example.org/icr/"
@@ -221,15 +233,73 @@ def test_a_link_out_of_the_project_is_refused(sample: Path, tmp_path: Path) -> N
     )
 
 
-def test_a_picture_that_cannot_be_decoded_fails_the_build_by_name(sample: Path) -> None:
+def test_a_picture_cut_short_is_the_items_error_in_check_and_build(sample: Path) -> None:
     data = (REPO / "images" / "maria-a-blasco.jpg").read_bytes()
     (sample / "images" / "cut.jpg").write_bytes(data[: len(data) // 2])
     add_item(sample, "cut", "images/cut.jpg")
-    assert run(sample, "check").returncode == 0  # only its header is read
-    result = run(sample, "build", "--as-of", "2024-04-30")
-    assert result.returncode == 1
-    assert result.stderr.startswith("images/cut.jpg: cannot be made into a picture for the web")
-    assert "save it again as a JPEG" in result.stderr
+    for command in (["check"], ["build", "--as-of", "2024-04-30"]):
+        result = run(sample, *command)
+        assert result.returncode == 1
+        assert result.stderr.startswith(
+            "items/cut.yaml:5: image.src: images/cut.jpg is damaged or cut short (image file is"
+            " truncated"
+        )
+        assert "save or copy it again\n" in result.stderr
+    assert not (sample / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["pipe", "socket", "folder"])
+def test_a_picture_that_is_not_a_plain_file_is_refused_at_once(sample: Path, kind: str) -> None:
+    path = sample / "images" / "odd.jpg"
+    if kind == "pipe":
+        os.mkfifo(path)
+    elif kind == "socket":
+        listening = socket.socket(socket.AF_UNIX)
+        listening.bind(str(path))
+    else:
+        path.mkdir()
+    add_item(sample, "odd", "images/odd.jpg")
+    for command in (["check"], ["build", "--as-of", "2024-04-30"]):
+        result = subprocess.run(
+            [NEWSLETTER, *command], cwd=sample, capture_output=True, text=True, timeout=60
+        )
+        assert (result.returncode, result.stderr) == (
+            1,
+            "items/odd.yaml:5: image.src: images/odd.jpg is not a plain file (a folder, device,"
+            " pipe or socket); put the picture there\n1 error.\n",
+        )
+
+
+def test_a_device_is_never_opened_as_a_picture(tmp_path: Path) -> None:
+    (tmp_path / "images").mkdir()
+    os.symlink("/dev/zero", tmp_path / "images" / "zero.jpg")
+    with pytest.raises(PictureError, match="links to a file outside"):
+        find_picture(tmp_path, "items/a.yaml", "images/zero.jpg")
+    with pytest.raises(NotPlain):
+        read_picture("/dev/zero")
+
+
+def test_a_site_root_path_means_the_projects_images_folder(sample: Path) -> None:
+    save(sample / "images" / "2025" / "x.jpg", (40, 30))
+    add_item(sample, "rooted", "/images/2025/x.jpg", folder="items/2025")
+    assert run(sample, "check").returncode == 0
+    assert run(sample, "build", "--as-of", "2024-04-30").returncode == 0
+    assert (sample / "out" / "images" / "2025" / "x.jpg").is_file()
+    add_item(sample, "elsewhere", "/etc/x.jpg")
+    result = run(sample, "check")
+    assert result.stderr.startswith(
+        "items/elsewhere.yaml:5: image.src: '/etc/x.jpg' leads outside the project;"
+    )
+
+
+def test_an_http_picture_on_an_https_site_is_named_by_check(sample: Path) -> None:
+    add_item(sample, "plain", "http://example.org/lab.jpg")
+    result = run(sample, "check")
+    assert (result.returncode, result.stderr) == (
+        1,
+        "items/plain.yaml:5: image.src: is http:// on an https site: browsers block or flag a"
+        " picture sent in the clear on a secure page (mixed content); use https://\n1 error.\n",
+    )
 
 
 def test_a_picture_changed_or_gone_while_building_is_named(tmp_path: Path) -> None:
@@ -242,6 +312,28 @@ def test_a_picture_changed_or_gone_while_building_is_named(tmp_path: Path) -> No
     path.unlink()
     with pytest.raises(NewsletterError, match=r"images/a\.jpg: cannot be read: No such file"):
         publish_picture(picture)
+
+
+def test_a_picture_that_became_a_pipe_or_undecodable_while_building_is_named(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "images" / "a.jpg"
+    save(path, (40, 30))
+    picture = find_picture(tmp_path, "items/a.yaml", "images/a.jpg")
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(NewsletterError) as caught:
+        publish_picture(picture)
+    assert str(caught.value) == "images/a.jpg: is not a plain file (a device, pipe or socket)"
+    path.unlink()
+    cut = b"\xff\xd8\xff" + b"\0" * 64  # a JPEG's start, and nothing a decoder can use
+    path.write_bytes(cut)
+    same = dataclasses.replace(picture, fingerprint=fingerprint("images/a.jpg", cut))
+    with pytest.raises(NewsletterError) as caught:
+        publish_picture(same)
+    message = str(caught.value)
+    assert message.startswith("images/a.jpg: cannot be made into a picture for the web (")
+    assert message.endswith("); save it again as a JPEG")
 
 
 def test_a_picture_measured_once_is_not_read_again_until_it_changes(sample: Path) -> None:
@@ -262,3 +354,15 @@ def test_a_picture_measured_once_is_not_read_again_until_it_changes(sample: Path
     assert run(sample, "build", "--as-of", "2024-04-30").returncode == 0
     page = (sample / "out" / "news" / "blasco-guest-lecture.html").read_text("utf-8")
     assert 'width="900" height="300"' in page
+
+
+def test_a_link_to_a_folder_in_images_is_not_walked(sample: Path) -> None:
+    (sample / "images" / "everything").symlink_to("/")
+    result = subprocess.run(
+        [NEWSLETTER, "build", "--as-of", "2024-04-30"],
+        cwd=sample,
+        capture_output=True,
+        text=True,
+        timeout=120,  # a guard: walking / would take far longer
+    )
+    assert result.returncode == 0, result.stderr

@@ -119,10 +119,12 @@ def test_a_state_folder_that_cannot_be_made_stops_send(
     port, script = server
     configure(project, port)
     (project / "state").write_text("a file where the folder should be")
+    lines = (project / "newsletter.yaml").read_text("utf-8").split("\n")
+    line = lines.index("state_dir: state") + 1
     assert send(project) == (
         1,
-        f"{project / 'state' / LOG_FILE}.lock: cannot lock the send log: "
-        "File exists; nothing was sent\n1 error.\n",
+        f"newsletter.yaml:{line}: state_dir: state is a file, not a folder;"
+        " name a folder of its own\n1 error.\n",
     )
     assert script.delivered == []
 
@@ -143,7 +145,8 @@ def test_a_full_disk_stops_send_before_the_first_delivery(
         1,
         f"state/{LOG_FILE}: cannot create the send log: disk I/O error\n1 error.\n",
     )
-    assert sorted(path.name for path in (fresh / "state").iterdir()) == [f"{LOG_FILE}.lock"]
+    names = sorted(path.name for path in (fresh / "state").iterdir())
+    assert names == [".newsletter-state", f"{LOG_FILE}.lock"]
     result = _newsletter(project, *send_at, fsize=0)
     assert (result.returncode, result.stderr) == (
         1,

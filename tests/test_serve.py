@@ -25,7 +25,7 @@ import pytest
 from conftest import SITE, require
 from test_email_browser import ARGS, CHROMIUM
 
-from newsletter.engine.preview_server import MAX_HANDLERS
+from newsletter.engine.preview_server import HEADER_SECONDS, MAX_HANDLERS
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
 DEADLINE = 30.0  # seconds; a rebuild of the sample takes well under one, on a busy machine more
@@ -213,9 +213,10 @@ def test_no_file_outside_the_site_and_no_listing(steady: Served) -> None:
     assert raw(steady, b"GET /../../../../etc/passwd HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.0 404 ")
 
 
-def raw(server: Served, request: bytes) -> bytes:
-    """Send REQUEST as is and return the whole answer."""
-    with socket.create_connection(("127.0.0.1", int(server.base.rsplit(":", 1)[1]))) as sock:
+def raw(server: Served, request: bytes, timeout: float | None = None) -> bytes:
+    """Send REQUEST as is and return the whole answer, each wait at most TIMEOUT."""
+    address = ("127.0.0.1", int(server.base.rsplit(":", 1)[1]))
+    with socket.create_connection(address, timeout=timeout) as sock:
         sock.sendall(request)
         return b"".join(iter(lambda: sock.recv(65536), b""))
 
@@ -360,6 +361,40 @@ def test_open_pages_never_take_every_handler(steady: Served) -> None:
     assert time.monotonic() - started < 2  # not after a stream ends
     for page in pages:
         page.close()
+
+
+def trickle(port: int, stop: threading.Event) -> None:
+    """A slow client: a header byte a second, never the end of its headers, connecting
+    again whenever it is dropped."""
+    request = b"GET /feed.atom HTTP/1.0\r\nX-Slow: " + b"a" * 100
+    for _ in range(200):  # connections, at most
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                for byte in request:
+                    if stop.wait(1.0):
+                        return
+                    sock.sendall(bytes([byte]))
+        except OSError:
+            if stop.wait(0.05):
+                return
+
+
+def test_slow_clients_cannot_hold_the_preview(steady: Served) -> None:
+    port = int(steady.base.rsplit(":", 1)[1])
+    stop = threading.Event()
+    slow = [threading.Thread(target=trickle, args=(port, stop)) for _ in range(40)]
+    for client in slow:
+        client.start()
+    try:
+        time.sleep(HEADER_SECONDS)  # every handler taken, and more waiting
+        for _ in range(3):  # while they trickle, each real request is answered
+            answer = raw(steady, b"GET /feed.atom HTTP/1.0\r\n\r\n", 4 * HEADER_SECONDS)
+            assert answer.startswith(b"HTTP/1.0 200 OK\r\n")
+    finally:
+        stop.set()
+        for client in slow:
+            client.join(10)
+    assert "".join(steady.err) == ""
 
 
 def test_a_port_out_of_range_is_a_usage_error(project: Path) -> None:

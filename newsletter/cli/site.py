@@ -22,7 +22,8 @@ from newsletter.core.layout import out_folder
 )
 @click.pass_obj
 def check(root: Path, strict: bool) -> None:
-    """Validate newsletter.yaml and every item, reporting all problems at once.
+    """Validate newsletter.yaml, every item and the templates' files, reporting all
+    problems at once.
 
     \b
     Example:
@@ -74,7 +75,7 @@ def build(
         )
     print_problems(report.warnings)
     click.echo(report.summary(out_dir, time.perf_counter() - started))
-    for line in report.held_lines():
+    for line in [*report.took_over_lines(out_dir), *report.held_lines()]:
         click.echo(line)
 
 

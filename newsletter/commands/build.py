@@ -40,6 +40,7 @@ from newsletter.engine.site import (
     site_templates,
     warm_up,
 )
+from newsletter.engine.statefolder import claim_state_folder
 from newsletter.engine.workers import Workers
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.itemfiles import Found, ItemFiles, item_files
@@ -57,11 +58,12 @@ def build(
 ) -> BuildReport:
     """Build the project at ROOT into OUT_DIR as it stands at AS_OF."""
     config = load_config(root)
+    state = claim_state_folder(root, config)
     moment = resolve_as_of(as_of, config)
     found = item_files(root)  # walked once, for the prints and the items
     contents: dict[str, bytes] = {}  # what the prints read, for the items not to read again
     # What was rendered is kept on leaving, even when the build fails.
-    with Cache(root / config.state_dir / CACHE_FILE) as cache:
+    with Cache(state / CACHE_FILE) as cache:
         context = site_context(root)
         last = last_build(cache, out_dir)
         # A first build reads every item file for its prints: its workers are forked
@@ -151,8 +153,9 @@ class _Build:
         written, items = run.sink.written, catalog.items
         held = held_back([(i.source, i.published, i.draft) for i in items], inputs.as_of)
         total, shown, digests, files = counts
+        took_over = staging.target if staging.took_over else ""
         return BuildReport(
-            total, shown, digests, run.rendered, written, files - written, warnings, held
+            total, shown, digests, run.rendered, written, files - written, warnings, held, took_over
         )
 
 

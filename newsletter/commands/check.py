@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.core.errors import Problem, count_summary
+from newsletter.core.errors import NewsletterError, Problem, count_summary
 from newsletter.engine.itemcache import load_catalog
+from newsletter.render.templates import template_problems
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,11 @@ class Checked:
 def check_project(root: Path, *, strict: bool) -> Checked:
     """Validate the configuration and every item of the project at ROOT.
 
-    Raise NewsletterError with every problem found; with *strict*, warnings too.
+    Raise NewsletterError with every problem found; with *strict*, warnings too. The
+    templates are checked as a build would read them (a link, a pipe, text that is not
+    UTF-8, a syntax error).
     """
     catalog = load_catalog(root, strict=strict)
+    if found := template_problems(root):
+        raise NewsletterError([*found, *catalog.warnings])
     return Checked(len(catalog.items), tuple(catalog.warnings))

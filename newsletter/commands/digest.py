@@ -24,6 +24,7 @@ from newsletter.engine.cache import CACHE_FILE, Cache
 from newsletter.engine.itemcache import load_catalog
 from newsletter.engine.output import write_outputs
 from newsletter.engine.site import rendered_digest, site_templates
+from newsletter.engine.statefolder import claim_state_folder
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.notes import read_notes
 
@@ -68,7 +69,7 @@ def write_digest_folder(
     config = load_config(root)
     digest = chosen_digest(root, config, period, as_of)
     templates = site_templates(root, config)
-    with Cache(root / config.state_dir / CACHE_FILE) as cache:
+    with Cache(claim_state_folder(root, config) / CACHE_FILE) as cache:
         files = rendered_digest(digest, config, templates, cache)
     sizes = {path: len(data) for path, data in _prefixed(digest.folder, files).items()}
     warnings = check_email_sizes(sizes, config)

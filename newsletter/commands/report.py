@@ -31,6 +31,7 @@ class BuildReport:
     unchanged: int
     warnings: tuple[Problem, ...]
     held: tuple[str, ...] = ()  # each item held back, and why
+    took_over: str = ""  # where out/ now links, when it was a folder an earlier version built
 
     def summary(self, out_dir: Path, seconds: float | None = None) -> str:
         """Say what happened in one line."""
@@ -42,6 +43,15 @@ class BuildReport:
             + f" {self.unchanged} unchanged"
             + (f" in {seconds:.1f} s." if seconds is not None else ".")
         )
+
+    def took_over_lines(self, out_dir: Path) -> list[str]:
+        """Say, where out/ was a folder an earlier version built, that it is now a link."""
+        if not self.took_over:
+            return []
+        return [
+            f"Replaced {out_dir}, a folder an earlier version of newsletter built, with a link"
+            f" to the new build ({self.took_over}); publish through it (rsync -L, tar -h)."
+        ]
 
     def held_lines(self) -> list[str]:
         """Name each item held back, and why, one line each."""

@@ -28,6 +28,7 @@ from newsletter.engine.sending import (
 )
 from newsletter.engine.sendlog import LOG_FILE
 from newsletter.engine.smtp import PASSWORD_ENV, check_login, rehearsal
+from newsletter.engine.statefolder import claim_state_folder
 from newsletter.render.emails import email_letter
 from newsletter.render.message import Letter
 from newsletter.render.templates import make_environment
@@ -70,7 +71,7 @@ def send_digest(
     """
     config = load_config(root)
     smtp = _with_ca_file(config.smtp, root)
-    log_path = root / config.state_dir / LOG_FILE
+    log_path = claim_state_folder(root, config, write=not options.dry_run) / LOG_FILE
     test = bool(recipients)
     problems = _wrong_place(config, env) if not test else []
     password = _password(smtp, env, problems)

@@ -195,7 +195,9 @@ class _Sources:
 
     @classmethod
     def of(cls, root: Path) -> _Sources:
-        folders = tuple(name for name in _SOURCES if (root / name).is_dir())
+        # templates/ or images/ as a link is refused by the build; watched, it could be /.
+        linked = {name for name in (TEMPLATES_DIR, IMAGES_DIR) if (root / name).is_symlink()}
+        folders = tuple(name for name in _SOURCES if (root / name).is_dir() and name not in linked)
         try:
             info = (root / CONFIG_FILE).stat()
         except OSError:

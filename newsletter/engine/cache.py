@@ -202,8 +202,6 @@ class Cache:
         self._failed = self._db is None  # else unwritable, or busy: do without
         if self._db is not None:
             self._keys = {key for (key,) in self._query("SELECT key FROM entries")}
-            if not self.read_only:
-                _remove_old_stores(self.path.parent)
         return self._db
 
     def _fail(self, error: BaseException | None = None) -> None:
@@ -219,18 +217,6 @@ class Cache:
         if error is not None and _damaged(error) and self.path and not self.read_only:
             with contextlib.suppress(OSError):
                 self.path.unlink(missing_ok=True)
-
-
-def _remove_old_stores(state: Path) -> None:
-    """Remove the files in which earlier versions kept what this file now holds: the last
-    build (build.json), the item files' prints (prints.json), the items read (items/)."""
-    with contextlib.suppress(OSError):
-        for name in ("build.json", "prints.json"):
-            (state / name).unlink(missing_ok=True)
-        if (state / "items").is_dir():
-            for part in (state / "items").glob("[0-9a-f][0-9a-f].json"):
-                part.unlink()
-            (state / "items").rmdir()  # only when nothing else is in it
 
 
 def _table(name: str) -> str:

@@ -25,6 +25,7 @@ from newsletter.core.layout import CONFIG_FILE
 from newsletter.engine.cache import CACHE_FILE, Cache
 from newsletter.engine.manifest import item_prints
 from newsletter.engine.output import is_inside
+from newsletter.engine.statefolder import claim_state_folder
 from newsletter.engine.versions import code_fingerprint
 from newsletter.engine.workers import Workers
 from newsletter.sources.config import Config, load_config
@@ -64,7 +65,7 @@ def load_catalog(
     read, and checked.
     """
     config = config or load_config(root)
-    path = root / config.state_dir / CACHE_FILE
+    path = claim_state_folder(root, config, write=remember) / CACHE_FILE
     files = item_files(root)
     contents: dict[str, bytes] = {}  # read for the prints, for the items not to read again
     with Cache(path, read_only=not remember) as cache:

@@ -42,15 +42,17 @@ def builds_folder(out_dir: Path) -> Path:
 class Staging:
     """A new build folder for OUT_DIR, which becomes out/ on commit(); removed otherwise.
 
-    OUT_DIR must be missing, a link this class made, a folder with nothing but the
-    digests folder `digest` writes, or, with *adopt*, a folder an earlier build made
-    (a version of this tool that wrote out/ itself).
+    OUT_DIR must be missing, a link this class made, or a folder holding only what a
+    build writes (an earlier version of this tool wrote out/ itself, as a folder; and
+    `digest` writes its folder alone), or, with *adopt*, a folder an earlier build
+    made by the manifest's word. A folder is taken over (took_over) on commit.
     """
 
     def __init__(self, out_dir: Path, *, adopt: bool = False) -> None:
         self.out, self.shown = _link_path(out_dir), str(out_dir)
         self.builds = builds_folder(self.out)
         previous = _previous(self.out, self.builds, self.shown, adopt=adopt)
+        self.took_over = previous == self.out and bool(os.listdir(self.out))
         self.paths: set[str] = set()
         self._committed = False
         self._lock = _locked(self.builds, self.shown)
@@ -142,11 +144,47 @@ def _previous(out: Path, builds: Path, shown: str, *, adopt: bool) -> Path | Non
             return builds / number if (builds / number).is_dir() else None
     elif not out.exists():
         return None
-    elif out.is_dir() and (adopt or {entry.name for entry in out.iterdir()} <= {DIGESTS_DIR}):
+    elif out.is_dir() and (adopt or _only_what_a_build_writes(out)):
         return out  # an earlier build's; or empty, or holding what `digest` wrote alone
     raise NewsletterError(
         f"--out {shown}: was not made by newsletter build; remove it or pick another folder"
     )
+
+
+# What a build writes at the top of out/, and the kinds of file it writes anywhere in it.
+_BUILT_AT_TOP = {
+    *("index.html", "404.html", "follow.html", "feed.atom", "feed.rss", "feed.json"),
+    *("events.ics", "archive", DIGESTS_DIR, "events", "images", "news", "page", "tags"),
+    "admin",
+}
+_BUILT_KINDS = {
+    *(".html", ".atom", ".rss", ".json", ".ics", ".eml", ".txt", ".xml", ".yml"),
+    *(".jpg", ".jpeg", ".png", ".gif", ".webp"),
+}
+
+
+def _only_what_a_build_writes(out: Path) -> bool:
+    """Tell whether the folder OUT_DIR holds nothing a build never writes: at its top,
+    only the names a build gives; in it, only plain files of the kinds a build writes,
+    and no link. So is an out/ an earlier version built, or one `digest` wrote into."""
+    try:
+        if not set(os.listdir(out)) <= _BUILT_AT_TOP:
+            return False
+        for parent, folders, files in os.walk(out, onerror=_raise):
+            for name in folders:
+                if os.path.islink(os.path.join(parent, name)):
+                    return False
+            for name in files:
+                mode = os.lstat(os.path.join(parent, name)).st_mode
+                if not stat.S_ISREG(mode) or os.path.splitext(name)[1] not in _BUILT_KINDS:
+                    return False
+    except OSError:
+        return False
+    return True
+
+
+def _raise(error: OSError) -> None:
+    raise error
 
 
 def _locked(builds: Path, shown: str) -> int:

@@ -7,14 +7,13 @@ replacing a picture file renders its copies again, and nothing else does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.fingerprints import fingerprint
 from newsletter.engine.jobs import Files, Job
 from newsletter.render.pictures import render_picture
 from newsletter.sources.items import Item
-from newsletter.sources.pictures import Picture
+from newsletter.sources.pictures import NotPlain, Picture, read_picture
 
 
 def picture_jobs(items: Sequence[Item]) -> list[Job]:
@@ -26,7 +25,10 @@ def picture_jobs(items: Sequence[Item]) -> list[Job]:
 def publish_picture(picture: Picture) -> Files:
     """Read a picture file, as it was when the items were read, and render its copies."""
     try:
-        data = Path(picture.path).read_bytes()
+        data = read_picture(picture.path)
+    except NotPlain:
+        problem = Problem(picture.file, 0, "", "is not a plain file (a device, pipe or socket)")
+        raise NewsletterError([problem]) from None
     except OSError as exc:
         problem = Problem(picture.file, 0, "", f"cannot be read: {exc.strerror}")
         raise NewsletterError([problem]) from None

@@ -1,15 +1,19 @@
 """A small HTTP server on 127.0.0.1 for the preview: safe with files, bounded in threads.
 
 Each connection gets a handler thread, but never more than MAX_HANDLERS at once:
-beyond that, connections wait in the listening socket's queue. A connection that
-says nothing for TIMEOUT seconds is closed, so idle connections cannot hold the
-threads forever, and one request is answered per connection (HTTP/1.0).
+beyond that, connections wait in the listening socket's queue. A request must arrive
+whole, headers and all, within HEADER_SECONDS of its connection being taken, however
+its bytes trickle in, and a connection that says nothing for TIMEOUT seconds is
+closed: slow or idle clients hold a handler for seconds at most, and a real request
+waiting behind them is answered within a few. One request is answered per
+connection (HTTP/1.0).
 A client that hangs up, times out or sends nonsense costs its own connection and
 nothing else: no traceback.
 """
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import sys
 import threading
@@ -26,6 +30,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 MAX_HANDLERS = 32
 MAX_STREAMS = MAX_HANDLERS // 2  # event streams open for as long as a page is
 TIMEOUT = 5.0  # seconds a connection may stay silent
+HEADER_SECONDS = 2.0  # for a request's line and headers, all of them: a browser takes ms
 STREAM_SECONDS = 30.0  # an event stream ends then; the browser opens the next one
 HEARTBEAT = 10.0  # seconds between comments on an idle event stream
 _WAIT = 0.2  # seconds between looks at a server that is stopping, while all handlers are busy
@@ -94,12 +99,40 @@ def find_file(site: Path, path: str) -> Path | None:
     return target if inside else None
 
 
+class _Deadline(io.RawIOBase):
+    """A connection read until a moment: each read waits only for the time left, so a
+    request trickled in a byte at a time still ends then (TimeoutError)."""
+
+    def __init__(self, connection: socket, seconds: float) -> None:
+        self.connection, self.end = connection, time.monotonic() + seconds
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request took too long to arrive")
+        self.connection.settimeout(left)
+        return self.connection.recv_into(buffer)
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Answers GET and HEAD through the app; streams the events of rebuilds."""
 
     server: PreviewServer
     timeout = TIMEOUT
     server_version = "newsletter-preview"
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = io.BufferedReader(_Deadline(self.connection, HEADER_SECONDS))
+
+    def parse_request(self) -> bool:
+        """Read the request's headers by the deadline; then answer at a client's pace."""
+        whole = super().parse_request()
+        self.connection.settimeout(TIMEOUT)
+        return whole
 
     def do_GET(self) -> None:
         url = self._url()

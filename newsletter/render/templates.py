@@ -3,11 +3,17 @@
 A project template overrides the built-in one of the same name, and can extend it
 with ``{% extends "default:page.html" %}``. Undefined variables fail loudly. The
 environment speaks the site's language: ``{% trans %}``, ``_()`` and the date filters.
+A project's templates are untrusted input: rendered in a sandbox with a time bound
+(see sandbox.py), and read only as plain UTF-8 files inside templates/, never
+through a link.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
@@ -20,8 +26,12 @@ from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import TEMPLATES_DIR
 from newsletter.render import dates
 from newsletter.render.i18n import og_locale, translations
+from newsletter.render.sandbox import RENDER_SECONDS, Sandbox, TimeUp, time_bound
 
 _BUILT_IN = Path(__file__).parent.parent / TEMPLATES_DIR
+_LINKED_FOLDER = Problem(
+    f"{TEMPLATES_DIR}/", 0, "", "is a link; make it a folder of the project's own"
+)
 
 
 def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
@@ -31,11 +41,11 @@ def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
     loader = jinja2.ChoiceLoader(
         [
             jinja2.PrefixLoader({"default": defaults}, delimiter=":"),
-            jinja2.FileSystemLoader(root / TEMPLATES_DIR),
+            ProjectTemplates(root / TEMPLATES_DIR),
             defaults,
         ]
     )
-    env = jinja2.Environment(
+    env = Sandbox(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -84,10 +94,80 @@ def cached_environment(templates: Templates) -> jinja2.Environment:
     return env
 
 
+class ProjectTemplates(jinja2.BaseLoader):
+    """The project's templates/: plain files inside it, UTF-8, never read through a link
+    (which could publish /etc/passwd), nor a pipe (which would hang the build)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        """Return the text of *template*, its file, and whether it is unchanged since."""
+        path = self.folder
+        if path.is_symlink():  # a project may hold a link to /etc, as a file or a folder
+            raise NewsletterError([_LINKED_FOLDER])
+        for piece in jinja2.loaders.split_template_path(template):  # refuses ..
+            path = path / piece
+            try:
+                mode = os.lstat(path).st_mode
+            except (FileNotFoundError, NotADirectoryError):
+                raise jinja2.TemplateNotFound(template) from None
+            except OSError as exc:
+                raise _refused(template, f"cannot be read: {exc.strerror}") from None
+            if stat.S_ISLNK(mode):
+                inside = path.relative_to(self.folder).as_posix()
+                what = "is a link" if inside == template else f"{TEMPLATES_DIR}/{inside} is a link"
+                raise _refused(template, f"{what}; put the template itself in {TEMPLATES_DIR}/")
+        if not stat.S_ISREG(mode):
+            raise _refused(template, "is not a plain file (a folder, device, pipe or socket)")
+        data, changed = _read_plain(path, template)
+        return _decoded(data, template), str(path), lambda: _changed_at(path) == changed
+
+
+def _read_plain(path: Path, template: str) -> tuple[bytes, int]:
+    """The bytes of a plain file, never one swapped for a link or a pipe meanwhile."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(handle, "rb") as file:
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise _refused(template, "is not a plain file (a device, pipe or socket)")
+            return file.read(), status.st_mtime_ns
+    except OSError as exc:
+        raise _refused(template, f"cannot be read: {exc.strerror}") from None
+
+
+def _changed_at(path: Path) -> int:
+    try:
+        return os.lstat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _decoded(data: bytes, template: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        message = f"not UTF-8 (byte 0x{data[exc.start]:02X}); save the file as UTF-8"
+        raise NewsletterError([Problem(f"{TEMPLATES_DIR}/{template}", line, "", message)]) from None
+
+
+def _refused(template: str, message: str) -> NewsletterError:
+    return NewsletterError([Problem(f"{TEMPLATES_DIR}/{template}", 0, "", message)])
+
+
 def render(env: jinja2.Environment, name: str, **context: Any) -> str:
     """Render template *name*, turning Jinja's errors into located problems."""
     try:
-        return env.get_template(name).render(**context)
+        with time_bound():
+            return env.get_template(name).render(**context)
+    except TimeUp as exc:
+        line, label = _template_line(exc, name)
+        message = f"still rendering after {RENDER_SECONDS:g} seconds; a loop that never ends?"
+        raise NewsletterError([Problem(label, line, "", message)]) from None
     except jinja2.TemplateSyntaxError as exc:
         label = _label(exc.filename, exc.name or name)
         raise NewsletterError(
@@ -144,11 +224,58 @@ def _name_of(filename: str) -> str:
     return path.name
 
 
+def template_problems(root: Path) -> list[Problem]:
+    """What a build would refuse in the project's templates/, found without rendering:
+    links, pipes and other files that are not plain, text that is not UTF-8, and
+    Jinja syntax errors; each at its file and line."""
+    folder, problems = root / TEMPLATES_DIR, list[Problem]()
+    env, loader = make_environment(root), ProjectTemplates(folder)
+    if folder.is_symlink():
+        return [_LINKED_FOLDER]
+    for path in _files_under(folder):
+        name = path.relative_to(folder).as_posix()
+        try:
+            env.parse(loader.get_source(env, name)[0], name)
+        except NewsletterError as exc:
+            problems.extend(exc.problems)
+        except jinja2.TemplateSyntaxError as exc:
+            message = exc.message or "syntax error"
+            problems.append(Problem(f"{TEMPLATES_DIR}/{name}", exc.lineno, "", message))
+        except jinja2.TemplateNotFound:
+            pass  # gone meanwhile
+    return problems
+
+
 def templates_fingerprint(root: Path) -> str:
     """Hash every template a build may use: the built-in ones and the project's own."""
     parts: list[str | bytes] = []
     for folder in (_BUILT_IN, root / TEMPLATES_DIR):
-        if folder.is_dir():
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+        for path in _files_under(folder):
+            parts += [path.relative_to(folder).as_posix(), _print_of(path)]
     return fingerprint(*parts)
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """Every entry under FOLDER but its folders, links to folders not followed (nor
+    FOLDER itself, when it is one: it might lead to /)."""
+    found: list[Path] = []
+    if folder.is_symlink():
+        return found
+    for parent, folders, files in os.walk(folder):
+        found += [Path(parent, name) for name in files]
+        found += [Path(parent, name) for name in folders if Path(parent, name).is_symlink()]
+    return sorted(found)
+
+
+def _print_of(path: Path) -> bytes:
+    """A plain file's bytes; of anything else, what it is, never read (a pipe would
+    hang, a link may lead anywhere: the render refuses both)."""
+    try:
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            return b"link to " + os.fsencode(os.readlink(path))
+        if stat.S_ISREG(mode):
+            return path.read_bytes()
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}".encode()
+    return f"not a plain file: {stat.S_IFMT(mode)}".encode()

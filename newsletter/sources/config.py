@@ -155,7 +155,8 @@ class Config(_Section):
     """Authority of the entries' tag: URIs (RFC 4151), e.g. example.org or example.org,2024;
     default: the host of base_url. Never change it: readers identify entries by it."""
     state_dir: ProjectFolder = ".newsletter"
-    """Folder, relative to the project, for the send log and the build cache."""
+    """Folder, relative to the project, for the send log and the build cache; the
+    project's alone: a folder holding files newsletter did not make is refused."""
     digest: DigestSettings = DigestSettings()
     """The periodic digest: {period, upcoming_events_days, size_budget_kb}."""
     feed: FeedSettings = FeedSettings()

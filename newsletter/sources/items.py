@@ -243,7 +243,12 @@ def _resolve(
     summary = " ".join((fields.summary or default).split())
     check_summary(summary, bool(fields.summary), problem)
     check_topics(fields.tags, fields.department, problem)
-    image = _image(fields.image, doc.line_of(("image", "src")), problem) if fields.image else None
+    secure = config.base_url.startswith("https:")
+    image = (
+        _image(fields.image, doc.line_of(("image", "src")), problem, secure)
+        if fields.image
+        else None
+    )
     event = _event(fields.event, config.tz, problem) if fields.event else None
     item = Item(
         id=item_id,
@@ -274,10 +279,14 @@ def with_card(item: Item) -> Item:
     return dataclasses.replace(item, card=fields_key(item, leave_out=("card",)))
 
 
-def _image(fields: ImageFields, line: int, problem: Report) -> Image:
+def _image(fields: ImageFields, line: int, problem: Report, secure: bool) -> Image:
     if not fields.credit:
         problem("image.credit", "the image has no credit; say who made it", "warning")
-    if urlsplit(fields.src).scheme:
+    scheme = urlsplit(fields.src).scheme
+    if scheme.lower() == "http" and secure:
+        message = "is http:// on an https site: browsers block or flag a picture sent in the"
+        problem("image.src", f"{message} clear on a secure page (mixed content); use https://")
+    if scheme:
         return Image(fields.src, fields.alt, fields.credit or None, fields.width, fields.height)
     for name in ("width", "height"):
         if getattr(fields, name) is not None:

@@ -2,8 +2,9 @@
 the build publishes of it.
 
 A picture's src that is not a URL names a file in the project: next to the item file,
-or from the project folder (`images/…`). It must lie under images/ or items/, be a
-JPEG, PNG, GIF or WebP, and is read with Pillow for its size: nobody types it.
+or from the project folder (`images/…`, or `/images/…` as a site spells it). It must
+be a plain file under images/ or items/ (a pipe would hang the build), a JPEG, PNG,
+GIF or WebP that decodes whole, and is read with Pillow for its size: nobody types it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import dataclasses
 import io
 import os
+import stat
 import time
 import warnings
 from dataclasses import dataclass
@@ -102,10 +104,13 @@ def find_picture(root: Path, item_file: str, src: str, known: Measured | None = 
     (see measure), and is filled.
     """
     written = PurePosixPath(src)
+    site_root = src.startswith(f"/{PICTURES_DIR}/")  # the site's images/: the project's
+    if site_root:
+        written = PurePosixPath(src.lstrip("/"))
     if written.is_absolute() or ".." in written.parts or "\\" in src:
         raise PictureError(f"{shown(src)} leads outside the project; {_WHERE}")
     beside = (PurePosixPath(item_file).parent / written).as_posix()
-    for name in dict.fromkeys([beside, written.as_posix()]):
+    for name in dict.fromkeys([written.as_posix()] if site_root else [beside, written.as_posix()]):
         path = root / name
         if path.exists():
             return _inspect(root, name, path, known)
@@ -125,6 +130,9 @@ def _inspect(root: Path, name: str, path: Path, known: Measured | None) -> Pictu
         raise PictureError(f"{name} links to a file outside images/ and items/; {_WHERE}")
     try:
         key, kind, size, alpha = measure(name, path, known)
+    except NotPlain:
+        message = "is not a plain file (a folder, device, pipe or socket); put the picture there"
+        raise PictureError(f"{name} {message}") from None
     except OSError as exc:
         raise PictureError(f"{name} cannot be read: {exc.strerror}") from None
     page = name if name.startswith(PICTURES_DIR + "/") else f"{PICTURES_DIR}/{name}"
@@ -152,13 +160,16 @@ def measure(
     not read again (a build after an edit would read every picture, megabytes each);
     one changed within a moment is read every time, as the item files are."""
     read_at = time.time_ns()
-    seen = stamp(path.stat())
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise NotPlain(path)
+    seen = stamp(status)
     entry = (known or {}).get(name)
     if isinstance(entry, list) and len(entry) == 9 and entry[:4] == seen:
         key, kind, width, height, alpha = entry[4:]
         if kind in FORMATS and isinstance(width, int) and isinstance(height, int):
             return str(key), kind, (width, height), alpha is True
-    data = path.read_bytes()
+    data = read_picture(path)
     kind, size, alpha = picture_size(data, name)
     key = fingerprint(name, data)
     if known is not None and settled(seen, read_at):
@@ -166,9 +177,23 @@ def measure(
     return key, kind, size, alpha
 
 
+class NotPlain(OSError):
+    """A picture's path names a device, pipe, socket or folder, which is never read."""
+
+
+def read_picture(path: Path | str) -> bytes:
+    """The bytes of a plain file; a pipe or device raises NotPlain at once, never hangs."""
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with open(handle, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise NotPlain(path)
+        return file.read()
+
+
 def picture_size(data: bytes, name: str) -> tuple[str, tuple[int, int], bool]:
     """The format of a picture file, its size once upright (EXIF orientation applied),
-    and whether it has transparent parts."""
+    and whether it has transparent parts. The picture is decoded whole, as its copies
+    will be: a file cut short is found here, at the item that shows it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PIL.Image.DecompressionBombWarning)
@@ -176,6 +201,10 @@ def picture_size(data: bytes, name: str) -> tuple[str, tuple[int, int], bool]:
             kind, (width, height) = str(image.format), image.size
             turned = image.getexif().get(_ORIENTATION) in _TURNED
             alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+            if kind in FORMATS:
+                _decode_whole(image, name)
+    except PictureError:
+        raise
     except (
         OSError,
         ValueError,
@@ -190,6 +219,15 @@ def picture_size(data: bytes, name: str) -> tuple[str, tuple[int, int], bool]:
     if kind not in FORMATS:
         raise PictureError(f"{name} is a {kind} picture; use a JPEG, PNG, GIF or WebP")
     return kind, (height, width) if turned else (width, height), alpha
+
+
+def _decode_whole(image: PIL.Image.Image, name: str) -> None:
+    try:
+        image.load()
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        message = f"{name} is damaged or cut short ({reason}); save or copy it again"
+        raise PictureError(message) from None
 
 
 def email_format(kind: str, alpha: bool) -> str:
@@ -214,13 +252,16 @@ def pictures_state(root: Path) -> str:
     to tell that no picture changed either (the files under items/ it reads anyway).
     """
     parts: list[str] = []
-    pending = [root / PICTURES_DIR]
+    # Links to folders are not followed (one to / would take the whole disk); its
+    # pictures are refused anyway, as outside images/.
+    pending = [] if (root / PICTURES_DIR).is_symlink() else [root / PICTURES_DIR]
     while pending:
         with contextlib.suppress(OSError), os.scandir(pending.pop()) as entries:
             for entry in entries:
-                if entry.is_dir():
+                if entry.is_dir(follow_symlinks=False):
                     pending.append(Path(entry.path))
                 else:
-                    seen = tuple(stamp(entry.stat()))
-                    parts.append(f"{entry.path}\0{seen}")
+                    with contextlib.suppress(OSError):  # a link that leads nowhere
+                        seen = tuple(stamp(entry.stat()))
+                        parts.append(f"{entry.path}\0{seen}")
     return fingerprint(*sorted(parts))
