@@ -190,6 +190,22 @@ def test_a_project_template_extends_the_built_in_email(project: Path, tmp_path: 
     assert "Ny forskning på Radiumhospitalet" in html
 
 
+def test_a_project_template_replaces_the_text_part(project: Path, tmp_path: Path) -> None:
+    (project / "templates").mkdir()
+    (project / "templates/email.txt").write_text(
+        "{{ config.title }} & friends\n{% for item in stories %}* {{ item.title }}\n{% endfor %}",
+        encoding="utf-8",
+    )
+    folder = written(project, tmp_path, "2024-W16")
+    text = (folder / "email.txt").read_text(encoding="utf-8")
+    assert text == (
+        "Test Institute — News & friends\n"
+        '* Fish & chips < tea > "coffee" — æ ø å 🔬\n'
+        "* Ny forskning på Radiumhospitalet\n"
+    )
+    assert read_eml(folder).get_body(("plain",)).get_content() == text  # type: ignore[union-attr]
+
+
 def test_an_undefined_variable_in_an_email_template_is_a_located_error(
     project: Path, tmp_path: Path
 ) -> None:
@@ -209,7 +225,7 @@ def test_an_undefined_variable_in_an_email_template_is_a_located_error(
 @given(st.text(alphabet=" \t\nab-é\xa0\u2003/:.", max_size=90))
 def test_lines_of_the_text_email_wrap_as_textwrap_wraps_them(text: str) -> None:
     expected = textwrap.wrap(text, 78, break_long_words=False, break_on_hyphens=False) or [""]
-    assert email_text._para(text) == expected
+    assert email_text.wrapped_lines(text) == expected
 
 
 def test_the_featured_item_leads_large_and_the_rest_follow_compact(

@@ -136,7 +136,7 @@ def warm_up(templates: Templates, *, emails: bool) -> None:
     for the job that meets it to report."""
     with contextlib.suppress(Exception):
         env = cached_environment(templates)
-        for name in (*_PAGES, "email.html"):
+        for name in (*_PAGES, "email.html", "email.txt"):
             env.get_template(name)
         if emails:
             load_inliner()

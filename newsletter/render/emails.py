@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from newsletter.domain.digests import Digest
 from newsletter.render.dates import event_when, period_title
-from newsletter.render.email_text import email_text, why_you_receive_it
+from newsletter.render.email_text import why_you_receive_it
 from newsletter.render.inline import inline_css
 from newsletter.render.message import Letter, letter_of, published_message
 from newsletter.render.templates import render
@@ -35,8 +35,10 @@ def render_email(digest: Digest, config: Config, env: jinja2.Environment) -> dic
 
 def email_letter(digest: Digest, config: Config, env: jinja2.Environment) -> Letter:
     """Render the email's HTML (CSS inlined) and text: what every copy of it shares."""
-    html = inline_css(render(env, "email.html", **email_context(digest, config)))
-    return letter_of(digest, config, subject(digest, config), email_text(digest, config), html)
+    context = email_context(digest, config)
+    html = inline_css(render(env, "email.html", **context))
+    text = render(env, "email.txt", **context)
+    return letter_of(digest, config, context["subject"], text, html)
 
 
 def email_context(digest: Digest, config: Config) -> dict[str, Any]:
@@ -47,6 +49,7 @@ def email_context(digest: Digest, config: Config) -> dict[str, Any]:
         "config": config,
         "lead": lead,
         "others": list(digest.others),
+        "stories": [item for item in (lead, *digest.others) if item],
         "note": Markup(render_markdown(digest.note, config.base_url)) if digest.note else "",
         "subject": subject(digest, config),
         "preheader": preheader(digest),

@@ -19,6 +19,7 @@ from newsletter.core.errors import NewsletterError, Problem, shown
 from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import TEMPLATES_DIR
 from newsletter.render import dates
+from newsletter.render.email_text import wrap
 from newsletter.render.i18n import og_locale, translations
 
 _BUILT_IN = Path(__file__).parent.parent / TEMPLATES_DIR
@@ -37,7 +38,7 @@ def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
     )
     env = jinja2.Environment(
         loader=loader,
-        autoescape=True,
+        autoescape=lambda name: not (name or "").endswith(".txt"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -49,6 +50,7 @@ def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
         env.filters[name] = functools.partial(getattr(dates, name), language=language)
     env.filters["event_when"] = lambda event, tz: dates.event_when(event, tz, language)
     env.filters["og_locale"] = og_locale
+    env.filters["wrap"] = wrap
     env.filters["mailbox_address"] = lambda mailbox: parseaddr(mailbox)[1]
     return env
 
