@@ -88,7 +88,7 @@ def test_eml_reads_back_as_text_then_html_with_every_header(project: Path, tmp_p
     message = read_eml(folder)
     assert message.get_content_type() == "multipart/alternative"
     assert dict(message.items()) | {"Content-Type": ""} == {
-        "Subject": 'Fish & chips < tea > "coffee" — æ ø å 🔬',
+        "Subject": 'Week 16: Fish & chips < tea > "coffee" — æ ø å 🔬',
         "From": "Test News <news@example.org>",
         "To": "undisclosed-recipients:;",  # the published copy names no recipient
         "Date": "Mon, 22 Apr 2024 00:00:00 +0200",
@@ -250,7 +250,7 @@ def test_the_featured_item_leads_large_and_the_rest_follow_compact(
     assert 'alt="A lab" width="560" height="373"' in html
     assert 'alt="A picture" width="160" height="107"' in html
     assert '<h2 class="heading"' in html and "In this issue" in html
-    assert read_eml(folder)["Subject"] == "Ny forskning på Radiumhospitalet"
+    assert read_eml(folder)["Subject"] == "Week 16: Ny forskning på Radiumhospitalet"
 
 
 def test_every_read_more_link_has_a_name_of_its_own(project: Path, tmp_path: Path) -> None:
@@ -266,13 +266,66 @@ def test_the_subject_follows_its_template(project: Path, tmp_path: Path) -> None
     config = project / "newsletter.yaml"
     config.write_text(
         config.read_text("utf-8").replace(
-            "email:\n", 'email:\n  subject: "{site}, {period}: {lead}"\n'
+            "email:\n", 'email:\n  subject: "{site}: {lead} ({period})"\n'
         ),
         "utf-8",
     )
     message = read_eml(written(project, tmp_path, "2024-W15"))
-    lecture = "Guest lecture 19 April - Dr. Maria A. Blasco"
-    assert message["Subject"] == f"Test Institute — News, Week 15, 2024: {lecture}"
+    lecture = "Guest lecture 19 April - Dr. Maria A.…"  # cut at a word: 78 characters at most
+    assert message["Subject"] == f"Test Institute — News: {lecture} (Week 15, 2024)"
+    assert len(message["Subject"]) == 77
+
+
+LONG_TITLE = (
+    "Researchers at the institute map how tumour cells escape the immune system"
+    " in three kinds of lymphoma"
+)
+
+
+@pytest.mark.parametrize(("language", "week"), [("en", "Week 16"), ("nb", "Uke 16")])
+def test_the_subject_names_the_week_and_cuts_a_long_lead_at_a_word(
+    project: Path, tmp_path: Path, language: str, week: str
+) -> None:
+    (project / "items/long.yaml").write_text(
+        f"title: {LONG_TITLE}\ndate: 2024-04-18\nfeatured: true\nsummary: A long story.\n",
+        encoding="utf-8",
+    )
+    project = in_norwegian(project) if language == "nb" else project
+    folder = written(project, tmp_path, "2024-W16")
+    html = lxml.html.fromstring((folder / "email.html").read_bytes())
+    subject = html.findtext("head/title")
+    cut = "Researchers at the institute map how tumour cells escape the immune…"
+    assert subject == f"{week}: {cut}"
+    assert len(subject) <= 78
+    assert read_eml(folder)["Subject"] == subject  # no space lost or doubled in folding
+
+
+def preview_line(folder: Path) -> str:
+    """The preheader's text, without the padding after it."""
+    html = lxml.html.fromstring((folder / "email.html").read_bytes())
+    (preheader,) = html.find_class("preheader")
+    return preheader.text_content().split("\u034f")[0]
+
+
+def test_the_preview_line_gives_the_next_headlines_never_the_subject(
+    project: Path, tmp_path: Path
+) -> None:
+    week_16 = written(project, tmp_path, "2024-W16")
+    assert preview_line(week_16) == "Ny forskning på Radiumhospitalet"
+    assert 'Fish & chips < tea > "coffee"' in read_eml(week_16)["Subject"]
+    # One story alone: its summary, not its title again.
+    week_15 = written(project, tmp_path / "alone", "2024-W15")
+    assert preview_line(week_15) == "Targeting cellular immortality in cancer."
+
+
+def test_the_preview_line_opens_with_the_editors_note(project: Path, tmp_path: Path) -> None:
+    (project / "notes").mkdir()
+    (project / "notes/2024-W16.md").write_text(
+        "A quiet week, but *two* stories. Read them both!\n\nAnd more.\n", encoding="utf-8"
+    )
+    assert preview_line(written(project, tmp_path, "2024-W16")) == (
+        "A quiet week, but two stories."
+    )
 
 
 def test_the_editors_note_comes_before_the_news(project: Path, tmp_path: Path) -> None:

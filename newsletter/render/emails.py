@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from newsletter.domain.digests import Digest
-from newsletter.render.dates import event_when, period_title
+from newsletter.render.dates import event_when, period_name, period_span, period_title
 from newsletter.render.email_text import why_you_receive_it
 from newsletter.render.inline import inline_css
 from newsletter.render.message import Letter, letter_of, published_message
@@ -21,6 +23,9 @@ from newsletter.sources.pictures import EMAIL_COLUMN
 COLUMN = EMAIL_COLUMN  # the 600 px column less its padding: the widest an image is shown
 THUMB = 160  # a compact story's picture, beside its text
 PREHEADER_LIMIT = 140
+SUBJECT_LIMIT = 78  # what RFC 5322 recommends a header line keep to; inboxes show less
+SHORTEST_LEAD = 20  # a subject template long enough to leave less still gets this much
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
 def render_email(digest: Digest, config: Config, env: jinja2.Environment) -> dict[str, bytes]:
@@ -44,6 +49,7 @@ def email_letter(digest: Digest, config: Config, env: jinja2.Environment) -> Let
 def email_context(digest: Digest, config: Config) -> dict[str, Any]:
     """The variables email.html is rendered with."""
     lead = digest.lead
+    title = subject(digest, config)
     return {
         "digest": digest,
         "config": config,
@@ -51,8 +57,8 @@ def email_context(digest: Digest, config: Config) -> dict[str, Any]:
         "others": list(digest.others),
         "stories": [item for item in (lead, *digest.others) if item],
         "note": Markup(render_markdown(digest.note, config.base_url)) if digest.note else "",
-        "subject": subject(digest, config),
-        "preheader": preheader(digest),
+        "subject": title,
+        "preheader": preheader(digest, config, title),
         "why": why_you_receive_it(digest, config),
         "unsubscribe_url": config.unsubscribe_url,
         "image_sizes": {
@@ -65,18 +71,43 @@ def email_context(digest: Digest, config: Config) -> dict[str, Any]:
 
 
 def subject(digest: Digest, config: Config) -> str:
-    """The email's subject, from email.subject: by default the lead story's title."""
+    """The email's subject, from email.subject: by default the period and the lead
+    story's title, the title cut at a word where the subject would pass 78 characters."""
     period = period_title(digest.period, config.language)
-    lead = digest.lead.title if digest.lead else period
-    return config.email.subject.format(lead=lead, period=period, site=config.title)
+    fields = {"issue": period_name(digest.period, config.language), "period": period}
+    fields["site"] = config.title
+    news = digest.lead or next(iter(digest.events), None)
+    lead = news.title if news else period
+    room = SUBJECT_LIMIT - len(config.email.subject.format(lead="", **fields))
+    if len(lead) > room:
+        lead = textwrap.shorten(lead, max(room, SHORTEST_LEAD), placeholder="…")
+    return config.email.subject.format(lead=lead, **fields)
 
 
-def preheader(digest: Digest) -> str:
-    """The preview line mail clients show after the subject: the titles, lead first."""
-    stories = [item for item in (digest.lead, *digest.others) if item]
-    titles = [item.title for item in stories] or [item.title for item in digest.events]
-    text = " · ".join(titles)
-    return text if len(text) <= PREHEADER_LIMIT else text[: PREHEADER_LIMIT - 1].rstrip() + "…"
+def preheader(digest: Digest, config: Config, title: str) -> str:
+    """The preview line mail clients show after the subject, never the subject itself:
+    the editor's note's first sentence, else the headlines after the lead's, else the
+    lead's summary."""
+    headlines = [item.title for item in (*digest.others, *digest.events)]
+    lead = digest.lead
+    for text in (
+        _first_sentence(digest.note, config) if digest.note else "",
+        " · ".join(headlines),
+        lead.summary if lead else "",
+        period_span(digest.period, config.language),
+    ):
+        text = " ".join(text.split())
+        if text and text != title:
+            break
+    if len(text) <= PREHEADER_LIMIT:
+        return text
+    return textwrap.shorten(text, PREHEADER_LIMIT, placeholder="…")
+
+
+def _first_sentence(note: str, config: Config) -> str:
+    """The first sentence of the editor's note, as text."""
+    text = " ".join(Markup(render_markdown(note, config.base_url)).striptags().split())
+    return _SENTENCE_END.split(text, maxsplit=1)[0]
 
 
 def image_size(item: Item, column: int = COLUMN) -> tuple[int, int]:

@@ -30,7 +30,7 @@ from newsletter.sources.yamlfile import load_document, read_source
 
 _LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
-SUBJECT_FIELDS = {"lead", "period", "site"}
+SUBJECT_FIELDS = {"issue", "lead", "period", "site"}
 
 
 class _Section(BaseModel):
@@ -90,10 +90,11 @@ class EmailSettings(_Section):
     """How readers unsubscribe: {url, mailto}; both go into the List-Unsubscribe header."""
     postal_address: OneLine = ""
     """Postal address shown in the footer of every email."""
-    subject: OneLine = "{lead}"
-    """The subject line, from {lead} (the lead story's title; the period's, in a week
-    without news), {period} (e.g. Week 16, 2024) and {site} (the title); the sender's
-    name is shown beside it already."""
+    subject: OneLine = "{issue}: {lead}"
+    """The subject line, from {issue} (e.g. Week 16, or April 2024), {lead} (the lead
+    story's title; the first upcoming event's, in a week without news), {period} (e.g.
+    Week 16, 2024) and {site} (the title); the sender's name is shown beside it already.
+    A lead that would make it longer than 78 characters is cut at a word, with "…"."""
 
     @field_validator("subject")
     @classmethod
@@ -104,7 +105,7 @@ class EmailSettings(_Section):
             raise ValueError("write a brace as {{ or }}, a field as {lead}") from None
         unknown = sorted(names - SUBJECT_FIELDS)
         if unknown:
-            fields = "{lead}, {period} or {site}"
+            fields = "{issue}, {lead}, {period} or {site}"
             raise ValueError(f"unknown field {{{unknown[0]}}}; use {fields}")
         return value
 
