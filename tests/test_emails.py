@@ -154,7 +154,7 @@ def test_html_layout_holds_what_clients_need(project: Path, tmp_path: Path) -> N
         'background-color:#dde3ea; color:#33475b; font-size:14px" bgcolor="#dde3ea">'
     ) in html
     assert 'href="https://news.example.org/test/digests/2024-W15/index.html"' in html
-    assert 'href="https://news.example.org/test/events.ics"' in html
+    assert 'href="https://news.example.org/test/upcoming.ics"' in html
     assert "Friday, 19 April 2024, 10:30–11:30" in html
     for banned in ("display:flex", "display: flex", "grid", "var(--", "@font-face", "url("):
         assert banned not in html
@@ -378,3 +378,47 @@ def test_a_note_that_is_not_utf8_is_an_error(project: Path, tmp_path: Path) -> N
     with pytest.raises(NewsletterError) as raised:
         written(project, tmp_path, "2024-W16")
     assert str(raised.value) == "notes/2024-W16.md: save it as UTF-8 text"
+
+
+def test_an_event_announced_as_a_story_says_when_where_and_who_hosts_it(
+    project: Path, tmp_path: Path
+) -> None:
+    lecture = project / "items/lecture.yaml"
+    registration = "https://example.org/register"
+    lecture.write_text(lecture.read_text("utf-8") + f"  registration: {registration}\n", "utf-8")
+    folder = written(project, tmp_path, "2024-W15")
+    page = lxml.html.fromstring((folder / "email.html").read_bytes())
+    (story,) = page.find_class("lead")
+    shown = [" ".join(p.text_content().split()) for p in story.iter("p")]
+    assert shown[shown.index("Friday, 19 April 2024, 10:30–11:30") :][:4] == [
+        "Friday, 19 April 2024, 10:30–11:30",
+        "Where: Auditorium, K-Building, Radiumhospitalet",
+        "Host: Kjetil Taskén",
+        "Add to calendar · Register",
+    ]
+    text = (folder / "email.txt").read_text(encoding="utf-8")
+    assert (
+        "Friday, 19 April 2024, 10:30–11:30\n"
+        "Where: Auditorium, K-Building, Radiumhospitalet\n"
+        "Host: Kjetil Taskén\n"
+        "Add to calendar: https://news.example.org/test/events/lecture.ics\n"
+        f"Register: {registration}\n"
+    ) in text
+
+
+def test_in_this_issue_links_to_each_story_and_the_text_lists_everything(
+    project: Path, tmp_path: Path
+) -> None:
+    folder = written(with_seminar(project), tmp_path, "2024-W15")
+    page = lxml.html.fromstring((folder / "email.html").read_bytes())
+    (contents,) = page.find_class("toc")
+    links = [(a.get("href"), a.text_content()) for a in contents.iter("a")]
+    assert links == [
+        ("#story-lecture", "Guest lecture 19 April - Dr. Maria A. Blasco"),
+        ("#events", "1 upcoming event"),
+    ]
+    for href, _ in links:
+        (target,) = page.xpath(f"//*[@id='{href[1:]}']")
+        assert target.text_content().strip()
+    text = (folder / "email.txt").read_text(encoding="utf-8")
+    assert "\n\n- Guest lecture 19 April - Dr. Maria A. Blasco\n- 1 upcoming event\n\n" in text

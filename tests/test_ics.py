@@ -276,3 +276,36 @@ def test_an_events_own_calendar_follows_its_item_from_build_to_build(project: Pa
     assert sorted(path.name for path in folder.iterdir()) == ["dst-night.ics", "lecture.ics"]
     (event,) = icalendar.Calendar.from_ical((folder / "lecture.ics").read_bytes()).walk("VEVENT")
     assert str(event["location"]).startswith("Great hall")
+
+
+def test_upcoming_ics_holds_the_events_not_over_and_events_ics_every_one(project: Path) -> None:
+    built_calendar(project)  # as of 30 April 2024: every event is over
+    out = project / "out"
+    assert icalendar.Calendar.from_ical((out / "upcoming.ics").read_bytes()).walk("VEVENT") == []
+    every = icalendar.Calendar.from_ical((out / "events.ics").read_bytes())
+    assert {str(e["uid"]).split("@")[0] for e in every.walk("VEVENT")} == {
+        "dst-night",
+        "lecture",
+        "open-days",
+    }
+    build(project, out, date(2024, 4, 20))  # the lecture is over; the open days are to come
+    upcoming = icalendar.Calendar.from_ical((out / "upcoming.ics").read_bytes())
+    assert [str(e["summary"]) for e in upcoming.walk("VEVENT")] == ["Open days"]
+    assert str(upcoming["x-wr-calname"]) == "Test Institute — News"
+
+
+def test_a_norwegian_calendar_says_host_and_registration_in_norwegian(project: Path) -> None:
+    config = project / "newsletter.yaml"
+    config.write_text(config.read_text("utf-8").replace("language: en", "language: nb"), "utf-8")
+    registration = "https://example.org/register"
+    lecture = project / "items" / "lecture.yaml"
+    lecture.write_text(
+        lecture.read_text("utf-8") + f"  registration: {registration}\n", encoding="utf-8"
+    )
+    build(project, project / "out", date(2024, 4, 30))
+    own = (project / "out" / "events" / "lecture.ics").read_bytes()
+    (event,) = icalendar.Calendar.from_ical(own).walk("VEVENT")
+    assert str(event["description"]) == (
+        "Targeting cellular immortality in cancer.\n\nVert: Kjetil Taskén\n\n"
+        f"Påmelding: {registration}\n\n{URL}lecture.html"
+    )

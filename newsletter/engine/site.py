@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from newsletter.core.fingerprints import fingerprint
@@ -27,7 +27,7 @@ from newsletter.engine.jobs import HANDED_BACK, Files, Job
 from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
 from newsletter.engine.versions import code_fingerprint
-from newsletter.render.calendar import render_calendar, render_event_calendar
+from newsletter.render.calendar import CALENDAR_FILE, render_calendar, render_event_calendar
 from newsletter.render.digest_pages import render_archive, render_digest
 from newsletter.render.feeds import render_feed_document
 from newsletter.render.inline import load_inliner
@@ -39,11 +39,12 @@ from newsletter.render.pages import (
 )
 from newsletter.render.templates import Templates, cached_environment, templates_fingerprint
 from newsletter.sources.config import Config
-from newsletter.sources.items import Item
+from newsletter.sources.items import Event, Item
 from newsletter.sources.markup import render_markdown
 from newsletter.sources.notes import notes_fingerprint, read_notes
 
 CONTENT = HANDED_BACK + "content/"
+UPCOMING_FILE = "upcoming.ics"
 
 
 class Content:
@@ -111,6 +112,7 @@ def plan_site(
         plan.jobs.append(_feed_job(document, config, plan.content, context))
     plan.jobs.append(_index_job(published, topics, digests, config, templates, context))
     plan.jobs.append(_calendar_job(published, config, context))
+    plan.jobs.append(_upcoming_job(published, as_of, config, context))
     plan.jobs.extend(listing_jobs(published, topics, config, templates, context))
     plan.jobs.extend(_digest_job(digest, config, templates, context) for digest in digests)
     plan.jobs.append(_digest_archive_job(digests, config, templates, context))
@@ -211,6 +213,24 @@ def _calendar_job(items: Sequence[Item], config: Config, context: str) -> Job:
     events = [item for item in items if item.event]
     key = fingerprint(context, "calendar", _cards(events))
     return Job(key, lambda: (render_calendar, (events, config)))
+
+
+def _upcoming_job(items: Sequence[Item], as_of: datetime, config: Config, context: str) -> Job:
+    """upcoming.ics: the events not over at *as_of*, for the email's "Add all upcoming
+    events" link; events.ics keeps every event, for subscribing."""
+    events = [item for item in items if item.event and _not_over(item.event, as_of)]
+    key = fingerprint(context, "upcoming", _cards(events))
+    return Job(key, lambda: (render_upcoming_calendar, (events, config)))
+
+
+def _not_over(event: Event, as_of: datetime) -> bool:
+    last = event.end or event.start
+    return (last + timedelta(days=1) if event.all_day else last) > as_of
+
+
+def render_upcoming_calendar(events: Sequence[Item], config: Config) -> Files:
+    """Render upcoming.ics: the calendar of *events*, as events.ics holds them."""
+    return {UPCOMING_FILE: render_calendar(events, config)[CALENDAR_FILE]}
 
 
 def _digest_job(digest: Digest, config: Config, templates: Templates, context: str) -> Job:

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from newsletter.core.layout import EVENTS_DIR
+from newsletter.render.i18n import translations
 from newsletter.sources.config import Config
 from newsletter.sources.items import Event, Item
 
@@ -87,8 +88,11 @@ def _vevent(item: Item, event: Event, config: Config) -> icalendar.Event:
             vevent.add("dtend", event.end.astimezone(config.tz))
     vevent.add("dtstamp", item.updated.astimezone(UTC))
     vevent.add("uid", f"{item.id}@{(config.id_authority or config.host).split(',')[0]}")
-    host = f"Host: {event.host}\n\n" if event.host else ""
-    registration = f"Registration: {event.registration}\n\n" if event.registration else ""
+    _ = translations(config.language).gettext
+    host = _("Host: %(name)s") % {"name": event.host} + "\n\n" if event.host else ""
+    registration = ""
+    if event.registration:
+        registration = _("Registration: %(url)s") % {"url": event.registration} + "\n\n"
     vevent.add("description", f"{item.summary}\n\n{host}{registration}{item.url}")
     if event.location:
         vevent.add("location", event.location)

@@ -56,6 +56,7 @@ def email_context(digest: Digest, config: Config) -> dict[str, Any]:
         "lead": lead,
         "others": list(digest.others),
         "stories": [item for item in (lead, *digest.others) if item],
+        "anchors": {item.id: f"story-{item.id}" for item in digest.items},
         "note": Markup(render_markdown(digest.note, config.base_url)) if digest.note else "",
         "subject": title,
         "preheader": preheader(digest, config, title),
