@@ -26,8 +26,9 @@ def picture_jobs(items: Sequence[Item]) -> list[Job]:
 
 
 def _picture_job(picture: Picture, code: str) -> Job:
-    sizes = repr([picture.page_size, picture.email_size])
-    key = fingerprint(code, "picture", picture.fingerprint, picture.page, picture.email, sizes)
+    sizes = repr([picture.page_size, picture.email_size, picture.thumb_size])
+    paths = (picture.page, picture.email, picture.thumb)
+    key = fingerprint(code, "picture", picture.fingerprint, *paths, sizes)
     return Job(key, lambda: (publish_picture, (picture,)))
 
 

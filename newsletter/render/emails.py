@@ -18,10 +18,10 @@ from newsletter.render.templates import render
 from newsletter.sources.config import Config
 from newsletter.sources.items import Event, Item
 from newsletter.sources.markup import render_markdown
-from newsletter.sources.pictures import EMAIL_COLUMN
+from newsletter.sources.pictures import EMAIL_COLUMN, THUMB_COLUMN
 
 COLUMN = EMAIL_COLUMN  # the 600 px column less its padding: the widest an image is shown
-THUMB = 160  # a compact story's picture, beside its text
+THUMB = THUMB_COLUMN  # a compact story's picture
 PREHEADER_LIMIT = 140
 SUBJECT_LIMIT = 78  # what RFC 5322 recommends a header line keep to; inboxes show less
 SHORTEST_LEAD = 20  # a subject template long enough to leave less still gets this much
@@ -114,14 +114,16 @@ def _first_sentence(note: str, config: Config) -> str:
 def image_size(item: Item, column: int = COLUMN) -> tuple[int, int]:
     """The width and height an item's image is shown at, at most *column* wide.
 
-    A picture in the project is shown from its email copy, at most twice that wide.
+    A picture in the project is shown from its email copy (a thumbnail's from its
+    thumbnail copy), at most twice that wide.
     Without a known size the image is assumed to be 3:2; its height:auto style keeps
     the real proportions wherever CSS works.
     """
     image = item.image
     known, high = (image.width, image.height) if image else (None, None)
     if image is not None and image.picture is not None:
-        known, high = image.picture.email_size
+        copy = image.picture.thumb_size if column <= THUMB else image.picture.email_size
+        known, high = copy
     width = min(known or column, column)
     if known and high:
         return width, round(high * width / known)
