@@ -30,6 +30,7 @@ from newsletter.engine.versions import code_fingerprint
 from newsletter.render.calendar import CALENDAR_FILE, render_calendar, render_event_calendar
 from newsletter.render.digest_pages import render_archive, render_digest
 from newsletter.render.feeds import render_feed_document
+from newsletter.render.icons import ICON_FILE, LOGO_FILE, render_icons
 from newsletter.render.inline import load_inliner
 from newsletter.render.pages import (
     INDEX_ITEMS,
@@ -37,7 +38,12 @@ from newsletter.render.pages import (
     render_index,
     render_item_page,
 )
-from newsletter.render.templates import Templates, cached_environment, templates_fingerprint
+from newsletter.render.templates import (
+    Templates,
+    cached_environment,
+    project_picture,
+    templates_fingerprint,
+)
 from newsletter.sources.config import Config
 from newsletter.sources.items import Event, Item
 from newsletter.sources.markup import render_markdown
@@ -113,6 +119,7 @@ def plan_site(
     plan.jobs.append(_index_job(published, topics, digests, config, templates, context))
     plan.jobs.append(_calendar_job(published, config, context))
     plan.jobs.append(_upcoming_job(published, as_of, config, context))
+    plan.jobs.append(Job(fingerprint(context, "icons"), lambda: (publish_icons, (str(root),))))
     plan.jobs.extend(listing_jobs(published, topics, config, templates, context))
     plan.jobs.extend(_digest_job(digest, config, templates, context) for digest in digests)
     plan.jobs.append(_digest_archive_job(digests, config, templates, context))
@@ -231,6 +238,13 @@ def _not_over(event: Event, as_of: datetime) -> bool:
 def render_upcoming_calendar(events: Sequence[Item], config: Config) -> Files:
     """Render upcoming.ics: the calendar of *events*, as events.ics holds them."""
     return {UPCOMING_FILE: render_calendar(events, config)[CALENDAR_FILE]}
+
+
+def publish_icons(root: str) -> Files:
+    """Publish the logo and make the icons and the share image from the project's
+    templates/logo.png and icon.png."""
+    folder = Path(root)
+    return render_icons(project_picture(folder, LOGO_FILE), project_picture(folder, ICON_FILE))
 
 
 def _digest_job(digest: Digest, config: Config, templates: Templates, context: str) -> Job:

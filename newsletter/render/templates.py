@@ -21,6 +21,7 @@ from newsletter.core.layout import TEMPLATES_DIR
 from newsletter.render import dates
 from newsletter.render.email_text import wrap
 from newsletter.render.i18n import og_locale, translations
+from newsletter.render.icons import LOGO_FILE, Logo, logo_shown
 
 _BUILT_IN = Path(__file__).parent.parent / TEMPLATES_DIR
 
@@ -51,6 +52,7 @@ def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
     env.filters["event_when"] = lambda event, tz: dates.event_when(event, tz, language)
     env.filters["og_locale"] = og_locale
     env.filters["wrap"] = wrap
+    env.globals["logo"] = _logo(root)
     env.filters["mailbox_address"] = lambda mailbox: parseaddr(mailbox)[1]
     return env
 
@@ -100,6 +102,26 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
         line, label = _template_line(exc, name)
         message = f"{type(exc).__name__}: {shown(str(exc))}"
         raise NewsletterError([Problem(label, line, "", message)]) from None
+
+
+def project_picture(root: Path, name: str) -> bytes | None:
+    """The bytes of the project's templates/NAME (logo.png, icon.png), checked to be a
+    picture; None where there is none."""
+    path = root / TEMPLATES_DIR / name
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    try:
+        logo_shown(data)
+    except (OSError, ValueError):
+        message = "is not a picture that can be read; save it again as a PNG"
+        raise NewsletterError([Problem(f"{TEMPLATES_DIR}/{name}", 0, "", message)]) from None
+    return data
+
+
+def _logo(root: Path) -> Logo | None:
+    data = project_picture(root, LOGO_FILE)
+    return logo_shown(data) if data is not None else None
 
 
 def _label(filename: str | None, name: str) -> str:
