@@ -28,7 +28,7 @@ from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
 from newsletter.engine.versions import code_fingerprint
 from newsletter.render.calendar import CALENDAR_FILE, render_calendar, render_event_calendar
-from newsletter.render.digest_pages import render_archive, render_digest
+from newsletter.render.digest_pages import Around, DigestLink, render_archive, render_digest
 from newsletter.render.feeds import render_feed_document
 from newsletter.render.icons import ICON_FILE, LOGO_FILE, render_icons
 from newsletter.render.inline import load_inliner
@@ -37,6 +37,7 @@ from newsletter.render.pages import (
     render_entry_content,
     render_index,
     render_item_page,
+    render_site_pages,
 )
 from newsletter.render.templates import (
     Templates,
@@ -121,7 +122,12 @@ def plan_site(
     plan.jobs.append(_upcoming_job(published, as_of, config, context))
     plan.jobs.append(Job(fingerprint(context, "icons"), lambda: (publish_icons, (str(root),))))
     plan.jobs.extend(listing_jobs(published, topics, config, templates, context))
-    plan.jobs.extend(_digest_job(digest, config, templates, context) for digest in digests)
+    for index, digest in enumerate(digests):
+        before = _link(digests[index - 1]) if index else None
+        after = _link(digests[index + 1]) if index + 1 < len(digests) else None
+        around: Around = (before, after)
+        plan.jobs.append(_digest_job(digest, config, templates, context, around))
+    plan.jobs.append(_site_pages_job(topics, config, templates, context))
     plan.jobs.append(_digest_archive_job(digests, config, templates, context))
     return plan
 
@@ -129,6 +135,9 @@ def plan_site(
 # The templates the jobs render (with those they extend and include).
 _PAGES = (
     "item.html",
+    "topics.html",
+    "follow.html",
+    "404.html",
     "entry_content.html",
     "index.html",
     "digest.html",
@@ -247,11 +256,36 @@ def publish_icons(root: str) -> Files:
     return render_icons(project_picture(folder, LOGO_FILE), project_picture(folder, ICON_FILE))
 
 
-def _digest_job(digest: Digest, config: Config, templates: Templates, context: str) -> Job:
+def _link(digest: Digest) -> DigestLink:
+    return (digest.period, digest.url)
+
+
+def _digest_job(
+    digest: Digest,
+    config: Config,
+    templates: Templates,
+    context: str,
+    around: Around = (None, None),
+) -> Job:
+    """The job of *digest*'s folder; *around* are the digests before and after it, which
+    its web page links to (a digest written on its own links to none)."""
     return Job(
-        fingerprint(context, "digest", _digest_print(digest)),
-        lambda: (render_digest_folder, (digest, config, templates)),
+        fingerprint(context, "digest", _digest_print(digest), repr(around)),
+        lambda: (render_digest_folder, (digest, config, templates, around)),
     )
+
+
+def _site_pages_job(topics: Topics, config: Config, templates: Templates, context: str) -> Job:
+    listed = [(slug, label, len(items)) for slug, (label, items) in sorted(topics.items())]
+    key = fingerprint(context, "site pages", repr(listed))
+    return Job(key, lambda: (render_site_pages_job, (listed, config, templates)), local=True)
+
+
+def render_site_pages_job(
+    topics: list[tuple[str, str, int]], config: Config, templates: Templates
+) -> Files:
+    """Render tags/index.html, follow.html and 404.html."""
+    return render_site_pages(topics, config, cached_environment(templates))
 
 
 def rendered_digest(digest: Digest, config: Config, templates: Templates, cache: Cache) -> Files:
@@ -266,9 +300,11 @@ def rendered_digest(digest: Digest, config: Config, templates: Templates, cache:
     return {path.removeprefix(digest.folder): data for path, data in files.items()}
 
 
-def render_digest_folder(digest: Digest, config: Config, templates: Templates) -> Files:
+def render_digest_folder(
+    digest: Digest, config: Config, templates: Templates, around: Around = (None, None)
+) -> Files:
     """Render one digest's folder, its paths relative to out/."""
-    files = render_digest(digest, config, cached_environment(templates))
+    files = render_digest(digest, config, cached_environment(templates), around)
     return {digest.folder + name: data for name, data in files.items()}
 
 

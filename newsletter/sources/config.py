@@ -90,6 +90,10 @@ class EmailSettings(_Section):
     """How readers unsubscribe: {url, mailto}; both go into the List-Unsubscribe header."""
     postal_address: OneLine = ""
     """Postal address shown in the footer of every email."""
+    subscribe_url: WebUrl | None = None
+    """The page where a reader signs up for the email (the institute's form or list
+    page): a "Sign up" link on every page, digest and the follow page; default: none,
+    and no link."""
     subject: OneLine = "{issue}: {lead}"
     """The subject line, from {issue} (e.g. Week 16, or April 2024), {lead} (the lead
     story's title; the first upcoming event's, in a week without news), {period} (e.g.
@@ -156,7 +160,7 @@ class Config(_Section):
     feed: FeedSettings = FeedSettings()
     """The feeds: {entries}."""
     email: EmailSettings = EmailSettings()
-    """The email: {from, to, unsubscribe, postal_address, subject}."""
+    """The email: {from, to, unsubscribe, postal_address, subscribe_url, subject}."""
     footer: FooterSettings = FooterSettings()
     """Who the site is from: {address, privacy_url, contact}."""
     smtp: SmtpSettings = SmtpSettings()
