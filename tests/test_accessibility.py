@@ -24,6 +24,9 @@ PAGES = [
     "tags/lecture/index.html",
     "digests/index.html",
     "digests/2024-W16/index.html",
+    "tags/index.html",
+    "follow.html",
+    "404.html",
     "digests/2024-W15/email.html",
     "digests/2024-W16/email.html",
 ]

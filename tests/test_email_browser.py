@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import lxml.html
+import PIL.Image
 import pytest
 from conftest import SITE, require
 
@@ -183,3 +185,43 @@ def test_a_blocked_picture_leaves_a_tinted_box_of_its_size(
         "dark": ("rgb(43, 52, 64)", "rgb(208, 216, 226)"),
     }[scheme]
     assert (shown["background"], shown["color"], shown["size"]) == (tint, text, "14px")
+
+
+PICTURED = """\
+title: {title}
+date: 2024-04-1{day}
+summary: A story with a picture of its own.
+image: {{src: images/{name}.jpg, alt: {alt}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def pictured(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A week with three pictured stories: the lead's picture and two thumbnails."""
+    root = tmp_path_factory.mktemp("pictured") / "site"
+    shutil.copytree(SITE, root)
+    for day, name in ((5, "lab"), (6, "cells"), (7, "team")):
+        PIL.Image.new("RGB", (1600, 1067), (40 * day, 90, 150)).save(root / f"images/{name}.jpg")
+        item = PICTURED.format(title=f"The {name} story", day=day, name=name, alt=f"The {name}")
+        (root / f"items/{name}.yaml").write_text(item, encoding="utf-8")
+    build(root, root / "out", date(2024, 4, 30))
+    return root / "out"
+
+
+@pytest.mark.parametrize("width", [390, 600])
+def test_compact_pictures_stay_thumbnails_at_most_half_the_leads_area(
+    browser: Any, pictured: Path, width: int
+) -> None:
+    html = (pictured / "digests/2024-W16/email.html").read_text(encoding="utf-8")
+    found = measure(browser, html, width)
+    lead, *thumbs = found["images"]
+    assert lead["width"] == width - 32  # the column, less its padding on a narrow screen
+    assert len(thumbs) == 2
+    for thumb in thumbs:
+        assert thumb["width"] * thumb["height"] <= lead["width"] * lead["height"] / 2
+    page = lxml.html.fromstring(html)
+    for img in page.find_class("thumb"):
+        src = img.get("src")
+        assert "/images/thumb/" in src
+        with PIL.Image.open(pictured / src.removeprefix("https://news.example.org/test/")) as copy:
+            assert copy.width <= 2 * int(img.get("width"))

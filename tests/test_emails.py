@@ -88,7 +88,7 @@ def test_eml_reads_back_as_text_then_html_with_every_header(project: Path, tmp_p
     message = read_eml(folder)
     assert message.get_content_type() == "multipart/alternative"
     assert dict(message.items()) | {"Content-Type": ""} == {
-        "Subject": 'Fish & chips < tea > "coffee" — æ ø å 🔬',
+        "Subject": 'Week 16: Fish & chips < tea > "coffee" — æ ø å 🔬',
         "From": "Test News <news@example.org>",
         "To": "undisclosed-recipients:;",  # the published copy names no recipient
         "Date": "Mon, 22 Apr 2024 00:00:00 +0200",
@@ -154,7 +154,7 @@ def test_html_layout_holds_what_clients_need(project: Path, tmp_path: Path) -> N
         'background-color:#dde3ea; color:#33475b; font-size:14px" bgcolor="#dde3ea">'
     ) in html
     assert 'href="https://news.example.org/test/digests/2024-W15/index.html"' in html
-    assert 'href="https://news.example.org/test/events.ics"' in html
+    assert 'href="https://news.example.org/test/upcoming.ics"' in html
     assert "Friday, 19 April 2024, 10:30–11:30" in html
     for banned in ("display:flex", "display: flex", "grid", "var(--", "@font-face", "url("):
         assert banned not in html
@@ -190,6 +190,22 @@ def test_a_project_template_extends_the_built_in_email(project: Path, tmp_path: 
     assert "Ny forskning på Radiumhospitalet" in html
 
 
+def test_a_project_template_replaces_the_text_part(project: Path, tmp_path: Path) -> None:
+    (project / "templates").mkdir()
+    (project / "templates/email.txt").write_text(
+        "{{ config.title }} & friends\n{% for item in stories %}* {{ item.title }}\n{% endfor %}",
+        encoding="utf-8",
+    )
+    folder = written(project, tmp_path, "2024-W16")
+    text = (folder / "email.txt").read_text(encoding="utf-8")
+    assert text == (
+        "Test Institute — News & friends\n"
+        '* Fish & chips < tea > "coffee" — æ ø å 🔬\n'
+        "* Ny forskning på Radiumhospitalet\n"
+    )
+    assert read_eml(folder).get_body(("plain",)).get_content() == text  # type: ignore[union-attr]
+
+
 def test_an_undefined_variable_in_an_email_template_is_a_located_error(
     project: Path, tmp_path: Path
 ) -> None:
@@ -209,7 +225,7 @@ def test_an_undefined_variable_in_an_email_template_is_a_located_error(
 @given(st.text(alphabet=" \t\nab-é\xa0\u2003/:.", max_size=90))
 def test_lines_of_the_text_email_wrap_as_textwrap_wraps_them(text: str) -> None:
     expected = textwrap.wrap(text, 78, break_long_words=False, break_on_hyphens=False) or [""]
-    assert email_text._para(text) == expected
+    assert email_text.wrapped_lines(text) == expected
 
 
 def test_the_featured_item_leads_large_and_the_rest_follow_compact(
@@ -234,7 +250,7 @@ def test_the_featured_item_leads_large_and_the_rest_follow_compact(
     assert 'alt="A lab" width="560" height="373"' in html
     assert 'alt="A picture" width="160" height="107"' in html
     assert '<h2 class="heading"' in html and "In this issue" in html
-    assert read_eml(folder)["Subject"] == "Ny forskning på Radiumhospitalet"
+    assert read_eml(folder)["Subject"] == "Week 16: Ny forskning på Radiumhospitalet"
 
 
 def test_every_read_more_link_has_a_name_of_its_own(project: Path, tmp_path: Path) -> None:
@@ -250,13 +266,66 @@ def test_the_subject_follows_its_template(project: Path, tmp_path: Path) -> None
     config = project / "newsletter.yaml"
     config.write_text(
         config.read_text("utf-8").replace(
-            "email:\n", 'email:\n  subject: "{site}, {period}: {lead}"\n'
+            "email:\n", 'email:\n  subject: "{site}: {lead} ({period})"\n'
         ),
         "utf-8",
     )
     message = read_eml(written(project, tmp_path, "2024-W15"))
-    lecture = "Guest lecture 19 April - Dr. Maria A. Blasco"
-    assert message["Subject"] == f"Test Institute — News, Week 15, 2024: {lecture}"
+    lecture = "Guest lecture 19 April - Dr. Maria A.…"  # cut at a word: 78 characters at most
+    assert message["Subject"] == f"Test Institute — News: {lecture} (Week 15, 2024)"
+    assert len(message["Subject"]) == 77
+
+
+LONG_TITLE = (
+    "Researchers at the institute map how tumour cells escape the immune system"
+    " in three kinds of lymphoma"
+)
+
+
+@pytest.mark.parametrize(("language", "week"), [("en", "Week 16"), ("nb", "Uke 16")])
+def test_the_subject_names_the_week_and_cuts_a_long_lead_at_a_word(
+    project: Path, tmp_path: Path, language: str, week: str
+) -> None:
+    (project / "items/long.yaml").write_text(
+        f"title: {LONG_TITLE}\ndate: 2024-04-18\nfeatured: true\nsummary: A long story.\n",
+        encoding="utf-8",
+    )
+    project = in_norwegian(project) if language == "nb" else project
+    folder = written(project, tmp_path, "2024-W16")
+    html = lxml.html.fromstring((folder / "email.html").read_bytes())
+    subject = html.findtext("head/title")
+    cut = "Researchers at the institute map how tumour cells escape the immune…"
+    assert subject == f"{week}: {cut}"
+    assert len(subject) <= 78
+    assert read_eml(folder)["Subject"] == subject  # no space lost or doubled in folding
+
+
+def preview_line(folder: Path) -> str:
+    """The preheader's text, without the padding after it."""
+    html = lxml.html.fromstring((folder / "email.html").read_bytes())
+    (preheader,) = html.find_class("preheader")
+    return preheader.text_content().split("\u034f")[0]
+
+
+def test_the_preview_line_gives_the_next_headlines_never_the_subject(
+    project: Path, tmp_path: Path
+) -> None:
+    week_16 = written(project, tmp_path, "2024-W16")
+    assert preview_line(week_16) == "Ny forskning på Radiumhospitalet"
+    assert 'Fish & chips < tea > "coffee"' in read_eml(week_16)["Subject"]
+    # One story alone: its summary, not its title again.
+    week_15 = written(project, tmp_path / "alone", "2024-W15")
+    assert preview_line(week_15) == "Targeting cellular immortality in cancer."
+
+
+def test_the_preview_line_opens_with_the_editors_note(project: Path, tmp_path: Path) -> None:
+    (project / "notes").mkdir()
+    (project / "notes/2024-W16.md").write_text(
+        "A quiet week, but *two* stories. Read them both!\n\nAnd more.\n", encoding="utf-8"
+    )
+    assert preview_line(written(project, tmp_path, "2024-W16")) == (
+        "A quiet week, but two stories."
+    )
 
 
 def test_the_editors_note_comes_before_the_news(project: Path, tmp_path: Path) -> None:
@@ -309,3 +378,47 @@ def test_a_note_that_is_not_utf8_is_an_error(project: Path, tmp_path: Path) -> N
     with pytest.raises(NewsletterError) as raised:
         written(project, tmp_path, "2024-W16")
     assert str(raised.value) == "notes/2024-W16.md: save it as UTF-8 text"
+
+
+def test_an_event_announced_as_a_story_says_when_where_and_who_hosts_it(
+    project: Path, tmp_path: Path
+) -> None:
+    lecture = project / "items/lecture.yaml"
+    registration = "https://example.org/register"
+    lecture.write_text(lecture.read_text("utf-8") + f"  registration: {registration}\n", "utf-8")
+    folder = written(project, tmp_path, "2024-W15")
+    page = lxml.html.fromstring((folder / "email.html").read_bytes())
+    (story,) = page.find_class("lead")
+    shown = [" ".join(p.text_content().split()) for p in story.iter("p")]
+    assert shown[shown.index("Friday, 19 April 2024, 10:30–11:30") :][:4] == [
+        "Friday, 19 April 2024, 10:30–11:30",
+        "Where: Auditorium, K-Building, Radiumhospitalet",
+        "Host: Kjetil Taskén",
+        "Add to calendar · Register",
+    ]
+    text = (folder / "email.txt").read_text(encoding="utf-8")
+    assert (
+        "Friday, 19 April 2024, 10:30–11:30\n"
+        "Where: Auditorium, K-Building, Radiumhospitalet\n"
+        "Host: Kjetil Taskén\n"
+        "Add to calendar: https://news.example.org/test/events/lecture.ics\n"
+        f"Register: {registration}\n"
+    ) in text
+
+
+def test_in_this_issue_links_to_each_story_and_the_text_lists_everything(
+    project: Path, tmp_path: Path
+) -> None:
+    folder = written(with_seminar(project), tmp_path, "2024-W15")
+    page = lxml.html.fromstring((folder / "email.html").read_bytes())
+    (contents,) = page.find_class("toc")
+    links = [(a.get("href"), a.text_content()) for a in contents.iter("a")]
+    assert links == [
+        ("#story-lecture", "Guest lecture 19 April - Dr. Maria A. Blasco"),
+        ("#events", "1 upcoming event"),
+    ]
+    for href, _ in links:
+        (target,) = page.xpath(f"//*[@id='{href[1:]}']")
+        assert target.text_content().strip()
+    text = (folder / "email.txt").read_text(encoding="utf-8")
+    assert "\n\n- Guest lecture 19 April - Dr. Maria A. Blasco\n- 1 upcoming event\n\n" in text

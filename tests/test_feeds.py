@@ -81,14 +81,15 @@ def test_content_urls_are_absolute_and_raw_html_is_escaped(out: Path) -> None:
         "https://news.example.org/test/programme.html",
     ]
     assert content.find(".//img").get("alt") == "Maria A. Blasco"
-    assert "Maria A. Blasco (Photo: CNIO)" in content.findtext(".//figcaption")
+    assert content.findtext(".//figcaption") == "Photo: CNIO"  # the alt is said once, by the img
     assert content.find(".//b") is None
     assert "<b>raw HTML</b> stays text" in content.text_content()
 
 
 def test_drafts_and_scheduled_items_are_held_back(project: Path) -> None:
     build(project, project / "out", date(2024, 4, 30))
-    pages = (p for p in (project / "out").rglob("*") if p.is_file() and "images" not in p.parts)
+    pages = (p for p in (project / "out").rglob("*") if p.is_file() and p.suffix != ".png")
+    pages = (p for p in pages if "images" not in p.parts and p.suffix != ".ico")
     everything = "".join(p.read_text("utf-8") for p in pages)
     assert "Not ready yet" not in everything
     assert "Scheduled for May" not in everything
@@ -137,7 +138,8 @@ def test_json_feed(out: Path) -> None:
 
 
 def test_topic_feeds_cover_tags_and_departments(out: Path) -> None:
-    names = sorted(p.name for p in (out / "tags").iterdir() if p.is_file())  # and topic pages
+    feeds = (p for p in (out / "tags").iterdir() if p.suffix in (".atom", ".rss"))
+    names = sorted(p.name for p in feeds)  # beside the topic pages and their index
     assert names == [
         f"{slug}.{ext}"
         for slug in [

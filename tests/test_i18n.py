@@ -15,8 +15,12 @@ from newsletter.commands.build import build
 from newsletter.sources.settingtypes import LOCALES
 
 REPO = Path(__file__).parent.parent
-METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+METHODS = [
+    ("**/templates/**.html", "jinja2"),
+    ("**/templates/**.txt", "jinja2"),
+    ("**.py", "python"),
+]
+OPTIONS = {f"**/templates/**.{kind}": {"extensions": "jinja2.ext.i18n"} for kind in ("html", "txt")}
 
 
 def interface_strings() -> set[str | tuple[str, ...]]:

@@ -331,3 +331,19 @@ def test_events_years_apart_share_one_time_zone_holding_each_change(project: Pat
     night = next(e for e in calendar.walk("VEVENT") if e["uid"] == "later-night@example.org")
     assert night.start.astimezone(UTC) == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
     assert night.end.astimezone(UTC) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+
+
+def test_upcoming_ics_holds_the_events_not_over_and_events_ics_every_one(project: Path) -> None:
+    built_calendar(project)  # as of 30 April 2024: every event is over
+    out = project / "out"
+    assert icalendar.Calendar.from_ical((out / "upcoming.ics").read_bytes()).walk("VEVENT") == []
+    every = icalendar.Calendar.from_ical((out / "events.ics").read_bytes())
+    assert {str(e["uid"]).split("@")[0] for e in every.walk("VEVENT")} == {
+        "dst-night",
+        "lecture",
+        "open-days",
+    }
+    build(project, out, date(2024, 4, 20))  # the lecture is over; the open days are to come
+    upcoming = icalendar.Calendar.from_ical((out / "upcoming.ics").read_bytes())
+    assert [str(e["summary"]) for e in upcoming.walk("VEVENT")] == ["Open days"]
+    assert str(upcoming["x-wr-calname"]) == "Test Institute — News"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import lxml.html
+import PIL.Image
 import pytest
 from conftest import REPO
 
@@ -86,3 +87,52 @@ def test_without_templates_the_package_looks_neutral(tmp_path: Path) -> None:
     html = (root / "out/index.html").read_text(encoding="utf-8")
     assert "#00509e" not in html and "logo-title" not in html
     assert '<header class="site"><a href="https://news.example.org/icr/">' in html
+    assert not (root / "out/logo.png").exists()
+    email = lxml.html.fromstring((root / "out/digests/2024-W16/email.html").read_bytes())
+    assert email.find_class("logo") == []
+    assert [p.text for p in email.find_class("site")] == ["Institute for Cancer Research — News"]
+    with PIL.Image.open(root / "out/favicon.png") as icon:  # the built-in mark
+        assert icon.size == (192, 192)
+
+
+def test_the_email_masthead_shows_the_logo_published_in_out(institute: Path) -> None:
+    email = lxml.html.fromstring((institute / "digests/2024-W16/email.html").read_bytes())
+    (logo,) = email.find_class("logo")
+    assert logo.get("src") == "https://news.example.org/icr/logo.png"
+    assert logo.get("alt") == "Institute for Cancer Research"
+    assert (logo.get("width"), logo.get("height")) == ("200", "35")
+    assert (institute / "logo.png").read_bytes() == (REPO / "templates/logo.png").read_bytes()
+
+
+def test_the_icons_and_the_share_image_are_made_from_the_logo(institute: Path) -> None:
+    with PIL.Image.open(institute / "favicon.ico") as ico:
+        assert ico.format == "ICO"
+        assert sorted(ico.info["sizes"]) == [(16, 16), (32, 32), (48, 48)]
+    with PIL.Image.open(institute / "apple-touch-icon.png") as touch:
+        assert (touch.format, touch.size, touch.mode) == ("PNG", (180, 180), "RGB")
+        assert touch.getpixel((90, 90))[:3] != (255, 255, 255)  # the mark, not the white
+    with PIL.Image.open(institute / "share.png") as share:
+        assert share.size == (1200, 630)
+    index = lxml.html.fromstring((institute / "index.html").read_bytes())
+    links = {link.get("rel"): link.get("href") for link in index.iter("link")}
+    assert links["apple-touch-icon"] == "https://news.example.org/icr/apple-touch-icon.png"
+    hrefs = [link.get("href") for link in index.iter("link") if link.get("rel") == "icon"]
+    assert "https://news.example.org/icr/favicon.ico" in hrefs
+    assert "https://news.example.org/icr/favicon.png" in hrefs
+    meta = {m.get("property"): m.get("content") for m in index.iter("meta")}
+    assert meta["og:image"] == "https://news.example.org/icr/share.png"
+
+
+def test_a_logo_that_is_no_picture_is_a_located_error(tmp_path: Path) -> None:
+    root = tmp_path / "broken"
+    for name in PROJECT:
+        copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy
+        copy(REPO / name, root / name)
+    (root / "templates/logo.png").write_text("not a picture", encoding="utf-8")
+    result = subprocess.run(
+        [NEWSLETTER, "build", "--as-of", "2024-12-31"], cwd=root, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "templates/logo.png: is not a picture that can be read; save it again as a PNG\n1 error.\n"
+    )

@@ -240,8 +240,8 @@ def test_a_test_send_is_marked_and_never_stops_the_real_one(
     )
     assert send(project) == (0, "sent to staff@example.org\nSent 2024-W16 to 1 recipient.\n")
     test, real = copies(script)
-    assert test["Subject"] == '[Test] Fish & chips < tea > "coffee" — æ ø å 🔬'
-    assert real["Subject"] == 'Fish & chips < tea > "coffee" — æ ø å 🔬'
+    assert test["Subject"] == '[Test] Week 16: Fish & chips < tea > "coffee" — æ ø å 🔬'
+    assert real["Subject"] == 'Week 16: Fish & chips < tea > "coffee" — æ ø å 🔬'
     assert test["Message-ID"] != real["Message-ID"]
 
 
@@ -388,7 +388,7 @@ def test_in_a_terminal_send_asks_before_mailing_the_list(
     )
     assert output.startswith(
         "Period:     2024-W16\n"
-        'Subject:    Fish & chips < tea > "coffee" — æ ø å 🔬\n'
+        'Subject:    Week 16: Fish & chips < tea > "coffee" — æ ø å 🔬\n'
         "Recipients: 2 recipients\n"
         f"Send it now? [y/N]: {answer}\n"
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from newsletter.core.fingerprints import fingerprint
@@ -28,23 +28,31 @@ from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
 from newsletter.engine.versions import environment_key
 from newsletter.render.admin import render_published_editor
-from newsletter.render.calendar import render_calendar, render_event_calendar
-from newsletter.render.digest_pages import render_archive, render_digest
+from newsletter.render.calendar import CALENDAR_FILE, render_calendar, render_event_calendar
+from newsletter.render.digest_pages import Around, DigestLink, render_archive, render_digest
 from newsletter.render.feeds import render_feed_document
+from newsletter.render.icons import ICON_FILE, LOGO_FILE, render_icons
 from newsletter.render.inline import load_inliner
 from newsletter.render.pages import (
     INDEX_ITEMS,
     render_entry_content,
     render_index,
     render_item_page,
+    render_site_pages,
 )
-from newsletter.render.templates import Templates, cached_environment, templates_fingerprint
+from newsletter.render.templates import (
+    Templates,
+    cached_environment,
+    project_picture,
+    templates_fingerprint,
+)
 from newsletter.sources.config import Config
-from newsletter.sources.items import Item
+from newsletter.sources.items import Event, Item
 from newsletter.sources.markup import render_markdown
 from newsletter.sources.notes import notes_fingerprint, read_notes
 
 CONTENT = HANDED_BACK + "content/"
+UPCOMING_FILE = "upcoming.ics"
 
 
 class Content:
@@ -150,8 +158,17 @@ def plan_site(
     plan.jobs.append(_index_job(published, topics, digests, config, templates))
     events = tuple(item for item in published if item.event)
     plan.jobs.append(Job(render_calendar, (events, config)))
+    upcoming = tuple(item for item in events if item.event and _not_over(item.event, as_of))
+    plan.jobs.append(Job(render_upcoming_calendar, (upcoming, config)))
+    plan.jobs.append(Job(publish_icons, (templates,)))
     plan.jobs.extend(listing_jobs(published, topics, config, templates))
-    plan.jobs.extend(Job(render_digest_folder, (d, config, templates)) for d in digests)
+    for index, digest in enumerate(digests):
+        before = _link(digests[index - 1]) if index else None
+        after = _link(digests[index + 1]) if index + 1 < len(digests) else None
+        around: Around = (before, after)
+        plan.jobs.append(Job(render_digest_folder, (digest, config, templates, around)))
+    listed = tuple((slug, label, len(items)) for slug, (label, items) in sorted(topics.items()))
+    plan.jobs.append(Job(render_site_pages_job, (listed, config, templates), local=True))
     archive = (tuple(digests), config, templates)
     plan.jobs.append(Job(render_digest_archive, archive, local=True))
     if config.cms.backend is not None:  # the browser editor, for a Git host
@@ -238,10 +255,44 @@ def rendered_digest(digest: Digest, config: Config, templates: Templates, cache:
     return {path.removeprefix(digest.folder): data for path, data in files.items()}
 
 
-def render_digest_folder(digest: Digest, config: Config, templates: Templates) -> Files:
-    """Render one digest's folder, its paths relative to out/."""
-    files = render_digest(digest, config, cached_environment(templates))
+def render_digest_folder(
+    digest: Digest, config: Config, templates: Templates, around: Around = (None, None)
+) -> Files:
+    """Render one digest's folder, its paths relative to out/; *around* are the digests
+    before and after it, which its web page links to (a digest written on its own, by
+    the digest command, links to none)."""
+    files = render_digest(digest, config, cached_environment(templates), around)
     return {digest.folder + name: data for name, data in files.items()}
+
+
+def _link(digest: Digest) -> DigestLink:
+    return (digest.period, digest.url)
+
+
+def _not_over(event: Event, as_of: datetime) -> bool:
+    last = event.end or event.start
+    return (last + timedelta(days=1) if event.all_day else last) > as_of
+
+
+def render_upcoming_calendar(events: Sequence[Item], config: Config) -> Files:
+    """Render upcoming.ics: the calendar of *events* (those not over), as events.ics
+    holds them, for the email's "Add all upcoming events"; events.ics keeps every event,
+    for subscribing."""
+    return {UPCOMING_FILE: render_calendar(events, config)[CALENDAR_FILE]}
+
+
+def publish_icons(templates: Templates) -> Files:
+    """Publish the logo and make the icons and the share image from the project's
+    templates/logo.png and icon.png (their bytes are part of the templates' key)."""
+    folder = templates.root
+    return render_icons(project_picture(folder, LOGO_FILE), project_picture(folder, ICON_FILE))
+
+
+def render_site_pages_job(
+    topics: Sequence[tuple[str, str, int]], config: Config, templates: Templates
+) -> Files:
+    """Render tags/index.html, follow.html and 404.html."""
+    return render_site_pages(list(topics), config, cached_environment(templates))
 
 
 def render_digest_archive(digests: Sequence[Digest], config: Config, templates: Templates) -> Files:

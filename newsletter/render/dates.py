@@ -47,6 +47,15 @@ def period_title(period: Period, language: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
+def period_name(period: Period, language: str) -> str:
+    """Name the period as a subject line does: Week 16 / Uke 16, or April 2024."""
+    if period.kind == "monthly":
+        return period_title(period, language)
+    week = period.start.date().isocalendar()[1]
+    return translations(language).gettext("Week %(week)s") % {"week": week}
+
+
+@functools.lru_cache(maxsize=4096)
 def period_span(period: Period, language: str) -> str:
     """Say its first and last days: 15 - 21 April 2024 / 15.-21. april 2024 (en dashes).
 

@@ -8,23 +8,34 @@ import jinja2
 
 from newsletter.core.claims import claim
 from newsletter.domain.digests import Digest
+from newsletter.domain.periods import Period
 from newsletter.render.atom import render_digest_atom
 from newsletter.render.emails import email_context, render_email
 from newsletter.render.templates import render
 from newsletter.sources.config import Config
 
+DigestLink = tuple[Period, str]  # a digest's period, and its page's URL
+Around = tuple[DigestLink | None, DigestLink | None]  # the digest before, the digest after
 
-def render_digest(digest: Digest, config: Config, env: jinja2.Environment) -> dict[str, bytes]:
+
+def render_digest(
+    digest: Digest, config: Config, env: jinja2.Environment, around: Around = (None, None)
+) -> dict[str, bytes]:
     """Render one digest's folder: index.html, email.html, email.txt, email.eml."""
     return merge_outputs(
-        {"index.html": render_web_version(digest, config, env)},
+        {"index.html": render_web_version(digest, config, env, around)},
         render_email(digest, config, env),
     )
 
 
-def render_web_version(digest: Digest, config: Config, env: jinja2.Environment) -> bytes:
-    """Render digests/<period>/index.html, the page "view in your browser" opens."""
-    return render(env, "digest.html", **email_context(digest, config)).encode()
+def render_web_version(
+    digest: Digest, config: Config, env: jinja2.Environment, around: Around = (None, None)
+) -> bytes:
+    """Render digests/<period>/index.html, the page "view in your browser" opens, with
+    links to the digests *around* it."""
+    previous, following = around
+    context = email_context(digest, config) | {"previous": previous, "following": following}
+    return render(env, "digest.html", **context).encode()
 
 
 def render_archive(

@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from email.generator import BytesGenerator
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.policy import default as default_policy
@@ -226,7 +227,14 @@ def _folded(name: str, value: str) -> str:
 @functools.lru_cache(maxsize=64)
 def _fold(name: str, value: str) -> str:
     """A header's value as the email package folds it. Most headers are the same in every
-    copy, and the email package takes a millisecond to parse and fold each."""
+    copy, and the email package takes a millisecond to parse and fold each.
+
+    A subject with other than ASCII in it is encoded whole, in words that each keep
+    their own spaces: the email package folds it between two encoded words where a
+    space stood, and a reader's client drops that space (RFC 2047, 6.2).
+    """
+    if name == "Subject" and not value.isascii():
+        return Header(value, "utf-8", header_name=name).encode(linesep="\n")
     folded: str = _FOLD.fold(*_FOLD.header_store_parse(name, value))
     return folded[len(name) + 2 : -1]
 

@@ -47,3 +47,15 @@ def render_index(
         "latest_digest": latest_digest,
     }
     return render(env, "index.html", config=config, **context).encode()
+
+
+def render_site_pages(
+    topics: Sequence[tuple[str, str, int]], config: Config, env: jinja2.Environment
+) -> dict[str, bytes]:
+    """Render the pages that show no item: tags/index.html (every topic, with its
+    feeds; *topics* are slug, label and how many items), follow.html and 404.html."""
+    return {
+        "tags/index.html": render(env, "topics.html", config=config, topics=topics).encode(),
+        "follow.html": render(env, "follow.html", config=config).encode(),
+        "404.html": render(env, "404.html", config=config).encode(),
+    }

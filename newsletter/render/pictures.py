@@ -24,6 +24,7 @@ def render_picture(picture: Picture, data: bytes) -> dict[str, bytes]:
     return {
         picture.page: _encode(image, picture.page_size, picture.format),
         picture.email: _encode(image, picture.email_size, email_format),
+        picture.thumb: _encode(image, picture.thumb_size, email_format),
     }
 
 

@@ -25,7 +25,9 @@ from newsletter.core.errors import NewsletterError, Problem, shown
 from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import TEMPLATES_DIR
 from newsletter.render import dates
+from newsletter.render.email_text import wrap
 from newsletter.render.i18n import og_locale, translations
+from newsletter.render.icons import LOGO_FILE, Logo, logo_shown
 from newsletter.render.sandbox import RENDER_SECONDS, Sandbox, TimeUp, time_bound
 
 _BUILT_IN = Path(__file__).parent.parent / TEMPLATES_DIR
@@ -47,7 +49,7 @@ def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
     )
     env = Sandbox(
         loader=loader,
-        autoescape=True,
+        autoescape=lambda name: not (name or "").endswith(".txt"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -59,6 +61,8 @@ def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
         env.filters[name] = functools.partial(getattr(dates, name), language=language)
     env.filters["event_when"] = lambda event, tz: dates.event_when(event, tz, language)
     env.filters["og_locale"] = og_locale
+    env.filters["wrap"] = wrap
+    env.globals["logo"] = _logo(root)
     env.filters["mailbox_address"] = lambda mailbox: parseaddr(mailbox)[1]
     return env
 
@@ -186,6 +190,30 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
         raise NewsletterError([Problem(label, line, "", message)]) from None
 
 
+def project_picture(root: Path, name: str) -> bytes | None:
+    """The bytes of the project's templates/NAME (logo.png, icon.png), checked to be a
+    picture; None where there is none."""
+    path = root / TEMPLATES_DIR / name
+    if not os.path.lexists(path):
+        return None
+    if path.parent.is_symlink():  # as for the templates themselves: never through a link
+        raise NewsletterError([_LINKED_FOLDER])
+    if path.is_symlink():
+        raise _refused(name, f"is a link; put the picture itself in {TEMPLATES_DIR}/")
+    data, _ = _read_plain(path, name)
+    try:
+        logo_shown(data)
+    except (OSError, ValueError):
+        message = "is not a picture that can be read; save it again as a PNG"
+        raise NewsletterError([Problem(f"{TEMPLATES_DIR}/{name}", 0, "", message)]) from None
+    return data
+
+
+def _logo(root: Path) -> Logo | None:
+    data = project_picture(root, LOGO_FILE)
+    return logo_shown(data) if data is not None else None
+
+
 def _label(filename: str | None, name: str) -> str:
     name = name.removeprefix("default:")
     if filename and Path(filename).is_relative_to(_BUILT_IN):
@@ -224,10 +252,14 @@ def _name_of(filename: str) -> str:
     return path.name
 
 
+_PICTURES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico"}
+
+
 def template_problems(root: Path) -> list[Problem]:
     """What a build would refuse in the project's templates/, found without rendering:
-    links, pipes and other files that are not plain, text that is not UTF-8, and
-    Jinja syntax errors; each at its file and line."""
+    links, pipes and other files that are not plain, text that is not UTF-8, Jinja
+    syntax errors, and pictures (the logo, the icon) that cannot be read; each at its
+    file and line."""
     folder, problems = root / TEMPLATES_DIR, list[Problem]()
     env, loader = make_environment(root), ProjectTemplates(folder)
     if folder.is_symlink():
@@ -235,6 +267,9 @@ def template_problems(root: Path) -> list[Problem]:
     for path in _files_under(folder):
         name = path.relative_to(folder).as_posix()
         try:
+            if path.suffix.lower() in _PICTURES:  # the logo and icon: pictures, not text
+                project_picture(root, name)
+                continue
             env.parse(loader.get_source(env, name)[0], name)
         except NewsletterError as exc:
             problems.extend(exc.problems)

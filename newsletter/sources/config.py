@@ -32,7 +32,7 @@ from newsletter.sources.yamlfile import load_document, read_source
 
 _LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
-SUBJECT_FIELDS = {"lead", "period", "site"}
+SUBJECT_FIELDS = {"issue", "lead", "period", "site"}
 
 
 class _Section(BaseModel):
@@ -96,10 +96,15 @@ class EmailSettings(_Section):
     """Where the real send to email.to happens, so that one send log is the record:
     anywhere (by hand, on any machine but CI) or ci (only in CI, where the CI variable is
     true). A real send in the other place refuses; a test copy (--to) goes anywhere."""
-    subject: OneLine = "{lead}"
-    """The subject line, from {lead} (the lead story's title; the period's, in a week
-    without news), {period} (e.g. Week 16, 2024) and {site} (the title); the sender's
-    name is shown beside it already."""
+    subscribe_url: WebUrl | None = None
+    """The page where a reader signs up for the email (the institute's form or list
+    page): a "Sign up" link on every page, digest and the follow page; default: none,
+    and no link."""
+    subject: OneLine = "{issue}: {lead}"
+    """The subject line, from {issue} (e.g. Week 16, or April 2024), {lead} (the lead
+    story's title; the first upcoming event's, in a week without news), {period} (e.g.
+    Week 16, 2024) and {site} (the title); the sender's name is shown beside it already.
+    A lead that would make it longer than 78 characters is cut at a word, with "…"."""
 
     @field_validator("subject")
     @classmethod
@@ -110,7 +115,7 @@ class EmailSettings(_Section):
             raise ValueError("write a brace as {{ or }}, a field as {lead}") from None
         unknown = sorted(names - SUBJECT_FIELDS)
         if unknown:
-            fields = "{lead}, {period} or {site}"
+            fields = "{issue}, {lead}, {period} or {site}"
             raise ValueError(f"unknown field {{{unknown[0]}}}; use {fields}")
         return value
 
@@ -162,7 +167,8 @@ class Config(_Section):
     feed: FeedSettings = FeedSettings()
     """The feeds: {entries}."""
     email: EmailSettings = EmailSettings()
-    """The email: {from, to, unsubscribe, postal_address, send_from, subject}."""
+    """The email: {from, to, unsubscribe, postal_address, send_from, subscribe_url,
+    subject}."""
     footer: FooterSettings = FooterSettings()
     """Who the site is from: {address, privacy_url, contact}."""
     smtp: SmtpSettings = SmtpSettings()

@@ -33,6 +33,8 @@ FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 EMAIL_COLUMN = 560  # the email's 600 px column less its padding: the widest a picture shows
 EMAIL_WIDTH = 2 * EMAIL_COLUMN  # its email copy: sharp on screens of twice the density
+THUMB_COLUMN = 160  # a compact story's picture, beside its text or above it on a phone
+THUMB_WIDTH = 2 * THUMB_COLUMN  # its thumbnail copy, sharp on screens of twice the density
 PAGE_WIDTH = 1600  # its copy for pages and feeds: over twice the pages' column
 _ORIENTATION = 0x0112  # the EXIF tag
 _TURNED = (5, 6, 7, 8)  # orientations that swap width and height
@@ -55,6 +57,8 @@ class Picture:
     page_size: tuple[int, int]  # upright, at most PAGE_WIDTH wide
     email: str  # its copy for the email, in out/
     email_size: tuple[int, int]  # upright, at most EMAIL_WIDTH wide
+    thumb: str  # its thumbnail, in out/, in the email copy's format
+    thumb_size: tuple[int, int]  # upright, at most THUMB_WIDTH wide
 
     @property
     def value_key(self) -> str:
@@ -82,6 +86,13 @@ class Image:
         if self.picture is None:
             return self.src
         return self.src.removesuffix(quote(self.picture.page)) + quote(self.picture.email)
+
+    @property
+    def thumb_src(self) -> str:
+        """Where a compact story shows it from: its thumbnail, for a file in the project."""
+        if self.picture is None:
+            return self.src
+        return self.src.removesuffix(quote(self.picture.page)) + quote(self.picture.thumb)
 
 
 def place_picture(
@@ -137,6 +148,8 @@ def _inspect(root: Path, name: str, path: Path, known: Measured | None) -> Pictu
         raise PictureError(f"{name} cannot be read: {exc.strerror}") from None
     page = name if name.startswith(PICTURES_DIR + "/") else f"{PICTURES_DIR}/{name}"
     email = f"{PICTURES_DIR}/email/{page.removeprefix(PICTURES_DIR + '/')}"
+    suffix = "." + FORMATS[email_format(kind, alpha)]
+    thumb = f"{PICTURES_DIR}/thumb/{page.removeprefix(PICTURES_DIR + '/')}"
     return Picture(
         file=name,
         path=str(path),
@@ -144,8 +157,10 @@ def _inspect(root: Path, name: str, path: Path, known: Measured | None) -> Pictu
         format=kind,
         page=page,
         page_size=fitted(size, PAGE_WIDTH),
-        email=str(PurePosixPath(email).with_suffix("." + FORMATS[email_format(kind, alpha)])),
+        email=str(PurePosixPath(email).with_suffix(suffix)),
         email_size=fitted(size, EMAIL_WIDTH),
+        thumb=str(PurePosixPath(thumb).with_suffix(suffix)),
+        thumb_size=fitted(size, THUMB_WIDTH),
     )
 
 
