@@ -154,12 +154,13 @@ def _previous(out: Path, builds: Path, shown: str, *, adopt: bool) -> Path | Non
 # What a build writes at the top of out/, and the kinds of file it writes anywhere in it.
 _BUILT_AT_TOP = {
     *("index.html", "404.html", "follow.html", "feed.atom", "feed.rss", "feed.json"),
-    *("events.ics", "archive", DIGESTS_DIR, "events", "images", "news", "page", "tags"),
-    "admin",
+    *("events.ics", "upcoming.ics", "archive", DIGESTS_DIR, "events", "images", "news"),
+    *("page", "tags", "admin", "logo.png", "share.png", "apple-touch-icon.png"),
+    *("favicon.ico", "favicon.png"),
 }
 _BUILT_KINDS = {
     *(".html", ".atom", ".rss", ".json", ".ics", ".eml", ".txt", ".xml", ".yml"),
-    *(".jpg", ".jpeg", ".png", ".gif", ".webp"),
+    *(".jpg", ".jpeg", ".png", ".gif", ".webp", ".ico"),
 }
 
 
