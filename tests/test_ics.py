@@ -343,7 +343,9 @@ def test_upcoming_ics_holds_the_events_not_over_and_events_ics_every_one(project
         "lecture",
         "open-days",
     }
-    build(project, out, date(2024, 4, 20))  # the lecture is over; the open days are to come
+    # On 23 April the latest complete week ended on the 22nd, when its email went out:
+    # the lecture (19 April) was over then, the open days (22-23 April) were not.
+    build(project, out, date(2024, 4, 23))
     upcoming = icalendar.Calendar.from_ical((out / "upcoming.ics").read_bytes())
     assert [str(e["summary"]) for e in upcoming.walk("VEVENT")] == ["Open days"]
     assert str(upcoming["x-wr-calname"]) == "Test Institute — News"

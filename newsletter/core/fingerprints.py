@@ -29,44 +29,82 @@ class Keyed(Protocol):
     def value_key(self) -> str: ...
 
 
-_PLAIN = (str, int, float, bool, type(None), date, time, timedelta, range, PurePath, enum.Enum)
+_PLAIN = (int, float, bool, type(None), date, time, timedelta, range, PurePath, enum.Enum)
+_PLAIN_OR_TEXT = (str, *_PLAIN)
 
 
 def key_of(value: object) -> str:
     """The key of *value*: equal for equal values, and different for any two values a
     render function could tell apart. Values are taken apart down to plain ones (text,
-    numbers, moments, containers, dataclasses and pydantic models, field by field);
-    a type it does not know is an error, never a guess."""
+    numbers, moments, containers, dataclasses and pydantic models, field by field),
+    written out unambiguously and hashed once; a type it does not know is an error,
+    never a guess."""
     carried = getattr(value, "value_key", None)  # a Keyed (an isinstance() costs more)
     if isinstance(carried, str):
         return carried
-    if isinstance(value, bytes):
-        return fingerprint("bytes", value)
-    if isinstance(value, datetime):
-        return fingerprint("datetime", value.isoformat(), key_of(value.tzinfo))
-    if isinstance(value, _PLAIN):
-        return fingerprint(type(value).__name__, repr(value))
-    if isinstance(value, tzinfo):
-        return fingerprint("zone", str(value))  # its rules are the code's (see versions)
-    if isinstance(value, tuple | list):
-        return fingerprint("sequence", *map(key_of, value))
-    if isinstance(value, Mapping):
-        return fingerprint("mapping", *(key_of(pair) for pair in sorted(value.items())))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return fields_key(value)
-    if isinstance(value, BaseModel):
-        return model_key(value)
-    raise TypeError(f"no key for a {type(value).__qualname__}: say how it is keyed")
+    out: list[bytes] = []
+    _write(value, out)
+    return hashlib.sha256(b"".join(out)).hexdigest()
 
 
 def fields_key(record: Any, leave_out: tuple[str, ...] = ()) -> str:
     """The key of a dataclass: its type and every field but those in *leave_out*."""
-    parts = [
-        key_of(getattr(record, field.name))
-        for field in dataclasses.fields(record)
-        if field.name not in leave_out
-    ]
-    return fingerprint(type(record).__qualname__, *parts)
+    out: list[bytes] = []
+    _write_fields(record, leave_out, out)
+    return hashlib.sha256(b"".join(out)).hexdigest()
+
+
+def _put(out: list[bytes], tag: bytes, data: bytes) -> None:
+    out.append(tag + len(data).to_bytes(8, "big") + data)
+
+
+# Whether each type's values carry their key: asked once a type, since a failed
+# getattr() on every value cost more than the rest of the keying (a profile of an edit
+# rebuild of 10,000 items: 1.7 s of 3.2).
+_CARRIES: dict[type, bool] = {}
+
+
+def _write(value: object, out: list[bytes]) -> None:
+    """Write *value* into *out* as tagged, length-prefixed parts (see key_of)."""
+    kind = type(value)
+    if kind is str:  # the most frequent by far: written as it is
+        _put(out, b"s", value.encode())  # type: ignore[attr-defined]
+        return
+    carries = _CARRIES.get(kind)
+    if carries is None:
+        carries = _CARRIES[kind] = hasattr(kind, "value_key")
+    if carries:
+        _put(out, b"k", value.value_key.encode())  # type: ignore[attr-defined]
+    elif isinstance(value, bytes):
+        _put(out, b"b", value)
+    elif isinstance(value, datetime):
+        _put(out, b"d", value.isoformat().encode())
+        _write(value.tzinfo, out)
+    elif isinstance(value, _PLAIN_OR_TEXT):  # a str of another type (Markup): another value
+        _put(out, b"p", f"{type(value).__qualname__}:{value!r}".encode())
+    elif isinstance(value, tzinfo):
+        _put(out, b"z", str(value).encode())  # its rules are the code's (see versions)
+    elif isinstance(value, tuple | list):
+        _put(out, b"(", str(len(value)).encode())
+        for item in value:
+            _write(item, out)
+    elif isinstance(value, Mapping):
+        _put(out, b"{", str(len(value)).encode())
+        for pair in sorted(value.items()):
+            _write(pair, out)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        _write_fields(value, (), out)
+    elif isinstance(value, BaseModel):
+        _put(out, b"m", model_key(value).encode())
+    else:
+        raise TypeError(f"no key for a {type(value).__qualname__}: say how it is keyed")
+
+
+def _write_fields(record: Any, leave_out: tuple[str, ...], out: list[bytes]) -> None:
+    names = [f.name for f in dataclasses.fields(record) if f.name not in leave_out]
+    _put(out, b"c", f"{type(record).__qualname__}:{len(names)}".encode())
+    for name in names:
+        _write(getattr(record, name), out)
 
 
 def model_key(model: BaseModel) -> str:

@@ -20,6 +20,7 @@ from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import CONFIG_FILE
 from newsletter.domain.channels import FeedDocument, Topics, feed_documents, topics_of
 from newsletter.domain.digests import Digest, group_into_digests
+from newsletter.domain.periods import latest_complete
 from newsletter.engine.cache import Cache
 from newsletter.engine.entries import encode, squeeze, unsqueeze
 from newsletter.engine.itemcache import Bodies
@@ -158,7 +159,10 @@ def plan_site(
     plan.jobs.append(_index_job(published, topics, digests, config, templates))
     events = tuple(item for item in published if item.event)
     plan.jobs.append(Job(render_calendar, (events, config)))
-    upcoming = tuple(item for item in events if item.event and _not_over(item.event, as_of))
+    # Upcoming when the latest complete period's email goes out, the period's end: what
+    # the email links to, and the same for every build of that period.
+    sent = latest_complete(as_of, config.digest.period, config.tz).end
+    upcoming = tuple(item for item in events if item.event and _not_over(item.event, sent))
     plan.jobs.append(Job(render_upcoming_calendar, (upcoming, config)))
     plan.jobs.append(Job(publish_icons, (templates,)))
     plan.jobs.extend(listing_jobs(published, topics, config, templates))
@@ -275,9 +279,9 @@ def _not_over(event: Event, as_of: datetime) -> bool:
 
 
 def render_upcoming_calendar(events: Sequence[Item], config: Config) -> Files:
-    """Render upcoming.ics: the calendar of *events* (those not over), as events.ics
-    holds them, for the email's "Add all upcoming events"; events.ics keeps every event,
-    for subscribing."""
+    """Render upcoming.ics: the calendar of *events* (those not over when the latest
+    complete period ends), as events.ics holds them, for the email's "Add all upcoming
+    events"; events.ics keeps every event, for subscribing."""
     return {UPCOMING_FILE: render_calendar(events, config)[CALENDAR_FILE]}
 
 

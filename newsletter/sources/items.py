@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from newsletter.core.errors import NewsletterError, Problem, shown
-from newsletter.core.fingerprints import fields_key, fingerprint
+from newsletter.core.fingerprints import fields_key, fingerprint, key_of
 from newsletter.core.layout import EVENTS_DIR
 from newsletter.sources.config import Config, config_warnings
 from newsletter.sources.itemchecks import (
@@ -28,7 +28,7 @@ from newsletter.sources.itemchecks import (
 from newsletter.sources.itemfiles import Found, InOrder, Pool, item_sources
 from newsletter.sources.markup import first_paragraph
 from newsletter.sources.model import ID_PATTERN, EventFields, ImageFields, ItemFields
-from newsletter.sources.pictures import Image, Measured, PictureError, place_picture
+from newsletter.sources.pictures import Image, Measured, PictureError, Placed, place_picture
 from newsletter.sources.validation import validate_document
 from newsletter.sources.yamlfile import Document, load_document, read_source
 
@@ -140,11 +140,12 @@ def load_items(
             bodies[unread[index][3]] = body
     items: list[Item] = []
     prints: dict[str, str] = {}
+    placed: Placed = {}  # each picture found once
     for key in keys:
         item, its_problems = memo[key]
         problems.extend(its_problems)
         if item is not None:
-            items.append(_with_picture(root, item, problems, pictures))
+            items.append(_with_picture(root, item, problems, pictures, placed))
             prints[item.id] = key
     return _catalog(items, problems, config, strict, Catalog((), (), prints, bodies))
 
@@ -193,17 +194,21 @@ def _catalog(
     return dataclasses.replace(found, items=tuple(items), warnings=tuple(problems))
 
 
-def _with_picture(root: Path, item: Item, problems: list[Problem], known: Measured | None) -> Item:
+def _with_picture(
+    root: Path, item: Item, problems: list[Problem], known: Measured | None, found: Placed
+) -> Item:
     """Find the picture file of *item*, if it has one, and give the item its size."""
     image = item.image
     if image is None or image.file is None:
         return item
     try:
-        found = place_picture(root, item.source, image, item.base_url, known)
+        placed = place_picture(root, item.source, image, item.base_url, known, found)
     except PictureError as exc:
         problems.append(Problem(item.source, image.line, "image.src", str(exc)))
         return item
-    return with_card(dataclasses.replace(item, image=found))
+    # Its card covered every field, the picture as written: now the picture as found too.
+    card = fingerprint(item.card, key_of(placed))
+    return dataclasses.replace(item, image=placed, card=card)
 
 
 def _parse_item(
