@@ -17,6 +17,7 @@ render costs two dictionary changes; no thread or timer is made per render.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import math
 import os
 import re
@@ -63,10 +64,33 @@ class Sandbox(SandboxedEnvironment):
             _refuse_wide(left)
         return super().call_binop(context, operator, left, right)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """The attribute of *obj*; a field of a dataclass the project renders from (an
+        item, a digest, a period) is data, and is read at once. Every other attribute goes
+        through the sandbox's checks: asked for each of some 500,000 attributes a cold
+        build of 2,000 items reads, they took 15 % of its time."""
+        fields = _FIELDS.get(type(obj))
+        if fields is None:
+            fields = _FIELDS[type(obj)] = _data_fields(type(obj))
+        if attribute in fields:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """Bound the widths of a str.format() call, as of the % operator."""
         _refuse_wide(getattr(value, "__self__", None))
         return super().wrap_str_format(value)
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _data_fields(kind: type) -> frozenset[str]:
+    """The fields of *kind* when it is a dataclass of the project's own (its values are
+    data: text, numbers, moments and more such records), else none."""
+    if not dataclasses.is_dataclass(kind) or not kind.__module__.startswith("newsletter."):
+        return frozenset()
+    return frozenset(field.name for field in dataclasses.fields(kind))
 
 
 # A width or precision of a million or more, in a % or a {} format.
