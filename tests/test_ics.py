@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -349,3 +350,22 @@ def test_upcoming_ics_holds_the_events_not_over_and_events_ics_every_one(project
     upcoming = icalendar.Calendar.from_ical((out / "upcoming.ics").read_bytes())
     assert [str(e["summary"]) for e in upcoming.walk("VEVENT")] == ["Open days"]
     assert str(upcoming["x-wr-calname"]) == "Test Institute — News"
+
+
+def test_upcoming_ics_stays_a_clean_builds_through_a_week_that_changes_nothing(
+    project: Path, tmp_path: Path
+) -> None:
+    """A build later in the same week stops early (nothing it shows changed): the
+    upcoming events it keeps are those a clean build that day would list."""
+    built_calendar(project)
+    out = project / "out"
+    build(project, out, date(2024, 4, 22))  # the open days (22-23 April) are to come
+    later = build(project, out, date(2024, 4, 26))  # they are over, in the same week
+    assert later.rendered == 0
+    clean = tmp_path / "clean"
+    shutil.copytree(project, clean, ignore=shutil.ignore_patterns(".newsletter", "out", ".out*"))
+    build(clean, clean / "out", date(2024, 4, 26))
+    upcoming = (out / "upcoming.ics").read_bytes()
+    assert upcoming == (clean / "out" / "upcoming.ics").read_bytes()
+    events = icalendar.Calendar.from_ical(upcoming).walk("VEVENT")
+    assert [str(e["summary"]) for e in events] == ["Open days"]
