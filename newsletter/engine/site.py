@@ -248,9 +248,10 @@ def render_index_page(
 
 
 def rendered_digest(digest: Digest, config: Config, templates: Templates, cache: Cache) -> Files:
-    """The files of *digest*'s folder, named within it, as a build renders them: from the
-    cache where a build (or this, before) left them, else rendered now and stored there.
-    *templates* as site_templates() makes them."""
+    """The files of *digest*'s folder, named within it, written on its own (linking to no
+    other digest, which one period's items cannot name): from the cache where this left
+    them before, else rendered now and stored there. *templates* as site_templates()
+    makes them."""
     job = Job(render_digest_folder, (digest, config, templates))
     files = cache.get(job.key)
     if files is None:
