@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
 SITE = TESTS / "site"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, which .ci/run installs
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # Read once: each test runs as on a developer's machine (see not_in_ci below).
 UNDER_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -61,3 +73,17 @@ def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         assert data.decode() == path.read_text(encoding="utf-8"), f"{name} differs from golden"
 
     return check
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright; required under CI=true."""
+    require("chromium", CHROMIUM.exists())
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -10,8 +10,8 @@ from typing import Any
 
 import axe_playwright_python
 import pytest
-from conftest import SITE, TESTS, require
-from test_email_browser import ARGS, CHROMIUM, png
+from conftest import SITE, TESTS, chromium, require
+from test_email_browser import png
 
 from newsletter.commands.build import build
 
@@ -64,14 +64,9 @@ def institute(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    require("chromium", CHROMIUM.exists())
     require(f"axe-core ({AXE})", AXE.exists())
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def open_page(browser: Any, path: Path, width: int, scheme: str) -> Any:

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, require
-from test_email_browser import ARGS, CHROMIUM
+from conftest import REPO, chromium, require
 from test_serve import NEWSLETTER, Served
 
 from newsletter.sources.cmssettings import DECAP_SCRIPT
@@ -27,16 +26,12 @@ TITLE = "Nytt fra ICR: Forskning \u2013 æøå"  # a colon, a dash (as people ty
 
 @pytest.fixture
 def editor(project: Path) -> Iterator[tuple[Served, Any, list[str]]]:
-    require("chromium", CHROMIUM.exists())
     require(
         "Decap CMS in .cache/decap (.ci/run installs it with npm)",
         (DECAP / "decap-cms.js").is_file(),
     )
-    from playwright.sync_api import sync_playwright
-
-    served = Served(project).ready()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as browser:
+        served = Served(project).ready()
         context = browser.new_context(
             viewport={"width": 1400, "height": 1000}, timezone_id="Europe/Oslo"
         )
@@ -49,7 +44,6 @@ def editor(project: Path) -> Iterator[tuple[Served, Any, list[str]]]:
         try:
             yield served, page, errors
         finally:
-            browser.close()
             assert "Traceback" not in served.stop()
 
 

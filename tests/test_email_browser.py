@@ -13,19 +13,10 @@ from typing import Any
 import lxml.html
 import PIL.Image
 import pytest
-from conftest import SITE, require
+from conftest import SITE, chromium
 
 from newsletter.commands.build import build
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGES = ["2024-W15/email.html", "2024-W15/index.html", "2024-W16/email.html", "2024-W16/index.html"]
 
 # Every element that shows text: its font size, and where it and each image sit.
@@ -77,13 +68,8 @@ def digests(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    require("chromium", CHROMIUM.exists())
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def measure(browser: Any, html: str, width: int, shot: Path | None = None) -> dict[str, Any]:

@@ -22,8 +22,7 @@ from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import SITE, require
-from test_email_browser import ARGS, CHROMIUM
+from conftest import SITE, chromium
 
 from newsletter.engine.preview_server import HEADER_SECONDS, MAX_HANDLERS
 
@@ -327,24 +326,17 @@ def test_the_next_email_follows_what_is_published_this_week(served: Served) -> N
 
 
 def test_the_open_page_reloads_after_a_rebuild(served: Served) -> None:
-    require("chromium", CHROMIUM.exists())
-    from playwright.sync_api import sync_playwright
-
     item = served.project / "items" / "lecture.yaml"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(served.base + "/news/lecture.html")
-            page.evaluate("window.untouched = true")  # gone once the page is loaded again
-            # An edit before the page listens reloads it too: it asks since when.
-            item.write_text(item.read_text("utf-8").replace("Blasco", "Reloaded"), "utf-8")
-            page.wait_for_function(
-                "!window.untouched && document.body.textContent.includes('Reloaded')",
-                timeout=DEADLINE * 1000,
-            )
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(served.base + "/news/lecture.html")
+        page.evaluate("window.untouched = true")  # gone once the page is loaded again
+        # An edit before the page listens reloads it too: it asks since when.
+        item.write_text(item.read_text("utf-8").replace("Blasco", "Reloaded"), "utf-8")
+        page.wait_for_function(
+            "!window.untouched && document.body.textContent.includes('Reloaded')",
+            timeout=DEADLINE * 1000,
+        )
     built = (served.project / ".newsletter" / "preview" / "news" / "lecture.html").read_bytes()
     assert b"EventSource" not in built and b"127.0.0.1" not in built
 

@@ -12,8 +12,7 @@ from typing import Any
 
 import lxml.html
 import pytest
-from conftest import SITE, require
-from test_email_browser import ARGS, CHROMIUM
+from conftest import SITE, chromium
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
 BASE = "https://news.example.org/test/"
@@ -135,13 +134,8 @@ def test_a_caption_gives_the_credit_not_the_alt_again(out: Path) -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    require("chromium", CHROMIUM.exists())
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 TAPPED = """() => [...document.querySelectorAll(
