@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from newsletter.core.fingerprints import fingerprint
@@ -48,7 +48,7 @@ from newsletter.render.templates import (
     templates_fingerprint,
 )
 from newsletter.sources.config import Config
-from newsletter.sources.items import Event, Item
+from newsletter.sources.items import Item
 from newsletter.sources.markup import render_markdown
 from newsletter.sources.notes import notes_fingerprint, read_notes
 
@@ -162,7 +162,7 @@ def plan_site(
     # Upcoming when the latest complete period's email goes out, the period's end: what
     # the email links to, and the same for every build of that period.
     sent = latest_complete(as_of, config.digest.period, config.tz).end
-    upcoming = tuple(item for item in events if item.event and _not_over(item.event, sent))
+    upcoming = tuple(item for item in events if item.event and not item.event.over_at(sent))
     plan.jobs.append(Job(render_upcoming_calendar, (upcoming, config)))
     plan.jobs.append(Job(publish_icons, (templates,)))
     plan.jobs.extend(listing_jobs(published, topics, config, templates))
@@ -272,11 +272,6 @@ def render_digest_folder(
 
 def _link(digest: Digest) -> DigestLink:
     return (digest.period, digest.url)
-
-
-def _not_over(event: Event, as_of: datetime) -> bool:
-    last = event.end or event.start
-    return (last + timedelta(days=1) if event.all_day else last) > as_of
 
 
 def render_upcoming_calendar(events: Sequence[Item], config: Config) -> Files:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import operator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -43,6 +43,12 @@ class Event:
     location: str | None
     host: str | None
     registration: str | None = None  # where to sign up, an http(s) URL
+
+    def over_at(self, moment: datetime) -> bool:
+        """Whether it is over at *moment*: past its end (its start, without one); an
+        all-day event lasts to the end of its last day."""
+        last = self.end or self.start
+        return (last + timedelta(days=1) if self.all_day else last) <= moment
 
 
 @dataclass(frozen=True)
