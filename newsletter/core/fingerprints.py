@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import PurePath
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -19,7 +19,6 @@ def fingerprint(*parts: bytes | str) -> str:
     return hashlib.sha256(b"".join(len(d).to_bytes(8, "big") + d for d in data)).hexdigest()
 
 
-@runtime_checkable
 class Keyed(Protocol):
     """A value that carries its own key, worked out once from all it holds by key_of()
     (an item, which thousands of outputs receive), or from what it is made of (a set of
