@@ -68,7 +68,8 @@ def measure_cold(project: Path, site: Path, runs: int) -> tuple[Measure, Measure
     generated = ("public", "resources", ".hugo_build.lock")
     for run in range(runs):
         turns: list[tuple[Measure, Path, list[str | Path], tuple[str, ...]]]
-        turns = [(cold, project, build, ("out", ".newsletter"))]
+        # out/ is a link into .out.builds/, which holds the build it points to.
+        turns = [(cold, project, build, ("out", ".out.builds", ".newsletter"))]
         if hugo and theirs:
             turns.insert(run % 2, (theirs, site, [hugo, "--quiet"], generated))
         for measure, folder, command, outputs in turns:
@@ -87,9 +88,13 @@ def compile_package() -> None:
 
 
 def _clear(folder: Path, generated: Sequence[str]) -> None:
+    """Remove what a build made, so that the next build starts from nothing."""
     for name in generated:
         path = folder / name
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(True)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
     os.sync()
 
 
