@@ -86,7 +86,12 @@ def _write(value: object, out: list[bytes]) -> None:
     elif isinstance(value, tuple | list):
         _put(out, b"(", str(len(value)).encode())
         for item in value:
-            _write(item, out)
+            # The items of a list or a feed carry their keys: written here, a call each
+            # is saved (an edit rebuild of 10,000 items keys some 100,000 of them).
+            if _CARRIES.get(type(item)):
+                _put(out, b"k", item.value_key.encode())
+            else:
+                _write(item, out)
     elif isinstance(value, Mapping):
         _put(out, b"{", str(len(value)).encode())
         for pair in sorted(value.items()):
@@ -100,10 +105,25 @@ def _write(value: object, out: list[bytes]) -> None:
 
 
 def _write_fields(record: Any, leave_out: tuple[str, ...], out: list[bytes]) -> None:
-    names = [f.name for f in dataclasses.fields(record) if f.name not in leave_out]
-    _put(out, b"c", f"{type(record).__qualname__}:{len(names)}".encode())
+    names, head = _names(type(record), leave_out)
+    out.append(head)
     for name in names:
         _write(getattr(record, name), out)
+
+
+def _names(kind: type, leave_out: tuple[str, ...]) -> tuple[tuple[str, ...], bytes]:
+    """The fields of the dataclass *kind* but *leave_out*, and the part that heads them:
+    worked out once a type, as dataclasses.fields() costs more than the writing."""
+    known = _NAMES.get((kind, leave_out))
+    if known is None:
+        names = tuple(f.name for f in dataclasses.fields(kind) if f.name not in leave_out)
+        head: list[bytes] = []
+        _put(head, b"c", f"{kind.__qualname__}:{len(names)}".encode())
+        known = _NAMES[kind, leave_out] = names, head[0]
+    return known
+
+
+_NAMES: dict[tuple[type, tuple[str, ...]], tuple[tuple[str, ...], bytes]] = {}
 
 
 def model_key(model: BaseModel) -> str:

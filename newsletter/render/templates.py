@@ -76,7 +76,7 @@ class Templates:
     key: str
     language: str = "en"
 
-    @property
+    @functools.cached_property  # every job of a build receives the templates
     def value_key(self) -> str:
         """Its key as an argument of a render function (see core.fingerprints.Keyed): the
         templates' files and the language, not the folder they are found in."""
