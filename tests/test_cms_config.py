@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from newsletter.engine.site import site_context
+from newsletter.engine.manifest import site_context
 from newsletter.render.admin import render_published_editor
 from newsletter.render.cms_config import cms_config, config_yaml, decap_locale, item_fields
 from newsletter.render.i18n import shipped_languages

@@ -28,13 +28,17 @@ import orjson
 
 from newsletter.core.errors import Problem
 from newsletter.core.fingerprints import fingerprint
+from newsletter.core.layout import CONFIG_FILE
 from newsletter.core.stamps import settled, stamp
 from newsletter.domain.periods import latest_complete
 from newsletter.engine.cache import Cache
 from newsletter.engine.output import is_inside
+from newsletter.engine.versions import environment_key
 from newsletter.sources.config import Config
 from newsletter.sources.itemfiles import ItemFiles
 from newsletter.sources.items import Catalog
+from newsletter.sources.notes import notes_fingerprint
+from newsletter.sources.templatefiles import templates_fingerprint
 from newsletter.sources.yamlfile import read_source
 
 PRINTS, BUILD = "prints", "build"  # their keys in the cache's state table
@@ -152,6 +156,17 @@ def _stored(cache: Cache, key: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def site_context(root: Path) -> str:
+    """The key of everything a build depends on besides the items and pictures: the code,
+    config, templates and editor's notes; the same key, the same files, and a build with
+    the same items has nothing to do (see Manifest.unchanged). Each output's own key is derived
+    from what it receives (see jobs.output_key)."""
+    config = (root / CONFIG_FILE).read_bytes()
+    return fingerprint(
+        environment_key(), config, templates_fingerprint(root), notes_fingerprint(root)
+    )
 
 
 def out_files(out_dir: Path) -> FileStats:

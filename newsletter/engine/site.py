@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 
 from newsletter.core.fingerprints import fingerprint
-from newsletter.core.layout import CONFIG_FILE
 from newsletter.domain.channels import FeedDocument, Topics, feed_documents, topics_of
 from newsletter.domain.digests import Digest, group_into_digests
 from newsletter.domain.periods import latest_complete
@@ -27,7 +26,6 @@ from newsletter.engine.itemcache import Bodies
 from newsletter.engine.jobs import HANDED_BACK, Files, Job, Later
 from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
-from newsletter.engine.versions import environment_key
 from newsletter.render.admin import render_published_editor
 from newsletter.render.calendar import CALENDAR_FILE, render_calendar, render_event_calendar
 from newsletter.render.digest_pages import Around, DigestLink, render_archive, render_digest
@@ -45,12 +43,12 @@ from newsletter.render.templates import (
     Templates,
     cached_environment,
     project_picture,
-    templates_fingerprint,
 )
 from newsletter.sources.config import Config
 from newsletter.sources.items import Item
 from newsletter.sources.markup import render_markdown
-from newsletter.sources.notes import notes_fingerprint, read_notes
+from newsletter.sources.notes import read_notes
+from newsletter.sources.templatefiles import templates_fingerprint
 
 CONTENT = HANDED_BACK + "content/"
 UPCOMING_FILE = "upcoming.ics"
@@ -116,17 +114,6 @@ class SitePlan:
     jobs: list[Job]
     digests: int
     content: Content
-
-
-def site_context(root: Path) -> str:
-    """The key of everything a build depends on besides the items and pictures: the code,
-    config, templates and editor's notes; the same key, the same files, and a build with
-    the same items has nothing to do (see manifest). Each output's own key is derived
-    from what it receives (see jobs.output_key)."""
-    config = (root / CONFIG_FILE).read_bytes()
-    return fingerprint(
-        environment_key(), config, templates_fingerprint(root), notes_fingerprint(root)
-    )
 
 
 def site_templates(root: Path, config: Config) -> Templates:

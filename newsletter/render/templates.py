@@ -29,8 +29,8 @@ from newsletter.render.email_text import wrap
 from newsletter.render.i18n import og_locale, translations
 from newsletter.render.icons import LOGO_FILE, Logo, logo_shown
 from newsletter.render.sandbox import RENDER_SECONDS, Sandbox, TimeUp, time_bound
+from newsletter.sources.templatefiles import BUILT_IN, files_under
 
-_BUILT_IN = Path(__file__).parent.parent / TEMPLATES_DIR
 _LINKED_FOLDER = Problem(
     f"{TEMPLATES_DIR}/", 0, "", "is a link; make it a folder of the project's own"
 )
@@ -70,7 +70,7 @@ def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
 @dataclass(frozen=True)
 class Templates:
     """A project's templates as they are in one build: its root, the fingerprint of
-    their files (see templates_fingerprint), and the language they speak."""
+    their files (see sources.templatefiles), and the language they speak."""
 
     root: Path
     key: str
@@ -216,7 +216,7 @@ def _logo(root: Path) -> Logo | None:
 
 def _label(filename: str | None, name: str) -> str:
     name = name.removeprefix("default:")
-    if filename and Path(filename).is_relative_to(_BUILT_IN):
+    if filename and Path(filename).is_relative_to(BUILT_IN):
         return f"built-in template {name}"
     return f"{TEMPLATES_DIR}/{name}"
 
@@ -246,7 +246,7 @@ def _template_line(exc: Exception, name: str) -> tuple[int, str]:
 def _name_of(filename: str) -> str:
     """The template name of a template file: its path within its folder."""
     path = Path(filename)
-    for folder in (_BUILT_IN, Path(TEMPLATES_DIR)):
+    for folder in (BUILT_IN, Path(TEMPLATES_DIR)):
         if path.is_relative_to(folder):
             return path.relative_to(folder).as_posix()
     return path.name
@@ -264,7 +264,7 @@ def template_problems(root: Path) -> list[Problem]:
     env, loader = make_environment(root), ProjectTemplates(folder)
     if folder.is_symlink():
         return [_LINKED_FOLDER]
-    for path in _files_under(folder):
+    for path in files_under(folder):
         name = path.relative_to(folder).as_posix()
         try:
             if path.suffix.lower() in _PICTURES:  # the logo and icon: pictures, not text
@@ -279,38 +279,3 @@ def template_problems(root: Path) -> list[Problem]:
         except jinja2.TemplateNotFound:
             pass  # gone meanwhile
     return problems
-
-
-def templates_fingerprint(root: Path) -> str:
-    """Hash every template a build may use: the built-in ones and the project's own."""
-    parts: list[str | bytes] = []
-    for folder in (_BUILT_IN, root / TEMPLATES_DIR):
-        for path in _files_under(folder):
-            parts += [path.relative_to(folder).as_posix(), _print_of(path)]
-    return fingerprint(*parts)
-
-
-def _files_under(folder: Path) -> list[Path]:
-    """Every entry under FOLDER but its folders, links to folders not followed (nor
-    FOLDER itself, when it is one: it might lead to /)."""
-    found: list[Path] = []
-    if folder.is_symlink():
-        return found
-    for parent, folders, files in os.walk(folder):
-        found += [Path(parent, name) for name in files]
-        found += [Path(parent, name) for name in folders if Path(parent, name).is_symlink()]
-    return sorted(found)
-
-
-def _print_of(path: Path) -> bytes:
-    """A plain file's bytes; of anything else, what it is, never read (a pipe would
-    hang, a link may lead anywhere: the render refuses both)."""
-    try:
-        mode = os.lstat(path).st_mode
-        if stat.S_ISLNK(mode):
-            return b"link to " + os.fsencode(os.readlink(path))
-        if stat.S_ISREG(mode):
-            return path.read_bytes()
-    except OSError as exc:
-        return f"unreadable: {exc.strerror}".encode()
-    return f"not a plain file: {stat.S_IFMT(mode)}".encode()
