@@ -86,7 +86,8 @@ class ContentOf(Later):
 
     @property
     def value_key(self) -> str:
-        return fingerprint("content", *(self.content.jobs[item.id].key for item in self.items))
+        jobs = self.content.jobs  # their keys are hex digests: joined by commas at once
+        return fingerprint("content", ",".join([jobs[item.id].key for item in self.items]))
 
     def value(self) -> dict[str, bytes]:
         return self.content.html_of(self.items)

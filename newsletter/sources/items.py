@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from newsletter.core.errors import NewsletterError, Problem, shown
-from newsletter.core.fingerprints import fields_key, fingerprint, key_of
+from newsletter.core.fingerprints import fields_key, fingerprint
 from newsletter.core.layout import EVENTS_DIR
 from newsletter.sources.config import Config, config_warnings
 from newsletter.sources.itemchecks import (
@@ -212,8 +212,9 @@ def _with_picture(
     except PictureError as exc:
         problems.append(Problem(item.source, image.line, "image.src", str(exc)))
         return item
-    # Its card covered every field, the picture as written: now the picture as found too.
-    card = fingerprint(item.card, key_of(placed))
+    # Its card covered every field, the picture as written: now the picture file found
+    # too, which is all the placed image adds (its URL and size are the file's).
+    card = fingerprint(item.card, placed.picture.value_key if placed.picture else "")
     return dataclasses.replace(item, image=placed, card=card)
 
 
