@@ -52,7 +52,7 @@ _TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
 # Code, where HTML is meant to be shown as text: fenced blocks and inline spans.
 _CODE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1|\Z)|`[^`\n]+`", re.MULTILINE | re.DOTALL)
 # The quotes and list items a line opens: "> > - 1. ".
-_CONTAINERS = re.compile(r"^(?:[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t]))+")
+_CONTAINERS = re.compile(r"^(?:[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t]))+", re.MULTILINE)
 _MARKER = re.compile(r">|[-+*][ \t]|\d{1,9}[.)][ \t]")
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:", re.MULTILINE)
 _ESCAPED = (("&quot;", '"'), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
@@ -151,9 +151,8 @@ def deepest_nesting(text: str) -> tuple[int, int]:
     """Return (line within *text*, depth) of the line that opens the most quotes and
     lists at once (> > - 1.): the Markdown parser's stack is only so deep."""
     deepest = (0, 0)
-    for number, line in enumerate(text.split("\n")):
-        prefix = _CONTAINERS.match(line)
-        depth = len(_MARKER.findall(prefix.group())) if prefix else 0
+    for prefix in _CONTAINERS.finditer(text):  # the lines that open any, only
+        depth = len(_MARKER.findall(prefix.group()))
         if depth > deepest[1]:
-            deepest = (number, depth)
+            deepest = (text.count("\n", 0, prefix.start()), depth)
     return deepest
