@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
@@ -22,13 +21,18 @@ from newsletter.engine.workers import abrupt_ends_reported
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
-# A part of a path that is empty, "." or "..", or a NUL or backslash anywhere.
-_OUTSIDE = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|[\0\\]")
+_NOT_A_NAME = frozenset(("", ".", ".."))  # parts of a path that lead nowhere, or out
 
 
 def is_inside(relative: str) -> bool:
-    """Tell whether *relative* names a file inside the folder it is relative to."""
-    return _OUTSIDE.search(relative) is None
+    """Tell whether *relative* names a file inside the folder it is relative to: no part
+    of it empty, "." or "..", and no NUL or backslash anywhere. (Asked of every file of
+    out/ a few times a build: split, 0.5 µs a path; a regular expression took 2.4 to 3.9.)"""
+    return (
+        _NOT_A_NAME.isdisjoint(relative.split("/"))
+        and "\0" not in relative
+        and "\\" not in relative
+    )
 
 
 class Submit(Protocol):
