@@ -179,7 +179,7 @@ def _writing(out_dir: Path, pool: Workers, *, adopt: bool) -> Iterator[tuple[Wor
     with (
         _terminated_as_interrupted(),
         pool,
-        Staging(out_dir, adopt=adopt) as staging,
+        Staging(out_dir, adopt=adopt, submit=pool.submitter()) as staging,
         pool.ended_on_failure(),
     ):
         yield pool, staging
