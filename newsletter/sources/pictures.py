@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import io
 import os
+import posixpath
 import stat
 import time
 import warnings
@@ -112,7 +113,7 @@ def place_picture(
     shown by many items is looked for once (some 0.4 ms each time)."""
     if image.file is None:
         return image
-    where = (PurePosixPath(item_file).parent.as_posix(), image.file)
+    where = (posixpath.dirname(item_file), image.file)
     picture = (found or {}).get(where)
     if picture is None:
         try:
@@ -124,8 +125,13 @@ def place_picture(
     if isinstance(picture, PictureError):
         raise picture
     width, height = picture.page_size
-    src = base_url + quote(picture.page)  # a file may be named "Blåbær i lab.jpg"
+    src = base_url + _quoted(picture.page)  # a file may be named "Blåbær i lab.jpg"
     return dataclasses.replace(image, src=src, width=width, height=height, picture=picture)
+
+
+@functools.lru_cache(maxsize=1024)  # one picture is shown by many items
+def _quoted(path: str) -> str:
+    return quote(path)
 
 
 def find_picture(root: Path, item_file: str, src: str, known: Measured | None = None) -> Picture:
