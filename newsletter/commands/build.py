@@ -44,9 +44,8 @@ from newsletter.sources.pictures import pictures_state
 if TYPE_CHECKING:
     from newsletter.engine.site import SitePlan
 
-# engine.site brings every renderer (Jinja, Markdown, Pillow, the calendar, the CSS
-# inliner), which a build with nothing to do never uses: it is imported where a build
-# renders, not above. See _renderers().
+# engine.site, which brings every renderer, is imported where a build renders: see
+# _renderers().
 
 
 def build(

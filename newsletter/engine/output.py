@@ -47,7 +47,8 @@ class Staging:
     OUT_DIR must be missing, a link this class made, or a folder holding only what a
     build writes (an earlier version of this tool wrote out/ itself, as a folder; and
     `digest` writes its folder alone), or, with *adopt*, a folder an earlier build
-    made by the manifest's word. A folder is taken over (took_over) on commit.
+    made by the manifest's word. A folder is taken over (took_over) on commit. The
+    builds before the last are removed meanwhile, by a worker where *submit* sends one.
     """
 
     def __init__(self, out_dir: Path, *, adopt: bool = False, submit: Submit | None = None) -> None:
