@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +88,27 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def newsletter_here(
+    project: Path, *args: str, env: Mapping[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `newsletter ARGS` from inside PROJECT, with its default options, as a person
+    does, but in this process: the command line's own code, without the start-up of a
+    new interpreter. Its exit status, output and error output come back as a finished
+    process's would; an exception the command line let through is raised here."""
+    from click.testing import CliRunner
+
+    from newsletter.cli import cli
+
+    here = Path.cwd()
+    os.chdir(project)
+    try:
+        result = CliRunner(env=env).invoke(cli, list(args), input=input, prog_name="newsletter")
+    finally:
+        os.chdir(here)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(
+        ["newsletter", *args], result.exit_code, result.stdout, result.stderr
+    )
