@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,20 @@ def newsletter_here(
     return subprocess.CompletedProcess(
         ["newsletter", *args], result.exit_code, result.stdout, result.stderr
     )
+
+
+def made_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder NAME, filled by MAKE once for the whole run, whichever test process
+    asks first (the others wait for it); read it, or copy it to change it."""
+    base = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, which every worker's folder is in
+    folder = base / f"made-once-{name}"
+    with open(base / f"made-once-{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (base / f"made-once-{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+            folder.mkdir()
+            make(folder)
+            (base / f"made-once-{name}.done").touch()
+    return folder
