@@ -91,6 +91,14 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for all the browser tests a test process runs: each test opens pages
+    or a context of its own in it, and closes them."""
+    with chromium() as launched:
+        yield launched
+
+
 def newsletter_here(
     project: Path, *args: str, env: Mapping[str, str] | None = None, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
