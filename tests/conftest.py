@@ -44,6 +44,32 @@ def require(component: str, found: bool) -> None:
     pytest.skip(f"{component} is not available")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "long: runs for many seconds; started first, so as not to end the run last"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the tests marked long first in each test process's share of the run, dealt to
+    the processes in turn: the run ends when its last test does, so the long ones start
+    at once, side by side, and the short ones fill in around them. The processes share
+    the tests out in equal runs of this order, the first run to the first process."""
+    count = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    long = [item for item in items if item.get_closest_marker("long")]
+    rest = [item for item in items if not item.get_closest_marker("long")]
+    shares: list[list[pytest.Item]] = [[] for _ in range(count)]
+    for number, item in enumerate(long):
+        shares[number % count].append(item)
+    left = len(items)
+    for number, share in enumerate(shares):
+        size = left // (count - number)  # as the scheduler cuts the run
+        left -= size
+        while len(share) < size and rest:
+            share.append(rest.pop(0))
+    items[:] = [item for share in shares for item in share] + rest
+
+
 @pytest.fixture(autouse=True)
 def not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run every test as outside CI, whether the suite runs in CI or not: where the list

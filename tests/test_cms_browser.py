@@ -59,6 +59,7 @@ def _from_npm_package(route: Any) -> None:
     route.fulfill(body=found.read_bytes(), content_type=kind, headers=headers)
 
 
+@pytest.mark.long
 def test_a_writer_publishes_and_edits_items_in_the_browser(
     editor: tuple[Served, Any, list[str]],
 ) -> None:

@@ -116,6 +116,7 @@ def stop_a_build(project: Path, number: signal.Signals, after: float) -> None:
 
 
 # One test a signal, so that they spread over the cores.
+@pytest.mark.long
 @pytest.mark.parametrize("number", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_a_build_stopped_at_any_moment_leaves_one_whole_site(
     sites: tuple[Path, list[dict[str, str]]],

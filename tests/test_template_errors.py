@@ -91,9 +91,10 @@ def in_title(block: str) -> dict[str, str | bytes]:
             "a repetition of more than 1,000,000 items or characters; make it smaller",
         ),
         ("{{ 7 ** (10**9) }}", "a power of 4096 bits or more; make it smaller"),
-        (
+        pytest.param(
             "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
             "still rendering after 5 seconds; a loop that never ends?",
+            marks=pytest.mark.long,
         ),
     ],
     ids=["globals", "class", "range", "repeat", "power", "endless"],
