@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,32 @@ def require(component: str, found: bool) -> None:
     if UNDER_CI:
         pytest.fail(f"{component} is required under CI=true but is not available")
     pytest.skip(f"{component} is not available")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "long: runs for many seconds; started first, so as not to end the run last"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the tests marked long first in each test process's share of the run, dealt to
+    the processes in turn: the run ends when its last test does, so the long ones start
+    at once, side by side, and the short ones fill in around them. The processes share
+    the tests out in equal runs of this order, the first run to the first process."""
+    count = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    long = [item for item in items if item.get_closest_marker("long")]
+    rest = [item for item in items if not item.get_closest_marker("long")]
+    shares: list[list[pytest.Item]] = [[] for _ in range(count)]
+    for number, item in enumerate(long):
+        shares[number % count].append(item)
+    left = len(items)
+    for number, share in enumerate(shares):
+        size = left // (count - number)  # as the scheduler cuts the run
+        left -= size
+        while len(share) < size and rest:
+            share.append(rest.pop(0))
+    items[:] = [item for share in shares for item in share] + rest
 
 
 @pytest.fixture(autouse=True)
@@ -87,3 +115,52 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for all the browser tests a test process runs: each test opens pages
+    or a context of its own in it, and closes them."""
+    with chromium() as launched:
+        yield launched
+
+
+def newsletter_here(
+    project: Path, *args: str, env: Mapping[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `newsletter ARGS` from inside PROJECT, with its default options, as a person
+    does, but in this process: the command line's own code, without the start-up of a
+    new interpreter. Its exit status, output and error output come back as a finished
+    process's would; an exception the command line let through is raised here."""
+    from click.testing import CliRunner
+
+    from newsletter.cli import cli
+
+    here = Path.cwd()
+    os.chdir(project)
+    try:
+        result = CliRunner(env=env).invoke(cli, list(args), input=input, prog_name="newsletter")
+    finally:
+        os.chdir(here)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(
+        ["newsletter", *args], result.exit_code, result.stdout, result.stderr
+    )
+
+
+def made_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder NAME, filled by MAKE once for the whole run, whichever test process
+    asks first (the others wait for it); read it, or copy it to change it."""
+    base = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, which every worker's folder is in
+    folder = base / f"made-once-{name}"
+    with open(base / f"made-once-{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (base / f"made-once-{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+            folder.mkdir()
+            make(folder)
+            (base / f"made-once-{name}.done").touch()
+    return folder

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import axe_playwright_python
 import pytest
-from conftest import SITE, TESTS, chromium, require
+from conftest import SITE, TESTS, require
 from test_email_browser import png
 
 from newsletter.commands.build import build
@@ -63,10 +62,10 @@ def institute(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(browser: Any) -> Any:
+    """The test process's Chromium, once axe-core is known to be there."""
     require(f"axe-core ({AXE})", AXE.exists())
-    with chromium() as launched:
-        yield launched
+    return browser
 
 
 def open_page(browser: Any, path: Path, width: int, scheme: str) -> Any:

@@ -34,6 +34,7 @@ def build_in_subprocess(root: Path, out: Path, env: dict[str, str]) -> None:
     )
 
 
+@pytest.mark.long
 def test_builds_are_byte_identical_across_zones_locales_and_file_order(
     project: Path, tmp_path: Path
 ) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, chromium, require
+from conftest import REPO, require
 from test_serve import NEWSLETTER, Served
 
 from newsletter.sources.cmssettings import DECAP_SCRIPT
@@ -25,26 +25,26 @@ TITLE = "Nytt fra ICR: Forskning \u2013 æøå"  # a colon, a dash (as people ty
 
 
 @pytest.fixture
-def editor(project: Path) -> Iterator[tuple[Served, Any, list[str]]]:
+def editor(project: Path, browser: Any) -> Iterator[tuple[Served, Any, list[str]]]:
     require(
         "Decap CMS in .cache/decap (.ci/run installs it with npm)",
         (DECAP / "decap-cms.js").is_file(),
     )
-    with chromium() as browser:
-        served = Served(project).ready()
-        context = browser.new_context(
-            viewport={"width": 1400, "height": 1000}, timezone_id="Europe/Oslo"
-        )
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        # Nothing from the network (the last route registered is asked first).
-        page.route(re.compile(r"^(?!http://127\.0\.0\.1)"), lambda route: route.abort())
-        page.route(f"{CDN}**", _from_npm_package)
-        try:
-            yield served, page, errors
-        finally:
-            assert "Traceback" not in served.stop()
+    served = Served(project).ready()
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, timezone_id="Europe/Oslo"
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # Nothing from the network (the last route registered is asked first).
+    page.route(re.compile(r"^(?!http://127\.0\.0\.1)"), lambda route: route.abort())
+    page.route(f"{CDN}**", _from_npm_package)
+    try:
+        yield served, page, errors
+    finally:
+        context.close()
+        assert "Traceback" not in served.stop()
 
 
 def _from_npm_package(route: Any) -> None:
@@ -59,6 +59,7 @@ def _from_npm_package(route: Any) -> None:
     route.fulfill(body=found.read_bytes(), content_type=kind, headers=headers)
 
 
+@pytest.mark.long
 def test_a_writer_publishes_and_edits_items_in_the_browser(
     editor: tuple[Served, Any, list[str]],
 ) -> None:

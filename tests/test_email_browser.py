@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import struct
 import zlib
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import lxml.html
 import PIL.Image
 import pytest
-from conftest import SITE, chromium
+from conftest import SITE
 
 from newsletter.commands.build import build
 
@@ -64,12 +63,6 @@ def digests(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(SITE, root)  # the build keeps its cache in the project: not in tests/
     build(root, root / "out", date(2024, 4, 30))
     return root / "out" / "digests"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def measure(browser: Any, html: str, width: int, shot: Path | None = None) -> dict[str, Any]:

@@ -4,6 +4,7 @@ out/ is always one whole site, the previous one or the new one, and nothing hang
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import random
 import re
@@ -17,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from conftest import made_once
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
 BENCH = Path(__file__).parent.parent / "bench"
@@ -52,10 +54,10 @@ def build(root: Path, **options: object) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, str]]]:
-    """A project of 40 items, and the text of the edited items in each of two sites."""
-    root = tmp_path_factory.mktemp("faults") / "project"
+def make_sites(folder: Path) -> None:
+    """A project of 40 items; the text of the edited items in each of two sites; and the
+    site a clean build of each makes."""
+    root = folder / "project"
     synthetic = load_synthetic()
     synthetic.generate_project(root, 40)
     names = sorted(p.name for p in (root / "items").iterdir())[-EDITED:]
@@ -63,17 +65,27 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str
     for number, name in enumerate(names):
         synthetic.edit_item(root / "items" / name, number)
     second = {name: (root / "items" / name).read_text("utf-8") for name in names}
-    return root, [first, second]
+    (folder / "editions.json").write_text(json.dumps([first, second]), "utf-8")
+    for number, edition in enumerate([first, second]):
+        clean = folder / f"clean-{number}"
+        shutil.copytree(root, clean)
+        write(clean, edition)
+        assert build(clean).returncode == 0
 
 
-def reference(project: Path, tmp: Path, edition: dict[str, str]) -> dict[str, bytes]:
-    """The site a clean build of *edition* makes."""
-    copy = tmp / f"clean-{len(list(tmp.iterdir()))}"
-    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".newsletter", "out", ".out*"))
-    for name, text in edition.items():
-        (copy / "items" / name).write_text(text, "utf-8")
-    assert build(copy).returncode == 0
-    return snapshot(copy / "out")
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, str]]]:
+    """The project of 40 items (the second site's text in its files), and the text of the
+    edited items in each of two sites; made once for all the tests."""
+    folder = made_once(tmp_path_factory, "faults", make_sites)
+    return folder / "project", json.loads((folder / "editions.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, bytes]]:
+    """The site a clean build of each of the two sites makes, made once for all the tests."""
+    folder = made_once(tmp_path_factory, "faults", make_sites)
+    return [snapshot(folder / f"clean-{number}" / "out") for number in range(2)]
 
 
 def left_over(project: Path) -> list[str]:
@@ -104,14 +116,16 @@ def stop_a_build(project: Path, number: signal.Signals, after: float) -> None:
 
 
 # One test a signal, so that they spread over the cores.
+@pytest.mark.long
 @pytest.mark.parametrize("number", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_a_build_stopped_at_any_moment_leaves_one_whole_site(
-    sites: tuple[Path, list[dict[str, str]]], tmp_path: Path, number: signal.Signals
+    sites: tuple[Path, list[dict[str, str]]],
+    expected: list[dict[str, bytes]],
+    tmp_path: Path,
+    number: signal.Signals,
 ) -> None:
     shutil.copytree(sites[0], tmp_path / "project")
     project, editions = tmp_path / "project", sites[1]
-    (tmp_path / "clean").mkdir()
-    expected = [reference(project, tmp_path / "clean", edition) for edition in editions]
     assert expected[0] != expected[1]
     write(project, editions[0])
     assert build(project).returncode == 0

@@ -209,6 +209,7 @@ EDITS = st.lists(
 )
 
 
+@pytest.mark.long
 @settings(
     max_examples=16, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

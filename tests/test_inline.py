@@ -231,6 +231,7 @@ def stylesheets(draw: st.DrawFn) -> str:
 
 # 150 examples with a second stylesheet and 150 without: two tests, for two cores.
 @pytest.mark.parametrize("second", [False, True], ids=["one-stylesheet", "two-stylesheets"])
+@pytest.mark.long
 @settings(max_examples=150, deadline=None)
 @given(css=stylesheets(), body=st.lists(elements(), min_size=1, max_size=4))
 def test_inlining_makes_what_premailer_makes(css: str, body: list[str], second: bool) -> None:

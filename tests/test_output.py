@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import newsletter_here
 
 from newsletter.core.errors import NewsletterError
 from newsletter.engine.output import Staging, write_outputs
@@ -250,8 +251,7 @@ def as_an_earlier_version_left_it(project: Path) -> dict[str, bytes]:
 
 
 def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [str(NEWSLETTER), *args, "--as-of", "2024-04-30"]
-    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=120)
+    return newsletter_here(project, *args, "--as-of", "2024-04-30")
 
 
 def test_an_out_folder_an_earlier_version_built_is_replaced_by_a_link(project: Path) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import lxml.html
 import PIL.Image
 import pytest
-from conftest import REPO
+from conftest import REPO, newsletter_here
 
 from newsletter.core.errors import NewsletterError
 from newsletter.core.fingerprints import fingerprint
@@ -41,8 +41,8 @@ BASE = "https://news.example.org/icr/"
 
 
 def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the installed command from inside the project folder, as a person does."""
-    return subprocess.run([NEWSLETTER, *args], cwd=root, capture_output=True, text=True)
+    """Run the command from inside the project folder, as a person does."""
+    return newsletter_here(root, *args)
 
 
 @pytest.fixture

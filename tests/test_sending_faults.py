@@ -120,6 +120,7 @@ def finish(project: Path) -> set[str]:
 
 # Each run its own test, so that they spread over the cores: every signal, at moments
 # drawn anew in each run (before the first delivery in about a quarter of them).
+@pytest.mark.long
 @pytest.mark.parametrize("run", range(RUNS))
 def test_a_send_stopped_at_any_moment_and_run_again_mails_nobody_twice(
     server: tuple[int, Script], tmp_path: Path, memory: Path, run: int

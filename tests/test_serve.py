@@ -3,6 +3,7 @@ but a free port, answering real HTTP, rebuilt by real changes on disk."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import signal
@@ -22,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import SITE, chromium
+from conftest import SITE
 
 from newsletter.engine.preview_server import HEADER_SECONDS, MAX_HANDLERS
 
@@ -325,10 +326,9 @@ def test_the_next_email_follows_what_is_published_this_week(served: Served) -> N
     assert b"news.example.org/test" not in email
 
 
-def test_the_open_page_reloads_after_a_rebuild(served: Served) -> None:
+def test_the_open_page_reloads_after_a_rebuild(served: Served, browser: Any) -> None:
     item = served.project / "items" / "lecture.yaml"
-    with chromium() as browser:
-        page = browser.new_page()
+    with contextlib.closing(browser.new_page()) as page:
         page.goto(served.base + "/news/lecture.html")
         page.evaluate("window.untouched = true")  # gone once the page is loaded again
         # An edit before the page listens reloads it too: it asks since when.

@@ -6,13 +6,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import lxml.html
 import pytest
-from conftest import SITE, chromium
+from conftest import SITE
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
 BASE = "https://news.example.org/test/"
@@ -130,12 +129,6 @@ def test_a_caption_gives_the_credit_not_the_alt_again(out: Path) -> None:
     lecture = page(out / "news/lecture.html")
     assert lecture.xpath("//figure/img/@alt") == ["Maria A. Blasco"]
     assert lecture.xpath("//figure/figcaption/text()") == ["Photo: CNIO"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 TAPPED = """() => [...document.querySelectorAll(

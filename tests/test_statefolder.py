@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import newsletter_here
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
 AS_OF = "2024-04-30"
@@ -26,9 +27,7 @@ FOREIGN = {
 
 
 def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(NEWSLETTER), *args], cwd=project, capture_output=True, text=True, timeout=120
-    )
+    return newsletter_here(project, *args)
 
 
 def use_state_dir(project: Path, folder: str) -> int:

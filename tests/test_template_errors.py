@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import newsletter_here
 
 from newsletter.render.sandbox import TimeUp, time_bound
 
@@ -31,13 +32,7 @@ def test_a_template_that_raises_is_named_with_its_line(
         '{% extends "default:item.html" %}\n\n{% block title %}' + block + "{% endblock %}\n",
         "utf-8",
     )
-    done = subprocess.run(
-        [str(NEWSLETTER), "build", "--as-of", "2024-04-30"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = newsletter_here(project, "build", "--as-of", "2024-04-30")
     assert done.returncode == 1
     assert done.stderr.endswith(f"templates/item.html:3: {expected}\n1 error.\n")
     assert "Traceback" not in done.stderr
@@ -45,21 +40,26 @@ def test_a_template_that_raises_is_named_with_its_line(
 
 
 def build_with(
-    project: Path, templates: dict[str, str | bytes]
+    project: Path, templates: dict[str, str | bytes], *, installed: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """Build the project with these files in templates/, as a person would."""
+    """Build the project with these files in templates/, as a person would: with the
+    installed command where INSTALLED (a time-out guards against a build that would
+    never end), else in this process."""
     folder = project / "templates"
     folder.mkdir(exist_ok=True)
     for name, text in templates.items():
         data = text.encode() if isinstance(text, str) else text
         (folder / name).write_bytes(data)
+    secret = {"NEWSLETTER_SMTP_PASSWORD": "hunter2-secret"}
+    if not installed:
+        return newsletter_here(project, "build", "--as-of", "2024-04-30", env=secret)
     return subprocess.run(
         [str(NEWSLETTER), "build", "--as-of", "2024-04-30"],
         cwd=project,
         capture_output=True,
         text=True,
         timeout=120,  # a guard: the build must end on its own
-        env={**os.environ, "NEWSLETTER_SMTP_PASSWORD": "hunter2-secret"},
+        env={**os.environ, **secret},
     )
 
 
@@ -91,9 +91,10 @@ def in_title(block: str) -> dict[str, str | bytes]:
             "a repetition of more than 1,000,000 items or characters; make it smaller",
         ),
         ("{{ 7 ** (10**9) }}", "a power of 4096 bits or more; make it smaller"),
-        (
+        pytest.param(
             "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
             "still rendering after 5 seconds; a loop that never ends?",
+            marks=pytest.mark.long,
         ),
     ],
     ids=["globals", "class", "range", "repeat", "power", "endless"],
@@ -101,7 +102,8 @@ def in_title(block: str) -> dict[str, str | bytes]:
 def test_a_template_reaching_out_of_its_sandbox_fails_the_build_in_one_line(
     project: Path, block: str, expected: str
 ) -> None:
-    done = build_with(project, in_title(block))
+    # The loop that never ends runs the installed command, under a time-out.
+    done = build_with(project, in_title(block), installed="range(99999)" in block)
     assert (done.returncode, done.stderr) == (1, f"templates/item.html:2: {expected}\n1 error.\n")
     assert not (project / "out").exists()
 
@@ -178,9 +180,7 @@ def test_check_names_every_template_a_build_would_refuse(project: Path) -> None:
     (folder / "broken.html").write_text("{% if %}\n", "utf-8")
     (folder / "latin1.html").write_bytes(b"ok\ncaf\xe9\n")
     (folder / "fine.html").write_text('{% extends "default:base.html" %}\n', "utf-8")
-    done = subprocess.run(
-        [str(NEWSLETTER), "check"], cwd=project, capture_output=True, text=True, timeout=120
-    )
+    done = newsletter_here(project, "check")
     assert done.returncode == 1
     assert done.stderr.startswith(
         "templates/broken.html:1: Expected an expression, got 'end of statement block'\n"
@@ -207,8 +207,7 @@ def test_a_templates_folder_that_is_a_link_is_refused(project: Path) -> None:
 
 
 def newsletter_in(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [str(NEWSLETTER), *args]
-    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=120)
+    return newsletter_here(project, *args)
 
 
 @pytest.mark.parametrize(

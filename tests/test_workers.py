@@ -136,6 +136,7 @@ for attempt in range(15):
 """
 
 
+@pytest.mark.long
 def test_workers_ended_while_sending_large_results_never_hold_the_exit() -> None:
     # A worker ended mid-result would leave half a message for the build to wait on.
     subprocess.run([sys.executable, "-c", FAIL_AMID_LARGE_RESULTS], check=True, timeout=90)

@@ -36,6 +36,28 @@ _LINKED_FOLDER = Problem(
 )
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once per process, whatever environment asks: each kept under
+    its name and file, and used again only for the same source (Jinja compares its
+    checksum). Every environment is made alike below, so the code compiled is the same.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if (code := self.compiled.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+# A preview rebuilds, and a process building one project after another (the tests) would
+# otherwise compile the built-in templates again for each: most of a small site's build.
+_COMPILED = _CompiledTemplates()
+
+
 def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
     """Return the environment that renders every page and email of the project at ROOT,
     in *language*."""
@@ -55,6 +77,7 @@ def make_environment(root: Path, language: str = "en") -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
+        bytecode_cache=_COMPILED,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     for name in ("long_date", "clock", "period_title", "period_span"):
