@@ -7,6 +7,7 @@ import fcntl
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,13 @@ ARGS = [
 ]
 # Read once: each test runs as on a developer's machine (see not_in_ci below).
 UNDER_CI = os.environ.get("CI", "").lower() == "true"
+
+# A machine may ask Python never to write bytecode (PYTHONDONTWRITEBYTECODE). The suite
+# runs the newsletter command hundreds of times, each of which would compile the package
+# afresh, and every test process would rewrite every test module: this folder's
+# __pycache__ (never committed) keeps them, for this run's test processes and commands.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
