@@ -129,6 +129,30 @@ def test_an_empty_folder_outside_the_project_is_taken_and_marked(project: Path) 
     assert run(project, "check").returncode == 0
 
 
+def test_a_marker_left_half_written_by_a_stopped_run_is_the_projects(project: Path) -> None:
+    # A run stopped between writing the marker aside and putting it in place, on the
+    # folder's first use: nothing yet, or all of its text, under the name it is written as.
+    state = project / ".newsletter"
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], text=True, capture_output=True
+    )
+    gone = int(ended.stdout)  # the process id of a run that has ended
+    fill(state, {f".newsletter-state.{gone}": b""})
+    done = run(project, "build", "--as-of", AS_OF)
+    assert done.returncode == 0, done.stderr
+    assert sorted(path.name for path in state.iterdir()) == [".newsletter-state", "cache.sqlite"]
+    text = (state / ".newsletter-state").read_bytes()
+    (state / ".newsletter-state").unlink()
+    fill(state, {f".newsletter-state.{gone}": text})
+    assert run(project, "build", "--as-of", AS_OF).returncode == 0
+    assert not (state / f".newsletter-state.{gone}").exists()
+    # Under the same name, anything else is someone else's file.
+    fill(state, {f".newsletter-state.{gone}": b"notes"})
+    done = run(project, "build", "--as-of", AS_OF)
+    assert done.returncode == 1
+    assert f"holds files newsletter did not make (.newsletter-state.{gone})" in done.stderr
+
+
 def earlier_versions_stores(state: Path) -> None:
     """The stores a version before the single cache file wrote, in its own form."""
     manifest = {

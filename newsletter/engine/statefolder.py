@@ -46,7 +46,8 @@ _TABLES = {
 _RUN_KEYS = {"period", "kind", "started", "pid", "host"}  # who holds the send log
 _PART = re.compile(r"[0-9a-f]{2}\.json")
 _BUILDS = re.compile(r"\d+|\.lock|\.link-\d+")
-_LEFTOVER = re.compile(r"\.preview\.(new|old)-\w+|\.newsletter-state\.\d+")
+_LEFTOVER = re.compile(r"\.preview\.(new|old)-\w+")
+_PARTIAL_MARKER = re.compile(r"\.newsletter-state\.(\d+)")  # a marker being written
 _OLD_FILE_LIMIT = 200_000_000  # an earlier version's store is read whole to be proven
 
 
@@ -78,6 +79,7 @@ def claim_state_folder(root: Path, config: Config, *, write: bool = True) -> Pat
             folder.mkdir(parents=True, exist_ok=True)
             if not marked:
                 _write_marker(folder / MARKER)
+            _remove_partial_markers(folder, entries)
             _remove_old_stores(folder)
     return folder
 
@@ -96,6 +98,8 @@ def _ours(folder: Path, name: str, marked: bool) -> bool:
         return marked or _is_database(folder / sqlite_base, _TABLES[sqlite_base])
     if name == ".preview.builds":
         return _is_builds_folder(path)
+    if _PARTIAL_MARKER.fullmatch(name):
+        return _is_partial_marker(path)
     return marked and bool(_LEFTOVER.fullmatch(name))
 
 
@@ -115,6 +119,35 @@ def _is_marker(path: Path) -> bool:
         return path.is_file() and not path.is_symlink() and path.read_text() == _MARKER_TEXT
     except (OSError, UnicodeDecodeError):
         return False
+
+
+def _is_partial_marker(path: Path) -> bool:
+    """Tell whether *path* is a marker whose writer was stopped before it was put in
+    place: a plain file holding the beginning of the marker's text, or nothing yet."""
+    try:
+        return (
+            path.is_file() and not path.is_symlink() and _MARKER_TEXT.startswith(path.read_text())
+        )
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _remove_partial_markers(folder: Path, entries: list[str]) -> None:
+    """Remove the markers left half-written by processes that have ended."""
+    for name in entries:
+        match = _PARTIAL_MARKER.fullmatch(name)
+        if match and not _running(int(match[1])):
+            (folder / name).unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's, or no such number
+        return True
+    return True
 
 
 def _write_marker(path: Path) -> None:
