@@ -134,10 +134,11 @@ class Bodies:
     read from their files, until it lets them go (once they are in the cache); the
     others read from the cache when a job asks, or from the item's file again if the
     cache has lost one. An unchanged item's page is seldom rendered again: not worth
-    holding every body."""
+    holding every body. The bodies read are the catalog's own: letting them go empties
+    its record of them too (the benchmark's 10,000 bodies take 35 MB)."""
 
     def __init__(self, root: Path, cache: Cache, catalog: Catalog) -> None:
-        self.root, self.cache, self.read = root, cache, dict(catalog.bodies)
+        self.root, self.cache, self.read = root, cache, catalog.bodies
         self.prints = catalog.prints
         self.context = items_context(root)
 
@@ -165,7 +166,8 @@ class Bodies:
         return body_of(data, item.source)
 
     def let_go(self) -> None:
-        """Drop the bodies read from the files: the cache holds them now."""
+        """Drop the bodies read from the files, here and in the catalog: the cache holds
+        them now."""
         self.read.clear()
 
 

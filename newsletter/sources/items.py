@@ -109,7 +109,8 @@ class Catalog:
     # Each item's file print (of its name and bytes, see load_items), by its id: where
     # the build finds its body again, and what tells whether its file changed.
     prints: dict[str, str] = field(default_factory=dict, compare=False)
-    # The Markdown body of each item parsed now (not found in the memo), by its print.
+    # The Markdown body of each item parsed now (not found in the memo), by its print,
+    # until a build lets them go (see engine.itemcache.Bodies).
     bodies: dict[str, str] = field(default_factory=dict, compare=False)
 
 

@@ -36,12 +36,16 @@ _COMMONMARK: Final = (
     "link",
     "newline",
 )
-# Link destinations: [text](dest), <scheme:autolink> and [label]: dest definitions.
+# Link destinations: [text](dest), <scheme:autolink> and [label]: dest definitions, the
+# last at the start of a line. The checks below search the text with a line break put
+# before it, and match that line break where a line starts: each branch then begins
+# with a character, which Python's re looks for at once, where ^ is tried at every
+# position. The four checks of 1,000 of the benchmark's bodies took 0.64 s with ^, 0.11 s so
+# (with raw HTML looked for only where a "<" is).
 _LINK = re.compile(
     r"\]\(\s*<?(?P<inline>[^)\s>]+)"
     r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>"
-    r"|^ {0,3}\[[^\]]+\]:\s*<?(?P<ref>[^\s>]+)",
-    re.MULTILINE,
+    r"|\n {0,3}\[[^\]]+\]:\s*<?(?P<ref>[^\s>]+)"
 )
 # Where rendered HTML holds a link or image URL. Text in it is escaped, so only
 # the renderer can have written these.
@@ -52,9 +56,9 @@ _TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
 # Code, where HTML is meant to be shown as text: fenced blocks and inline spans.
 _CODE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1|\Z)|`[^`\n]+`", re.MULTILINE | re.DOTALL)
 # The quotes and list items a line opens: "> > - 1. ".
-_CONTAINERS = re.compile(r"^(?:[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t]))+", re.MULTILINE)
+_CONTAINERS = re.compile(r"\n(?:[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t]))+")  # after a line break
 _MARKER = re.compile(r">|[-+*][ \t]|\d{1,9}[.)][ \t]")
-_REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:", re.MULTILINE)
+_REFERENCE = re.compile(r"\n {0,3}\[[^\]]+\]:")  # after a line break
 _ESCAPED = (("&quot;", '"'), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 _TEXT_NODES = ("text", "text_special")
 
@@ -97,16 +101,20 @@ def first_paragraph(text: str) -> str:
 def unsafe_links(text: str) -> list[tuple[int, str]]:
     """Return (line within *text*, URL) for each link that is not http(s), mailto or relative."""
     found = []
-    for match in _LINK.finditer(text):
+    lines = "\n" + text  # see _LINK
+    for match in _LINK.finditer(lines):
         url = match.group("inline") or match.group("auto") or match.group("ref")
         if not is_safe_url(html.unescape(url)):  # &#100;ata: is data: to a browser
-            found.append((text.count("\n", 0, match.start()), url))
+            start = match.start() + (1 if match.group("ref") else 0)  # after its break
+            found.append((lines.count("\n", 1, start), url))
     return found
 
 
 def html_tags(text: str) -> list[tuple[int, str]]:
     """Return (line within *text*, tag name) for the first use of each raw HTML tag
     outside code: pasted HTML is shown as text, which the writer rarely means."""
+    if "<" not in text:  # as in most bodies
+        return []
     prose = _CODE.sub(lambda code: "\n" * code.group().count("\n"), text)
     found: dict[str, int] = {}
     line = position = 0
@@ -119,7 +127,7 @@ def html_tags(text: str) -> list[tuple[int, str]]:
 
 def count_references(text: str) -> int:
     """Count the link reference definitions ([label]: url) in *text*."""
-    return len(_REFERENCE.findall(text))
+    return len(_REFERENCE.findall("\n" + text)) if "]:" in text else 0
 
 
 def is_safe_url(url: str) -> bool:
@@ -151,8 +159,9 @@ def deepest_nesting(text: str) -> tuple[int, int]:
     """Return (line within *text*, depth) of the line that opens the most quotes and
     lists at once (> > - 1.): the Markdown parser's stack is only so deep."""
     deepest = (0, 0)
-    for prefix in _CONTAINERS.finditer(text):  # the lines that open any, only
+    lines = "\n" + text  # see _LINK
+    for prefix in _CONTAINERS.finditer(lines):  # the lines that open any, only
         depth = len(_MARKER.findall(prefix.group()))
         if depth > deepest[1]:
-            deepest = (text.count("\n", 0, prefix.start()), depth)
+            deepest = (lines.count("\n", 1, prefix.start() + 1), depth)
     return deepest
