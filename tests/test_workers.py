@@ -11,7 +11,7 @@ import time
 import pytest
 
 from newsletter.core.errors import NewsletterError
-from newsletter.engine.workers import PARALLEL_MIN, Workers
+from newsletter.engine.workers import MANY_ITEMS, PARALLEL_MIN, Workers, workers_for
 
 
 def square(number: int) -> tuple[int, int]:
@@ -43,6 +43,11 @@ def wait_until_gone(pids: list[int], seconds: float) -> list[int]:
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     return [pid for pid in pids if alive(pid)]
+
+
+def test_a_small_site_is_built_here_and_a_large_one_on_every_core() -> None:
+    assert workers_for(0) == workers_for(MANY_ITEMS - 1) == 1
+    assert workers_for(MANY_ITEMS) == workers_for(10 * MANY_ITEMS) == (os.cpu_count() or 1)
 
 
 def test_every_call_is_made_once_in_the_workers() -> None:

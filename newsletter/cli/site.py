@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -45,7 +44,7 @@ def check(root: Path, strict: bool) -> None:
     "--jobs",
     type=click.IntRange(1, 64),
     default=None,
-    help="How many processes render at once (default: one per core).",
+    help="How many processes render at once (default: one per core; one for a small site).",
 )
 @click.pass_obj
 def build(
@@ -70,7 +69,7 @@ def build(
             out_dir,
             as_of or datetime.now(UTC),
             strict=strict,
-            workers=jobs or os.cpu_count() or 1,
+            workers=jobs,
             progress=progress,
         )
     print_problems(report.warnings)

@@ -36,7 +36,7 @@ from newsletter.engine.manifest import (
 )
 from newsletter.engine.output import Staging, builds_folder
 from newsletter.engine.statefolder import claim_state_folder
-from newsletter.engine.workers import Workers
+from newsletter.engine.workers import Workers, workers_for
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.itemfiles import Found, ItemFiles, item_files
 from newsletter.sources.pictures import pictures_state
@@ -54,14 +54,17 @@ def build(
     as_of: date | datetime,
     *,
     strict: bool = False,
-    workers: int = 1,
+    workers: int | None = 1,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Build the project at ROOT into OUT_DIR as it stands at AS_OF."""
+    """Build the project at ROOT into OUT_DIR as it stands at AS_OF, with *workers*
+    processes (None: as many as the site's size is worth)."""
     config = load_config(root)
     state = claim_state_folder(root, config)
     moment = resolve_as_of(as_of, config)
     found = item_files(root)  # walked once, for the prints and the items
+    if workers is None:
+        workers = workers_for(len(found or ()))
     contents: dict[str, bytes] = {}  # what the prints read, for the items not to read again
     # What was rendered is kept on leaving, even when the build fails.
     with Cache(state / CACHE_FILE) as cache:

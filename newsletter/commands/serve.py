@@ -17,7 +17,6 @@ instead, until the next change makes the build succeed again.
 from __future__ import annotations
 
 import errno
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -47,11 +46,9 @@ from newsletter.render.preview import (
     with_reload,
 )
 from newsletter.sources.config import load_config
-from newsletter.sources.itemfiles import item_files
 
 PREVIEW_DIR = "preview"  # in the state folder
 _SOURCES = (ITEMS_DIR, IMAGES_DIR, TEMPLATES_DIR)
-_MANY_ITEMS = 200  # items for which the first build forks workers
 _LOOK_EVERY = 500  # milliseconds between looks at the project folder
 _HTML = "text/html; charset=utf-8"
 _REWRITTEN = (".atom", ".rss", ".xml", ".json")  # feeds: their links point at base_url too
@@ -83,8 +80,9 @@ class Preview:
         self.site = _Site()
         self.changed = threading.Condition()
 
-    def rebuild(self, workers: int = 1) -> None:
-        """Build the preview; on failure keep the previous one and remember why.
+    def rebuild(self, workers: int | None = 1) -> None:
+        """Build the preview with *workers* processes (None: as many as its size is
+        worth); on failure keep the previous one and remember why.
 
         Open pages reload only when the build changed something: a save that
         changes nothing (or an editor's own files) leaves them alone.
@@ -104,7 +102,7 @@ class Preview:
                 self.site = replace(site, generation=last.generation + 1)
                 self.changed.notify_all()
 
-    def _build(self, workers: int) -> tuple[_Site, bool]:
+    def _build(self, workers: int | None) -> tuple[_Site, bool]:
         config = load_config(self.root)
         folder = self.root / config.state_dir / PREVIEW_DIR
         moment = self.now()
@@ -243,7 +241,7 @@ def serve(
     serving = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     editing = threading.Thread(target=editor.serve_forever, args=(0.1,), daemon=True)
     try:
-        preview.rebuild(workers=_first_workers(root))
+        preview.rebuild(workers=None)  # alone may fork workers: no other thread runs yet
         serving.start()
         editing.start()
         report(f"Serving the preview on {preview.local} (Ctrl-C stops)")
@@ -268,13 +266,3 @@ def _listening(port: int, preview: Preview, report: Callable[[str], None]) -> Pr
         raise NewsletterError(
             f"{reason}; pick another with --port, e.g. --port {port % 65535 + 1}"
         ) from None
-
-
-def _first_workers(root: Path) -> int:
-    """How many processes render the first build: it alone may fork them, while no other
-    thread runs. A small site is built sooner by this one than by forking workers."""
-    try:
-        many = len(item_files(root) or ()) >= _MANY_ITEMS
-    except OSError:
-        many = False
-    return (os.cpu_count() or 1) if many else 1
