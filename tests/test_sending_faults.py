@@ -25,7 +25,6 @@ from smtp_server import PASSWORD, Script, smtp_server
 from test_send_cli import configure, recipients
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-RUNS = 12  # four of each signal
 READERS = 30
 SEND = ("send", "2024-W16", "--as-of", "2024-04-30", "--yes")
 SIGNALS = (signal.SIGKILL, signal.SIGINT, signal.SIGTERM)
@@ -83,12 +82,13 @@ def stop_at_random(
     name: str,
     rng: random.Random,
     sig: signal.Signals,
+    when: str,
 ) -> str:
-    """Stop the send with *sig* after a random number of deliveries, or at a random time
-    before any."""
+    """Stop the send with *sig* at a random moment *when* it is "starting" (from its
+    start-up to its first deliveries) or "sending" (after a random number of them)."""
     target, deadline = rng.randrange(READERS), time.monotonic() + 30
-    if rng.random() < 0.25:
-        time.sleep(rng.uniform(0, 1.5))  # anywhere from start-up to the first deliveries
+    if when == "starting":
+        time.sleep(rng.uniform(0, 1.5))
     else:
         while delivered_to(script, name) < target and process.poll() is None:
             assert time.monotonic() < deadline, "the send made no progress"
@@ -100,7 +100,7 @@ def stop_at_random(
         assert err.endswith("Interrupted: run send again to reach the rest.\n"), err
     elif "Traceback" in err:  # only Python's own, for Ctrl-C while it starts
         assert sig == signal.SIGINT and err.rstrip().endswith("KeyboardInterrupt"), err
-    return sig.name
+    return f"{sig.name} while {when}"
 
 
 def finish(project: Path) -> set[str]:
@@ -118,24 +118,26 @@ def finish(project: Path) -> set[str]:
     raise AssertionError(f"send did not finish: {out}{err}")
 
 
-# Each run its own test, so that they spread over the cores: every signal, at moments
-# drawn anew in each run (before the first delivery in about a quarter of them).
+# Each run its own test, so that they spread over the cores: every signal, while the
+# send starts and while it sends, at moments drawn anew in each run of the suite.
 @pytest.mark.long
-@pytest.mark.parametrize("run", range(RUNS))
+@pytest.mark.parametrize("when", ["starting", "sending"])
+@pytest.mark.parametrize("sig", SIGNALS, ids=lambda sig: sig.name)
 def test_a_send_stopped_at_any_moment_and_run_again_mails_nobody_twice(
-    server: tuple[int, Script], tmp_path: Path, memory: Path, run: int
+    server: tuple[int, Script], tmp_path: Path, memory: Path, sig: signal.Signals, when: str
 ) -> None:
     port, script = server
-    rng, name, sig = random.Random(run), f"run{run}", SIGNALS[run % len(SIGNALS)]
-    project, readers = project_for(tmp_path, port, name, memory)
-    how = stop_at_random(start(project), script, name, rng, sig)
+    seed = os.environ.get("FAULT_SEED") or str(time.time_ns())  # set it to run one again
+    project, readers = project_for(tmp_path, port, "run", memory)
+    how = stop_at_random(start(project), script, "run", random.Random(seed), sig, when)
+    how += f" (FAULT_SEED={seed})"
     uncertain = finish(project)
     counts = script.per_mailbox()
     twice = [reader for reader in readers if counts[reader] > 1]
     missed = {reader for reader in readers if counts[reader] == 0}
-    assert twice == [], f"{how} in run {run}: mailed twice"
-    assert len(uncertain) <= 1, f"{how} in run {run}: {uncertain}"
-    assert missed <= uncertain, f"{how} in run {run}: missed {missed - uncertain}"
+    assert twice == [], f"{how}: mailed twice"
+    assert len(uncertain) <= 1, f"{how}: {uncertain}"
+    assert missed <= uncertain, f"{how}: missed {missed - uncertain}"
 
 
 def test_two_sends_at_once_mail_nobody_twice(
