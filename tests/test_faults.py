@@ -58,8 +58,8 @@ def build(root: Path, **options: object) -> subprocess.CompletedProcess[str]:
 
 
 def make_sites(folder: Path) -> None:
-    """A project of 40 items; the text of the edited items in each of two sites; and the
-    site a clean build of each makes."""
+    """A project of 40 items; the text of the edited items in each of two sites; the
+    site a clean build of each makes; and how long a build from one to the other takes."""
     root = folder / "project"
     synthetic = load_synthetic()
     synthetic.generate_project(root, 40)
@@ -74,6 +74,11 @@ def make_sites(folder: Path) -> None:
         shutil.copytree(root, clean)
         write(clean, edition)
         assert build(clean).returncode == 0
+    timed = shutil.copytree(folder / "clean-0", folder / "timed", symlinks=True)
+    write(timed, second)
+    began = time.monotonic()
+    assert build(timed).returncode == 0
+    (folder / "seconds.json").write_text(json.dumps(time.monotonic() - began), "utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +139,9 @@ def test_a_build_stopped_at_any_moment_leaves_one_whole_site(
     project, editions = built(sites, 0, tmp_path), sites[1]
     assert expected[0] != expected[1]
     rounds = random.Random(os.environ.get("FAULT_SEED", time.time_ns()))
-    write(project, editions[1])  # a whole build of the edited items, to time
-    began = time.monotonic()
-    assert build(project).returncode == 0
-    current, reach = 1, time.monotonic() - began  # drawn towards the moment out/ switches
+    # Stops are drawn towards the moment out/ switches, first as far as a whole build
+    # from one site to the other took.
+    current, reach = 0, json.loads((sites[0] / "seconds.json").read_text("utf-8"))
     for _ in range(3):  # three a signal, drawn towards the switch: before, at, after it
         target = 1 - current
         write(project, editions[target])
