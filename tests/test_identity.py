@@ -4,28 +4,25 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import lxml.html
 import PIL.Image
 import pytest
-from conftest import REPO
+from conftest import REPO, newsletter_here
 
-NEWSLETTER = Path(sys.executable).parent / "newsletter"
 # What makes the project: the package's neutral look is overridden by templates/.
 PROJECT = ("items", "images", "templates", "newsletter.yaml")
 
 
 @pytest.fixture(scope="module")
 def institute(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's own project, built by the newsletter command from its folder."""
+    """The repository's own project, built by the newsletter command run from its folder."""
     root = tmp_path_factory.mktemp("institute")
     for name in PROJECT:
         copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy
         copy(REPO / name, root / name)
-    subprocess.run([NEWSLETTER, "build", "--as-of", "2024-12-31"], cwd=root, check=True)
+    assert newsletter_here(root, "build", "--as-of", "2024-12-31").returncode == 0
     return root / "out"
 
 
@@ -83,7 +80,7 @@ def test_without_templates_the_package_looks_neutral(tmp_path: Path) -> None:
     shutil.copytree(REPO / "items", root / "items")
     shutil.copytree(REPO / "images", root / "images")
     shutil.copy(REPO / "newsletter.yaml", root)
-    subprocess.run([NEWSLETTER, "build", "--as-of", "2024-12-31"], cwd=root, check=True)
+    assert newsletter_here(root, "build", "--as-of", "2024-12-31").returncode == 0
     html = (root / "out/index.html").read_text(encoding="utf-8")
     assert "#00509e" not in html and "logo-title" not in html
     assert '<header class="site"><a href="https://news.example.org/icr/">' in html
@@ -129,9 +126,7 @@ def test_a_logo_that_is_no_picture_is_a_located_error(tmp_path: Path) -> None:
         copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy
         copy(REPO / name, root / name)
     (root / "templates/logo.png").write_text("not a picture", encoding="utf-8")
-    result = subprocess.run(
-        [NEWSLETTER, "build", "--as-of", "2024-12-31"], cwd=root, capture_output=True, text=True
-    )
+    result = newsletter_here(root, "build", "--as-of", "2024-12-31")
     assert result.returncode == 1
     assert result.stderr == (
         "templates/logo.png: is not a picture that can be read; save it again as a PNG\n1 error.\n"

@@ -4,16 +4,13 @@ another, the follow page, the not-found page, sign-up, print and tap targets."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import lxml.html
 import pytest
-from conftest import SITE
+from conftest import SITE, newsletter_here
 
-NEWSLETTER = Path(sys.executable).parent / "newsletter"
 BASE = "https://news.example.org/test/"
 SIGN_UP = "https://news.example.org/subscribe"
 SEMINAR = "title: Seminar\ndate: 2024-04-05\nbody: Soon.\nevent: {start: 2024-04-19T10:30}\n"
@@ -28,7 +25,7 @@ def built(root: Path, *, subscribe: bool) -> Path:
             "email:\n", f"email:\n  subscribe_url: {SIGN_UP}\n"
         )
         config.write_text(text, "utf-8")
-    subprocess.run([NEWSLETTER, "build", "--as-of", "2024-04-30"], cwd=root, check=True)
+    assert newsletter_here(root, "build", "--as-of", "2024-04-30").returncode == 0
     return root / "out"
 
 
