@@ -138,7 +138,8 @@ def test_a_build_stopped_at_any_moment_leaves_one_whole_site(
 ) -> None:
     project, editions = built(sites, 0, tmp_path), sites[1]
     assert expected[0] != expected[1]
-    rounds = random.Random(os.environ.get("FAULT_SEED", time.time_ns()))
+    seed = os.environ.get("FAULT_SEED") or str(time.time_ns())  # set it to run one again
+    rounds, how = random.Random(seed), f"after {number.name} (FAULT_SEED={seed})"
     # Stops are drawn towards the moment out/ switches, first as far as a whole build
     # from one site to the other took.
     current, reach = 0, json.loads((sites[0] / "seconds.json").read_text("utf-8"))
@@ -147,12 +148,12 @@ def test_a_build_stopped_at_any_moment_leaves_one_whole_site(
         write(project, editions[target])
         stop_a_build(project, number, rounds.uniform(0.6, 1.1) * reach)
         found = snapshot(project / "out")
-        assert found in (expected[current], expected[target]), f"a mix after {number!r}"
+        assert found in (expected[current], expected[target]), f"a mix {how}"
         reach *= 0.8 if found == expected[target] else 1.25
         done = build(project)
-        assert (done.returncode, done.stderr) == (0, "")
-        assert snapshot(project / "out") == expected[target]
-        assert left_over(project) == []
+        assert (done.returncode, done.stderr) == (0, ""), how
+        assert snapshot(project / "out") == expected[target], how
+        assert left_over(project) == [], how
         current = target
 
 
