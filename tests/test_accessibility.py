@@ -87,44 +87,50 @@ def open_page(browser: Any, path: Path, width: int) -> Any:
 
 
 def violations(page: Any) -> dict[str, list[str]]:
-    """What axe-core finds wrong on *page* in each colour scheme, one line per rule; the
-    page is closed. axe-core is loaded once and run in light, then in dark."""
+    """What axe-core finds wrong on *page* in each colour scheme, one line per rule:
+    axe-core is loaded once and run in light, then in dark."""
     found: dict[str, list[str]] = {}
-    try:
-        page.add_script_tag(path=str(AXE))
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            found[scheme] = page.evaluate(f"async () => ({SUMMARY})(await axe.run(document))")
-    finally:
-        page.close()
+    page.add_script_tag(path=str(AXE))
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        found[scheme] = page.evaluate(f"async () => ({SUMMARY})(await axe.run(document))")
     return found
+
+
+def sideways(page: Any) -> list[int]:
+    """The widths, of a phone's, a mail pane's and a desktop's, at which *page* is wider
+    than the window and scrolls sideways."""
+    wider = []
+    for width in (375, 600, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        scroll, window = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        wider += [width] if scroll > window else []
+    return wider
 
 
 CLEAN = {"light": [], "dark": []}
 
 
+# One page load a page, for both checks: each takes Chromium some seconds.
 @pytest.mark.parametrize("name", PAGES)
-def test_axe_finds_no_violation(browser: Any, out: Path, name: str) -> None:
-    assert violations(open_page(browser, out / name, 1280)) == CLEAN
+def test_axe_finds_no_violation_and_no_width_scrolls_sideways(
+    browser: Any, out: Path, name: str
+) -> None:
+    page = open_page(browser, out / name, 1280)
+    try:
+        assert (violations(page), sideways(page)) == (CLEAN, [])
+    finally:
+        page.close()
 
 
 @pytest.mark.parametrize("name", INSTITUTE)
 def test_axe_finds_no_violation_in_the_institutes_colours(
     browser: Any, institute: Path, name: str
 ) -> None:
-    assert violations(open_page(browser, institute / name, 375)) == CLEAN
-
-
-@pytest.mark.parametrize("name", PAGES)
-def test_no_page_scrolls_sideways(browser: Any, out: Path, name: str) -> None:
-    page = open_page(browser, out / name, 375)
-    widths = {}
+    page = open_page(browser, institute / name, 375)
     try:
-        for width in (375, 600, 1280):
-            page.set_viewport_size({"width": width, "height": 900})
-            widths[width] = page.evaluate(
-                "() => [document.documentElement.scrollWidth, window.innerWidth]"
-            )
+        assert violations(page) == CLEAN
     finally:
         page.close()
-    assert [width for width, (scroll, viewport) in widths.items() if scroll > viewport] == []
