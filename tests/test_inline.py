@@ -229,10 +229,11 @@ def stylesheets(draw: st.DrawFn) -> str:
     return css
 
 
-# 150 examples with a second stylesheet and 150 without: two tests, for two cores.
+# 75 examples with a second stylesheet and 75 without, drawn anew in each run: two
+# tests, for two cores.
 @pytest.mark.parametrize("second", [False, True], ids=["one-stylesheet", "two-stylesheets"])
 @pytest.mark.long
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=75, deadline=None)
 @given(css=stylesheets(), body=st.lists(elements(), min_size=1, max_size=4))
 def test_inlining_makes_what_premailer_makes(css: str, body: list[str], second: bool) -> None:
     extra = "<style>.b { color: green; }</style>" if second else ""
