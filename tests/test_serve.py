@@ -289,6 +289,32 @@ def test_rebuilds_on_every_change_to_an_item_template_picture_or_config(served: 
     served.wait_until(lambda: served.builds() > builds)
 
 
+def test_a_save_the_moment_serving_is_announced_is_built(project: Path) -> None:
+    from newsletter.commands.serve import Preview  # the command's own watch, in this process
+
+    said: list[str] = []
+    preview = Preview(project, lambda: datetime(2024, 4, 30, tzinfo=SITE_TZ), said.append)
+    preview.rebuild()
+    item = project / "items" / "lecture.yaml"
+    text = item.read_text("utf-8")
+
+    def save() -> None:  # as a writer does on reading "Serving the preview on ..."
+        item.write_text(text.replace("Dr. Maria A. Blasco\n", "Dr. Blasco & co\n", 1), "utf-8")
+
+    stop = threading.Event()
+    watching = threading.Thread(target=preview.watch, args=(stop, save))
+    watching.start()
+    try:
+        end = time.monotonic() + DEADLINE
+        while len(said) < 2 and time.monotonic() < end:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        watching.join()
+    assert preview.site.folder is not None
+    assert "Dr. Blasco &amp; co" in (preview.site.folder / "news/lecture.html").read_text("utf-8")
+
+
 def test_a_failed_build_shows_its_problems_and_serving_goes_on(served: Served) -> None:
     item = served.project / "items" / "lecture.yaml"
     text = item.read_text("utf-8")

@@ -163,8 +163,9 @@ class Preview:
             generation = str(self.site.generation)
         return generation if generation != since else None
 
-    def watch(self, stop: threading.Event) -> None:
-        """Rebuild after each batch of changes until STOP is set.
+    def watch(self, stop: threading.Event, watching: Callable[[], None]) -> None:
+        """Rebuild after each batch of changes until STOP is set; call WATCHING once
+        the watch is in place, from when on no change is missed.
 
         items/, images/ and templates/ are watched, not the whole project: a .venv,
         .git or the builds in the state folder would cost a watch per folder. The
@@ -172,9 +173,13 @@ class Preview:
         replaced by an editor's rename, or a templates/ made later, is seen there.
         """
         seen, pending = _Sources.of(self.root), False
+        unsaid: Callable[[], None] | None = watching
         while not stop.is_set():
             folders = [self.root / name for name in seen.folders]
             for batch in _changes(folders, stop):
+                if unsaid is not None:
+                    unsaid()
+                    unsaid = None
                 now = _Sources.of(self.root)
                 if now.folders != seen.folders:
                     seen, pending = now, True
@@ -244,10 +249,13 @@ def serve(
         preview.rebuild(workers=None)  # alone may fork workers: no other thread runs yet
         serving.start()
         editing.start()
-        report(f"Serving the preview on {preview.local} (Ctrl-C stops)")
-        report(f"The next email, and every digest: {preview.local}{PREVIEW_PATH[1:]}")
-        report(f"Write in the browser: {preview.local}{ADMIN_DIR}/")
-        preview.watch(stop)
+
+        def announce() -> None:  # once a save is sure to be seen
+            report(f"Serving the preview on {preview.local} (Ctrl-C stops)")
+            report(f"The next email, and every digest: {preview.local}{PREVIEW_PATH[1:]}")
+            report(f"Write in the browser: {preview.local}{ADMIN_DIR}/")
+
+        preview.watch(stop, announce)
     finally:
         stop.set()
         for running, stopped in ((serving, server), (editing, editor)):
