@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -56,6 +57,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "long: runs for many seconds; started first, so as not to end the run last"
     )
+    # A shell starts a job put in the background with Ctrl-C ignored, and the commands
+    # the tests start would inherit that: `newsletter serve` and `send`, stopped as
+    # Ctrl-C stops them, would not stop. They are started as from a terminal.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
