@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import SITE
+from conftest import SITE, made_once
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -209,15 +209,25 @@ EDITS = st.lists(
 )
 
 
+def build_sample(folder: Path) -> None:
+    shutil.copytree(SITE, folder / "project")
+    build(folder / "project", folder / "project" / "out", AS_OF)
+
+
+@pytest.fixture(scope="module")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample project as its first build left it: out/, its builds and its state."""
+    return made_once(tmp_path_factory, "incremental-sample", build_sample) / "project"
+
+
 @pytest.mark.long
 @settings(
     max_examples=16, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(edits=EDITS)
-def test_incremental_builds_match_clean_builds(tmp_path: Path, edits) -> None:  # type: ignore[no-untyped-def]
+def test_incremental_builds_match_clean_builds(tmp_path: Path, built_sample: Path, edits) -> None:  # type: ignore[no-untyped-def]
     project = Path(tempfile.mkdtemp(dir=tmp_path)) / "project"  # each example its own
-    shutil.copytree(SITE, project)
-    build(project, project / "out", AS_OF)
+    shutil.copytree(built_sample, project, symlinks=True)  # built, as a writer finds it
     for name, kind, text in edits:
         apply_edit(project, name, kind, text)
         build(project, project / "out", AS_OF)
