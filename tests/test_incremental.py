@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import os
 import shutil
@@ -547,12 +546,9 @@ def test_a_new_version_of_a_library_renders_everything_again(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_code_key: None
 ) -> None:
     first = build(project, project / "out", AS_OF)
-    real = importlib.metadata.version
-
-    def upgraded(name: str) -> str:
-        return "99.0" if name.lower() == "jinja2" else real(name)
-
-    monkeypatch.setattr(importlib.metadata, "version", upgraded)
+    upgrade = tmp_path / "upgrade"
+    (upgrade / "Jinja2-99.0.dist-info").mkdir(parents=True)  # where Python looks first
+    monkeypatch.syspath_prepend(upgrade)
     code_fingerprint.cache_clear()
     again = build(project, project / "out", AS_OF)
     assert again.rendered == first.rendered  # nothing of the old version's output is used

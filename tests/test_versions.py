@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.metadata
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,15 +27,22 @@ def test_the_libraries_that_shape_output_are_listed_with_their_versions() -> Non
 
 
 def test_another_version_of_a_library_is_another_key(
-    monkeypatch: pytest.MonkeyPatch, fresh_key: None
+    monkeypatch: pytest.MonkeyPatch, fresh_key: None, tmp_path: Path
 ) -> None:
     before = code_fingerprint()
-    real = importlib.metadata.version
-
-    def upgraded(name: str) -> str:
-        return "99.0" if name.lower() == "markupsafe" else real(name)
-
-    monkeypatch.setattr(importlib.metadata, "version", upgraded)
+    (tmp_path / "MarkupSafe-99.0.dist-info").mkdir()  # installed where Python looks first
+    monkeypatch.syspath_prepend(tmp_path)
     code_fingerprint.cache_clear()
-    assert "markupsafe==99.0" in [entry.lower() for entry in library_versions()]
+    assert "markupsafe==99.0" in library_versions()
     assert code_fingerprint() != before
+
+
+def test_the_folder_a_command_runs_in_is_no_library(
+    monkeypatch: pytest.MonkeyPatch, fresh_key: None, tmp_path: Path
+) -> None:
+    before = code_fingerprint()
+    (tmp_path / "Stray-1.0.dist-info").mkdir()  # a project folder may hold anything
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", ["", *sys.path])
+    code_fingerprint.cache_clear()
+    assert code_fingerprint() == before

@@ -1,9 +1,9 @@
 """The key of the code: what shapes every output besides the project itself.
 
-Each file of the package (its code and built-in templates) and the installed version
-of every library it runs on, the libraries those run on included; and for what is
-rendered, Python's version and the time zone rules' too. A new version of any of them
-is a new key, so nothing rendered by the old code is used again.
+Each file of the package (its code and built-in templates) and the version of every
+library installed beside it, those it runs on among them; and for what is rendered,
+Python's version and the time zone rules' too. A new version of any of them is a new
+key, so nothing rendered by the old code is used again.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.metadata
+import os
 import re
 import sys
 import zoneinfo
 from pathlib import Path
 
 from newsletter.core.fingerprints import fingerprint
-
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @functools.cache
@@ -58,25 +57,29 @@ def tz_versions() -> tuple[str, ...]:
     return tuple(found)
 
 
-def library_versions(distribution: str = "newsletter") -> list[str]:
-    """Name and version of every library *distribution* needs, directly or not, sorted."""
-    found: dict[str, str] = {}
-    pending = [distribution]
-    while pending:
-        name = pending.pop()
-        try:
-            requires = importlib.metadata.requires(name) or []
-            version = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue  # an optional need that is not installed
-        found[name] = version
-        for requirement in requires:
-            if "extra ==" in requirement:
-                continue
-            needed = _NAME.match(requirement)
-            if needed and _normal(needed.group()) not in map(_normal, found):
-                pending.append(needed.group())
-    return sorted(f"{name}=={version}" for name, version in found.items() if name != distribution)
+def library_versions() -> list[str]:
+    """The name and version of every distribution installed where this Python finds its
+    libraries, sorted: those the package runs on among them, whether it declares them or
+    not. Read from the names of their metadata folders ("Jinja2-3.1.6.dist-info"), one
+    listing of each folder of sys.path: walking the package's needs through
+    importlib.metadata parsed some 70 metadata files, 73 ms of every command's start
+    (of a build with nothing to do that takes about a second); the listing takes 1 ms.
+    A library installed that the package does not need is a new key too: the cache
+    is rendered again once, never served stale."""
+    found: set[str] = set()
+    for entry in filter(None, sys.path):  # not "", the folder the command runs in
+        with contextlib.suppress(OSError):
+            found.update(filter(None, map(_installed, os.listdir(entry))))
+    return sorted(entry for entry in found if not entry.startswith("newsletter=="))
+
+
+_METADATA = re.compile(r"([^-]+)-([^-]+?)(?:-py[^-]*)?\.(?:dist|egg)-info")
+
+
+def _installed(name: str) -> str | None:
+    """ "name==version" of a metadata folder's NAME, else None."""
+    match = _METADATA.fullmatch(name)
+    return f"{_normal(match[1])}=={match[2]}" if match else None
 
 
 def _normal(name: str) -> str:
