@@ -224,7 +224,9 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     max_examples=16, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(edits=EDITS)
-def test_incremental_builds_match_clean_builds(tmp_path: Path, built_sample: Path, edits) -> None:  # type: ignore[no-untyped-def]
+def test_incremental_builds_match_clean_builds(  # type: ignore[no-untyped-def]
+    tmp_path: Path, built_sample: Path, edits
+) -> None:
     project = Path(tempfile.mkdtemp(dir=tmp_path)) / "project"  # each example its own
     shutil.copytree(built_sample, project, symlinks=True)  # built, as a writer finds it
     for name, kind, text in edits:

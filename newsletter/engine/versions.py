@@ -77,7 +77,7 @@ _METADATA = re.compile(r"([^-]+)-([^-]+?)(?:-py[^-]*)?\.(?:dist|egg)-info")
 
 
 def _installed(name: str) -> str | None:
-    """ "name==version" of a metadata folder's NAME, else None."""
+    """The "name==version" of a metadata folder called *name*, else None."""
     match = _METADATA.fullmatch(name)
     return f"{_normal(match[1])}=={match[2]}" if match else None
 
