@@ -43,6 +43,6 @@ def test_the_folder_a_command_runs_in_is_no_library(
     before = code_fingerprint()
     (tmp_path / "Stray-1.0.dist-info").mkdir()  # a project folder may hold anything
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "path", ["", *sys.path])
+    monkeypatch.setattr(sys, "path", ["", str(tmp_path), *sys.path])  # as run, or with -m
     code_fingerprint.cache_clear()
     assert code_fingerprint() == before

@@ -67,9 +67,11 @@ def library_versions() -> list[str]:
     A library installed that the package does not need is a new key too: the cache
     is rendered again once, never served stale."""
     found: set[str] = set()
-    for entry in filter(None, sys.path):  # not "", the folder the command runs in
-        with contextlib.suppress(OSError):
-            found.update(filter(None, map(_installed, os.listdir(entry))))
+    here = ("", os.getcwd())  # the folder the command runs in ("" or, with -m, its path)
+    for entry in sys.path:
+        if entry not in here:
+            with contextlib.suppress(OSError):
+                found.update(filter(None, map(_installed, os.listdir(entry))))
     return sorted(entry for entry in found if not entry.startswith("newsletter=="))
 
 
