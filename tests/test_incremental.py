@@ -458,14 +458,18 @@ def test_no_output_path_can_leave_out(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("entry", [["not a date", False], 7, []], ids=["date", "number", "empty"])
-def test_damaged_dates_in_the_manifest_only_cost_time(
-    project: Path, tmp_path: Path, entry: object
+@pytest.mark.parametrize(
+    "span",
+    [["not a date", None], [None, 7], [], "2024-04-01", ["2024-04-01T00:00:00", None]],
+    ids=["date", "number", "empty", "text", "no-offset"],
+)
+def test_a_damaged_span_in_the_manifest_only_costs_time(
+    project: Path, tmp_path: Path, span: object
 ) -> None:
     build(project, project / "out", AS_OF)
     with state_cache(project) as state:
         last = json.loads(state.read("state", manifest.BUILD) or b"")
-        last["dates"] = dict.fromkeys(last["dates"], entry)
+        last["published"] = span
         state.write("state", {manifest.BUILD: json.dumps(last).encode()})
     build(project, project / "out", AS_OF)  # no traceback: a build as usual
     assert snapshot(project / "out") == clean_build(project, tmp_path)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import sqlite3
 from contextlib import closing
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -15,7 +16,14 @@ from newsletter.commands.build import build
 from newsletter.core import stamps
 from newsletter.engine import manifest
 from newsletter.engine.cache import CACHE_FILE, Cache
-from newsletter.engine.manifest import BUILD, PRINTS, item_prints, last_build, out_files
+from newsletter.engine.manifest import (
+    BUILD,
+    PRINTS,
+    Span,
+    item_prints,
+    last_build,
+    out_files,
+)
 from newsletter.sources.itemfiles import item_files
 
 AS_OF = date(2024, 4, 30)
@@ -106,11 +114,11 @@ def test_a_manifest_for_another_out_folder_is_not_used(project: Path, tmp_path: 
     [
         {"counts": [1, 2]},
         {"files": []},
-        {"outputs": {"k": ["../x"]}},
+        {"held": [1]},
         {"warnings": [1]},
         {"unknown": 1},
     ],
-    ids=["counts", "files", "outputs", "warnings", "unknown"],
+    ids=["counts", "files", "held", "warnings", "unknown"],
 )
 def test_a_manifest_of_the_wrong_shape_is_not_used(project: Path, change: dict) -> None:  # type: ignore[type-arg]
     build(project, project / "out", AS_OF)
@@ -118,3 +126,38 @@ def test_a_manifest_of_the_wrong_shape_is_not_used(project: Path, change: dict) 
         data = orjson.loads(cache.read("state", BUILD) or b"")
         cache.write("state", {BUILD: orjson.dumps({**data, **change})})
         assert last_build(cache, project / "out") is None
+
+
+def test_no_job_is_kept_whose_files_a_manifest_places_outside_out(project: Path) -> None:
+    build(project, project / "out", AS_OF)
+    with cache_of(project) as cache:
+        data = orjson.loads(cache.read("state", BUILD) or b"")
+        outputs = {**data["outputs"], "out": ["../x"], "root": ["/x"], "odd": "feed.atom"}
+        cache.write("state", {BUILD: orjson.dumps({**data, "outputs": outputs})})
+        last = last_build(cache, project / "out")
+    assert last is not None
+    assert last.kept(out_files(project / "out")) == data["outputs"]
+
+
+def test_the_span_holds_while_the_same_items_are_published() -> None:
+    oslo = ZoneInfo("Europe/Oslo")
+    april, may, june = (datetime(2024, month, 1, tzinfo=oslo) for month in (4, 5, 6))
+    span = Span.around([april, june], may)
+    assert (span.since, span.until) == (april, june)
+    assert span.holds(april) and span.holds(may) and span.holds(june - timedelta(microseconds=1))
+    assert not span.holds(june) and not span.holds(april - timedelta(microseconds=1))
+    assert Span.around([], may).holds(june)  # nothing dated: the same at any moment
+    assert Span.parse(span.stored()) == span
+
+
+@pytest.mark.parametrize(
+    "stored", [["not a date", None], [None, 7], [], "2024-04-01", None], ids=repr
+)
+def test_a_damaged_span_is_not_read(stored: object) -> None:
+    assert Span.parse(stored) is None
+
+
+def test_a_span_without_offsets_holds_at_no_moment() -> None:
+    span = Span.parse(["2024-04-01T00:00:00", None])
+    assert span is not None
+    assert not span.holds(datetime(2024, 5, 1, tzinfo=ZoneInfo("Europe/Oslo")))

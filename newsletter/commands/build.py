@@ -83,7 +83,7 @@ def build(
             inputs = build_inputs(context, prints, pictures, config, moment, strict)
             present = out_files(out_dir) if last else {}
             if last is not None and last.unchanged(inputs, present):
-                return _report_unchanged(last, inputs)
+                return _report_unchanged(last)
             _refuse_unsafe_out(root, out_dir, config)
             pool = early or _workers(root, config, workers, emails=True)
             run = _Build(
@@ -109,14 +109,10 @@ def _renderers() -> types.ModuleType:
     return site
 
 
-def _report_unchanged(last: Manifest, inputs: Inputs) -> BuildReport:
+def _report_unchanged(last: Manifest) -> BuildReport:
     """Report a build that had nothing to do as the last build was reported."""
     total, shown, digests, files = last.counts
-    prints = inputs.prints.items()
-    dates = [(label, *last.dates[key]) for label, key in prints if key in last.dates]
-    entries = [(str(s), datetime.fromisoformat(str(p)), d is True) for s, p, d in dates]
-    held = held_back(entries, inputs.as_of)
-    return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings), held)
+    return BuildReport(total, shown, digests, 0, 0, files, tuple(last.warnings), tuple(last.held))
 
 
 @dataclass(frozen=True)
@@ -162,10 +158,11 @@ class _Build:
         cache.prune()
         counts = [len(catalog.items), len(published), plan.digests, run.files]
         warnings = (*catalog.warnings, *run.warnings)
-        # Once the builds before are removed: out/'s files as they stay.
-        remember(cache, self.out_dir, inputs, catalog, counts, warnings, run.made)
-        written, items = run.sink.written, catalog.items
+        items = catalog.items
         held = held_back([(i.source, i.published, i.draft) for i in items], inputs.as_of)
+        # Once the builds before are removed: out/'s files as they stay.
+        remember(cache, self.out_dir, inputs, catalog, counts, warnings, held, run.made)
+        written = run.sink.written
         total, shown, digests, files = counts
         took_over = staging.target if staging.took_over else ""
         return BuildReport(

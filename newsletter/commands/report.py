@@ -61,10 +61,8 @@ class BuildReport:
 def held_back(items: Iterable[tuple[str, datetime, bool]], moment: datetime) -> tuple[str, ...]:
     """Say of each (file, date, draft) not published at MOMENT why it is held back."""
     reasons = []
-    for source, published, draft in sorted(items):
+    for source, published, draft in sorted(i for i in items if i[2] or i[1] > moment):
         when = published.strftime("%Y-%m-%d %H:%M")  # in the item's own time zone
-        if draft:
-            reasons.append(f"{source}: a draft, dated {when}")
-        elif published > moment:
-            reasons.append(f"{source}: scheduled for {when}")
+        why = "a draft, dated" if draft else "scheduled for"
+        reasons.append(f"{source}: {why} {when}")
     return tuple(reasons)

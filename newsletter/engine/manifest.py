@@ -2,10 +2,11 @@
 build after an edit keeps what it can of out/.
 
 The cache keeps the last build's manifest: its signature (the key of the package,
-configuration and templates, of every file under items/, of the items that were
-published and of the last complete period), what each job made, and every file it
-left in out/ with its size, inode and times. A build with the same signature into an
-out/ whose files are all as that build left them has nothing to do. A build after an
+configuration and templates, of every file under items/ and of the last complete
+period), the span of moments in which the same items are published, what each job
+made, and every file it left in out/ with its size, inode and times. A build with the
+same signature, as of a moment in that span, into an out/ whose files are all as that
+build left them has nothing to do. A build after an
 edit keeps from out/ only the files still as they were left: one damaged or deleted
 by hand is written again. Anything else, or a manifest that does not check out, means
 an ordinary build, which the cache makes cheap anyway.
@@ -57,10 +58,10 @@ class Inputs:
     period: str  # the last complete period at as_of
     strict: bool
 
-    def signature(self, published: Iterable[str]) -> str:
-        """The key of everything the build's output depends on."""
-        files = self.prints.values()
-        parts = (*files, "published", *sorted(published), self.period, str(self.strict))
+    def signature(self) -> str:
+        """The key of everything the build's output depends on, but the moment it is
+        built as of: that moment only tells which items are published (see Span)."""
+        parts = (*self.prints.values(), self.period, str(self.strict))
         return fingerprint(self.context, self.pictures, *parts)
 
 
@@ -78,38 +79,81 @@ def build_inputs(
 
 
 @dataclass(frozen=True)
+class Span:
+    """The moments as of which the same items are published as at a build's: from the
+    latest date published then (if any), to before the earliest date still to come (if
+    any). Drafts are never published, whatever their date."""
+
+    since: datetime | None
+    until: datetime | None
+
+    @classmethod
+    def around(cls, dates: Iterable[datetime], moment: datetime) -> Span:
+        """The span around *moment* of the items dated *dates* (drafts left out)."""
+        dates = list(dates)
+        since = max((d for d in dates if d <= moment), default=None)
+        return cls(since, min((d for d in dates if d > moment), default=None))
+
+    @classmethod
+    def parse(cls, stored: object) -> Span | None:
+        """The span as stored() wrote it; None for anything else (a damaged manifest)."""
+        if not isinstance(stored, list) or len(stored) != 2:
+            return None
+        try:
+            since, until = (None if s is None else datetime.fromisoformat(s) for s in stored)
+        except (ValueError, TypeError):
+            return None
+        return cls(since, until)
+
+    def stored(self) -> list[str | None]:
+        """The span as the manifest keeps it."""
+        return [None if d is None else d.isoformat() for d in (self.since, self.until)]
+
+    def holds(self, moment: datetime) -> bool:
+        """Tell whether the same items are published as of *moment*."""
+        try:
+            return (self.since is None or self.since <= moment) and (
+                self.until is None or moment < self.until
+            )
+        except TypeError:  # a date without its offset, in a damaged manifest
+            return False
+
+
+@dataclass(frozen=True)
 class Manifest:
-    """The last build: its signature, where it wrote, what it said, its items' dates,
-    what each job made, and the files it left in out/."""
+    """The last build: its signature, where it wrote, what it said, when its items are
+    published, what each job made, and the files it left in out/."""
 
     signature: str
     out_dir: str
     out_id: list[int]  # device, inode, change and modification times of out/
     counts: list[int]  # items, published, digests, files
     warnings: list[Problem]
-    dates: dict[str, list[str | bool]]  # item fingerprint: [published, draft]
+    published: list[str | None]  # the Span, as stored
+    held: list[str]  # each item held back, and why (see commands.report.held_back)
     outputs: dict[str, list[str]]  # job key: the files it made in out/
     files: FileStats  # every file in out/, as the build left it
 
     def unchanged(self, inputs: Inputs, present: FileStats) -> bool:
         """Tell whether a build of *inputs* would make out/ as it is, *present* as it stands."""
-        names = inputs.prints.items()
-        items = [p for name, p in names if name.endswith((".yaml", ".yml"))]  # not pictures
-        if present != self.files or any(p not in self.dates for p in items):
+        span = Span.parse(self.published)
+        if span is None or not span.holds(inputs.as_of) or present != self.files:
             return False
-        try:
-            published = [p for p in items if _published(self.dates[p], inputs.as_of)]
-        except (ValueError, TypeError):  # a damaged manifest: build as usual
-            return False
-        return inputs.signature(published) == self.signature
+        return inputs.signature() == self.signature
 
     def kept(self, present: FileStats) -> dict[str, list[str]]:
-        """The files of each job whose files are all in out/ as this build left them."""
-        files = self.files
+        """The files of each job whose files are all in out/ as this build left them, and
+        all inside it: a manifest may have come back from a CI cache, and a build links
+        and removes the files it lists."""
+        files, outputs = self.files, self.outputs
+        if not isinstance(outputs, dict):
+            return {}
         return {
             key: paths
-            for key, paths in self.outputs.items()
-            if all(path in present and present[path] == files.get(path) for path in paths)
+            for key, paths in outputs.items()
+            if isinstance(paths, list)
+            and all(isinstance(path, str) and is_inside(path) for path in paths)
+            and all(path in present and present[path] == files.get(path) for path in paths)
         }
 
 
@@ -206,18 +250,14 @@ def last_build(cache: Cache, out_dir: Path) -> Manifest | None:
 
 
 def _well_formed(last: Manifest) -> bool:
-    """Check what a build trusts of a manifest, which may have come back from a CI cache:
-    the files it lists must lie inside out/, since a build links and removes them."""
-    outputs, dates, counts, files = last.outputs, last.dates, last.counts, last.files
-    if not all(isinstance(part, dict) for part in (outputs, dates, files)):
+    """Check what a build with nothing to do reports of a manifest, which may have come
+    back from a CI cache. The files it lists are checked where they are kept (kept())."""
+    counts, held = last.counts, last.held
+    if not isinstance(last.files, dict) or not isinstance(counts, list) or len(counts) != 4:
         return False
-    if not isinstance(counts, list) or len(counts) != 4:
+    if not isinstance(held, list) or not all(isinstance(line, str) for line in held):
         return False
-    if not all(isinstance(count, int) for count in counts):
-        return False
-    paths = [path for files in outputs.values() if isinstance(files, list) for path in files]
-    lists = all(isinstance(files, list) for files in outputs.values())
-    return lists and all(isinstance(p, str) and is_inside(p) for p in paths)
+    return all(isinstance(count, int) for count in counts)
 
 
 def remember(
@@ -227,22 +267,24 @@ def remember(
     catalog: Catalog,
     counts: list[int],
     warnings: Sequence[Problem],
+    held: Sequence[str],
     outputs: Mapping[str, list[str]],
 ) -> None:
-    """Keep the manifest of the build that just put out/ in place.
+    """Keep the manifest of the build that just put out/ in place, which held back the
+    items *held* says.
 
     *inputs* hold the item files as they were when the build began: a file changed
     since then makes the next build's signature differ, and that build starts afresh.
     """
-    items, prints = catalog.items, catalog.prints
-    published = [prints[i.id] for i in items if not i.draft and i.published <= inputs.as_of]
+    dates = [item.published for item in catalog.items if not item.draft]
     manifest = {
-        "signature": inputs.signature(published),
+        "signature": inputs.signature(),
         "out_dir": str(out_dir.resolve()),
         "out_id": _identity(out_dir.stat()),
         "counts": counts,
         "warnings": [vars(problem) for problem in warnings],
-        "dates": {prints[i.id]: [i.published.isoformat(), i.draft] for i in items},
+        "published": Span.around(dates, inputs.as_of).stored(),
+        "held": list(held),
         "outputs": outputs,
         "files": out_files(out_dir),
     }
@@ -258,8 +300,3 @@ def forget(cache: Cache) -> bool:
 def _identity(stat: os.stat_result) -> list[int]:
     # An inode number alone can come back for a new folder; its change time cannot.
     return [stat.st_dev, stat.st_ino, stat.st_ctime_ns, stat.st_mtime_ns]
-
-
-def _published(entry: list[str | bool], as_of: datetime) -> bool:
-    published, draft = entry
-    return not draft and datetime.fromisoformat(str(published)) <= as_of
