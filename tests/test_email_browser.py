@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import struct
 import zlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -65,48 +66,65 @@ def digests(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "out" / "digests"
 
 
-def measure(browser: Any, html: str, width: int, shot: Path | None = None) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def tab(browser: Any) -> Iterator[Any]:
+    """One tab for the module's pages, opened as a mail client shows them: the pictures
+    the items point to stood in for, nothing else fetched (no fonts, no scripts). A new
+    tab a page cost some 0.3 s, more than the page."""
     image = png(300, 200)
-    page = browser.new_page(viewport={"width": width, "height": 900})
+    page = browser.new_page()
+
+    def answer(route: Any) -> None:
+        if route.request.resource_type == "image":
+            route.fulfill(body=image, content_type="image/png")
+        else:
+            route.abort()
+
+    page.route("**/*", answer)
     try:
-
-        def answer(route: Any) -> None:
-            if route.request.resource_type == "image":
-                route.fulfill(body=image, content_type="image/png")
-            else:
-                route.abort()  # nothing else is fetched: no fonts, no scripts
-
-        page.route("**/*", answer)
-        page.set_content(html, wait_until="load")
-        if shot:
-            page.screenshot(path=str(shot), full_page=True)  # to look at, never compared
-        result: dict[str, Any] = page.evaluate(MEASURE)
-        return result
+        yield page
     finally:
         page.close()
+
+
+def show(tab: Any, html: str, width: int) -> Any:
+    """Show HTML in the tab, WIDTH px wide."""
+    tab.set_viewport_size({"width": width, "height": 900})
+    tab.set_content(html, wait_until="load")
+    return tab
+
+
+def measure(tab: Any, html: str, width: int) -> dict[str, Any]:
+    result: dict[str, Any] = show(tab, html, width).evaluate(MEASURE)
+    return result
 
 
 @pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("width", [600, 375])
 def test_layout_fits_the_screen(
-    browser: Any, digests: Path, tmp_path: Path, name: str, width: int
+    tab: Any, digests: Path, tmp_path: Path, name: str, width: int
 ) -> None:
     html = (digests / name).read_text(encoding="utf-8")
-    found = measure(browser, html, width, tmp_path / f"{width}.png")
-    assert found["scrollWidth"] <= found["viewport"], "the page scrolls sideways"
-    assert found["small"] == []
-    assert found["smallest"] >= 14
-    left, right = found["column"]
-    assert right - left <= 600
-    for image in found["images"]:
-        assert image["loaded"]
-        assert left <= image["left"] and image["right"] <= right
-        assert image["height"] == pytest.approx(image["width"] * image["ratio"], abs=1.5)
+    found = measure(tab, html, width)
+    try:
+        assert found["scrollWidth"] <= found["viewport"], "the page scrolls sideways"
+        assert found["small"] == []
+        assert found["smallest"] >= 14
+        left, right = found["column"]
+        assert right - left <= 600
+        for image in found["images"]:
+            assert image["loaded"]
+            assert left <= image["left"] and image["right"] <= right
+            assert image["height"] == pytest.approx(image["width"] * image["ratio"], abs=1.5)
+    except AssertionError:
+        shot = tmp_path / f"{width}.png"  # the layout that failed, to look at
+        tab.screenshot(path=str(shot), full_page=True)
+        raise AssertionError(f"see {shot}") from None
 
 
-def test_the_email_keeps_its_600_px_column_on_a_wide_screen(browser: Any, digests: Path) -> None:
+def test_the_email_keeps_its_600_px_column_on_a_wide_screen(tab: Any, digests: Path) -> None:
     html = (digests / "2024-W15/email.html").read_text(encoding="utf-8")
-    found = measure(browser, html, 1000)
+    found = measure(tab, html, 1000)
     left, right = found["column"]
     assert (left, right) == (200, 800)
     assert [(i["left"], i["right"]) for i in found["images"]] == [(220, 780)]
@@ -123,14 +141,10 @@ TARGETS = """() => [...document.querySelectorAll(
 
 @pytest.mark.parametrize("width", [375, 600])
 def test_every_tap_target_of_the_email_is_at_least_44_px(
-    browser: Any, digests: Path, width: int
+    tab: Any, digests: Path, width: int
 ) -> None:
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    try:
-        page.set_content((digests / "2024-W16/email.html").read_text(encoding="utf-8"))
-        targets = page.evaluate(TARGETS)
-    finally:
-        page.close()
+    html = (digests / "2024-W16/email.html").read_text(encoding="utf-8")
+    targets = show(tab, html, width).evaluate(TARGETS)
     assert len(targets) >= 5
     assert [t for t in targets if t[1] < 44 or t[2] < 44] == []
 
@@ -189,10 +203,10 @@ def pictured(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("width", [390, 600])
 def test_compact_pictures_stay_thumbnails_at_most_half_the_leads_area(
-    browser: Any, pictured: Path, width: int
+    tab: Any, pictured: Path, width: int
 ) -> None:
     html = (pictured / "digests/2024-W16/email.html").read_text(encoding="utf-8")
-    found = measure(browser, html, width)
+    found = measure(tab, html, width)
     lead, *thumbs = found["images"]
     assert lead["width"] == width - 32  # the column, less its padding on a narrow screen
     assert len(thumbs) == 2
