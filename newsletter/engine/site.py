@@ -28,7 +28,8 @@ from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
 from newsletter.render.admin import render_published_editor
 from newsletter.render.calendar import CALENDAR_FILE, render_calendar, render_event_calendar
-from newsletter.render.digest_pages import Around, DigestLink, render_archive, render_digest
+from newsletter.render.digest_pages import Around, DigestLink, render_archive, render_web_version
+from newsletter.render.emails import render_email
 from newsletter.render.feeds import render_feed_document
 from newsletter.render.icons import ICON_FILE, LOGO_FILE, render_icons
 from newsletter.render.inline import load_inliner
@@ -158,7 +159,8 @@ def plan_site(
         before = _link(digests[index - 1]) if index else None
         after = _link(digests[index + 1]) if index + 1 < len(digests) else None
         around: Around = (before, after)
-        plan.jobs.append(Job(render_digest_folder, (digest, config, templates, around)))
+        plan.jobs.append(Job(render_digest_email, (digest, config, templates)))
+        plan.jobs.append(Job(render_digest_page, (digest, config, templates, around)))
     listed = tuple((slug, label, len(items)) for slug, (label, items) in sorted(topics.items()))
     plan.jobs.append(Job(render_site_pages_job, (listed, config, templates), local=True))
     archive = (tuple(digests), config, templates)
@@ -236,26 +238,39 @@ def render_index_page(
 
 
 def rendered_digest(digest: Digest, config: Config, templates: Templates, cache: Cache) -> Files:
-    """The files of *digest*'s folder, named within it, written on its own (linking to no
-    other digest, which one period's items cannot name): from the cache where this left
-    them before, else rendered now and stored there. *templates* as site_templates()
-    makes them."""
-    job = Job(render_digest_folder, (digest, config, templates))
-    files = cache.get(job.key)
-    if files is None:
-        files = job.run()
-        cache.put_blob(job.key, encode(job.key, files))
+    """The files of *digest*'s folder, named within it, written on its own: its email as
+    a build made it, from the cache where a build or this left it, else rendered now and
+    stored there; its web page linking to no other digest, which one period's items
+    cannot name. *templates* as site_templates() makes them."""
+    files: Files = {}
+    for job in (
+        Job(render_digest_email, (digest, config, templates)),
+        Job(render_digest_page, (digest, config, templates)),
+    ):
+        made = cache.get(job.key)
+        if made is None:
+            made = job.run()
+            cache.put_blob(job.key, encode(job.key, made))
+        files.update(made)
     return {path.removeprefix(digest.folder): data for path, data in files.items()}
 
 
-def render_digest_folder(
+def render_digest_email(digest: Digest, config: Config, templates: Templates) -> Files:
+    """Render one digest's email.html, email.txt and email.eml, their paths relative to
+    out/: the same files for a build and for the digest command, which finds a build's
+    in the cache (the email is most of a digest's time, its CSS inlined)."""
+    files = render_email(digest, config, cached_environment(templates))
+    return {digest.folder + name: data for name, data in files.items()}
+
+
+def render_digest_page(
     digest: Digest, config: Config, templates: Templates, around: Around = (None, None)
 ) -> Files:
-    """Render one digest's folder, its paths relative to out/; *around* are the digests
-    before and after it, which its web page links to (a digest written on its own, by
-    the digest command, links to none)."""
-    files = render_digest(digest, config, cached_environment(templates), around)
-    return {digest.folder + name: data for name, data in files.items()}
+    """Render one digest's web page, its path relative to out/; *around* are the digests
+    before and after it, which it links to (a digest written on its own, by the digest
+    command, links to none)."""
+    page = render_web_version(digest, config, cached_environment(templates), around)
+    return {digest.folder + "index.html": page}
 
 
 def _link(digest: Digest) -> DigestLink:

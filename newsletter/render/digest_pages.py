@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import jinja2
 
-from newsletter.core.claims import claim
 from newsletter.domain.digests import Digest
 from newsletter.domain.periods import Period
 from newsletter.render.atom import render_digest_atom
-from newsletter.render.emails import email_context, render_email
+from newsletter.render.emails import email_context
 from newsletter.render.templates import render
 from newsletter.sources.config import Config
 
 DigestLink = tuple[Period, str]  # a digest's period, and its page's URL
 Around = tuple[DigestLink | None, DigestLink | None]  # the digest before, the digest after
-
-
-def render_digest(
-    digest: Digest, config: Config, env: jinja2.Environment, around: Around = (None, None)
-) -> dict[str, bytes]:
-    """Render one digest's folder: index.html, email.html, email.txt, email.eml."""
-    return merge_outputs(
-        {"index.html": render_web_version(digest, config, env, around)},
-        render_email(digest, config, env),
-    )
 
 
 def render_web_version(
@@ -48,13 +37,3 @@ def render_archive(
         "digests/index.html": page.encode(),
         "digests/digests.atom": render_digest_atom(newest, config),
     }
-
-
-def merge_outputs(*parts: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Join the files of several stages, refusing any path that two of them write."""
-    merged: dict[str, bytes] = {}
-    claimed: set[str] = set()
-    for part in parts:
-        claim(claimed, part)
-        merged.update(part)
-    return merged
