@@ -42,6 +42,25 @@ def test_any_field_changed_is_another_key(other: Card) -> None:
     assert key_of(other) != key_of(Card("A", NOON, ("x",)))
 
 
+class Carried:
+    """A value that carries its key, of a type keyed for the first time below."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    @property
+    def value_key(self) -> str:
+        return self.key
+
+
+def test_a_list_has_one_key_whatever_was_keyed_before_in_the_process() -> None:
+    # The digest command keys a list of items before any item alone; a build, after.
+    first = key_of([Carried("a"), Carried("b")])
+    key_of(Carried("c"))
+    assert key_of([Carried("a"), Carried("b")]) == first
+    assert key_of([Carried("a"), Carried("b"), 1]) != first
+
+
 def test_values_of_other_types_or_shapes_never_share_a_key() -> None:
     keys = [key_of(v) for v in ("1", 1, 1.0, b"1", ("1",), ["1", ""], date(2024, 1, 1), None)]
     assert len(set(keys)) == len(keys)

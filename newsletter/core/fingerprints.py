@@ -59,10 +59,12 @@ def _put(out: list[bytes], tag: bytes, data: bytes) -> None:
 
 def _write(value: object, out: list[bytes]) -> None:
     """Write *value* into *out* as tagged, length-prefixed parts (see key_of)."""
+    _writer(value)(value, out)
+
+
+def _writer(value: object) -> Callable[[Any, list[bytes]], None]:
     writer = _WRITERS.get(type(value))
-    if writer is None:
-        writer = _writer_for(value)
-    writer(value, out)
+    return _writer_for(value) if writer is None else writer
 
 
 def _writer_for(value: object) -> Callable[[Any, list[bytes]], None]:
@@ -124,7 +126,7 @@ def _zone(value: tzinfo, out: list[bytes]) -> None:
 
 def _sequence(value: tuple[Any, ...] | list[Any], out: list[bytes]) -> None:
     _put(out, b"(", str(len(value)).encode())
-    if value and all(_WRITERS.get(type(item)) is _carried for item in value):
+    if value and all(_writer(item) is _carried for item in value):
         # The items of a list or a feed, which carry their keys (hex digests: never a
         # comma): written at once (an edit rebuild of 10,000 items keys some 100,000).
         _put(out, b"K", ",".join([item.value_key for item in value]).encode())
