@@ -126,7 +126,9 @@ def _zone(value: tzinfo, out: list[bytes]) -> None:
 
 def _sequence(value: tuple[Any, ...] | list[Any], out: list[bytes]) -> None:
     _put(out, b"(", str(len(value)).encode())
-    if value and all(_writer(item) is _carried for item in value):
+    get = _WRITERS.get  # the types seen before, then each item's: the same either way
+    carried = all(get(type(item)) is _carried for item in value)
+    if value and (carried or all(_writer(item) is _carried for item in value)):
         # The items of a list or a feed, which carry their keys (hex digests: never a
         # comma): written at once (an edit rebuild of 10,000 items keys some 100,000).
         _put(out, b"K", ",".join([item.value_key for item in value]).encode())
