@@ -6,10 +6,10 @@ configuration and templates, of every file under items/ and of the last complete
 period), the span of moments in which the same items are published, what each job
 made, and every file it left in out/ with its size, inode and times. A build with the
 same signature, as of a moment in that span, into an out/ whose files are all as that
-build left them has nothing to do. A build after an
-edit keeps from out/ only the files still as they were left: one damaged or deleted
-by hand is written again. Anything else, or a manifest that does not check out, means
-an ordinary build, which the cache makes cheap anyway.
+build left them has nothing to do. A build after an edit keeps from out/ only the
+files still as they were left: one damaged or deleted by hand is written again.
+Anything else, or a manifest that does not check out, means an ordinary build, which
+the cache makes cheap anyway.
 
 The cache also keeps each item file's size, inode and times with its print, so that
 an unchanged file is not read again.
