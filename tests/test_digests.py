@@ -18,7 +18,7 @@ from newsletter.commands.build import build
 from newsletter.commands.digest import QuietPeriod, chosen_digest, write_digest
 from newsletter.core.errors import NewsletterError
 from newsletter.domain.digests import group_into_digests
-from newsletter.engine import site
+from newsletter.engine import digestjobs
 from newsletter.engine.itemcache import load_catalog
 from newsletter.sources.config import load_config
 from newsletter.sources.items import load_items
@@ -148,7 +148,7 @@ def test_a_digest_after_a_build_takes_the_email_the_build_made(
     def render_again(*_: object) -> None:
         raise AssertionError("the email was rendered again")
 
-    monkeypatch.setattr(site, "render_email", render_again)
+    monkeypatch.setattr(digestjobs, "render_email", render_again)
     written = write_digest(project, tmp_path / "again", "2024-W16", date(2024, 4, 30))
     for name in ("email.html", "email.txt", "email.eml"):
         assert (written / name).read_bytes() == (out / "digests/2024-W16" / name).read_bytes()

@@ -21,9 +21,9 @@ from newsletter.domain.digests import (
 from newsletter.domain.periods import parse_period
 from newsletter.domain.publishing import resolve_as_of, select_published
 from newsletter.engine.cache import CACHE_FILE, Cache
+from newsletter.engine.digestjobs import rendered_digest, site_templates
 from newsletter.engine.itemcache import load_catalog
 from newsletter.engine.output import write_outputs
-from newsletter.engine.site import rendered_digest, site_templates
 from newsletter.engine.statefolder import claim_state_folder
 from newsletter.sources.config import Config, load_config
 from newsletter.sources.notes import read_notes

@@ -21,15 +21,15 @@ from newsletter.domain.channels import FeedDocument, Topics, feed_documents, top
 from newsletter.domain.digests import Digest, group_into_digests
 from newsletter.domain.periods import latest_complete
 from newsletter.engine.cache import Cache
-from newsletter.engine.entries import encode, squeeze, unsqueeze
+from newsletter.engine.digestjobs import render_digest_email, render_digest_page, site_templates
+from newsletter.engine.entries import squeeze, unsqueeze
 from newsletter.engine.itemcache import Bodies
 from newsletter.engine.jobs import HANDED_BACK, Files, Job, Later
 from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
 from newsletter.render.admin import render_published_editor
 from newsletter.render.calendar import CALENDAR_FILE, render_calendar, render_event_calendar
-from newsletter.render.digest_pages import Around, DigestLink, render_archive, render_web_version
-from newsletter.render.emails import render_email
+from newsletter.render.digest_pages import Around, DigestLink, render_archive
 from newsletter.render.feeds import render_feed_document
 from newsletter.render.icons import ICON_FILE, LOGO_FILE, render_icons
 from newsletter.render.inline import load_inliner
@@ -49,7 +49,6 @@ from newsletter.sources.config import Config
 from newsletter.sources.items import Item
 from newsletter.sources.markup import render_markdown
 from newsletter.sources.notes import read_notes
-from newsletter.sources.templatefiles import templates_fingerprint
 
 CONTENT = HANDED_BACK + "content/"
 UPCOMING_FILE = "upcoming.ics"
@@ -116,11 +115,6 @@ class SitePlan:
     jobs: list[Job]
     digests: int
     content: Content
-
-
-def site_templates(root: Path, config: Config) -> Templates:
-    """The templates of the project at ROOT, keyed by their files, in its language."""
-    return Templates(root, templates_fingerprint(root), config.language)
 
 
 def plan_site(
@@ -235,42 +229,6 @@ def render_index_page(
     """Render index.html."""
     env = cached_environment(templates)
     return {"index.html": render_index(newest, topics, latest, config, env)}
-
-
-def rendered_digest(digest: Digest, config: Config, templates: Templates, cache: Cache) -> Files:
-    """The files of *digest*'s folder, named within it, written on its own: its email as
-    a build made it, from the cache where a build or this left it, else rendered now and
-    stored there; its web page linking to no other digest, which one period's items
-    cannot name. *templates* as site_templates() makes them."""
-    files: Files = {}
-    for job in (
-        Job(render_digest_email, (digest, config, templates)),
-        Job(render_digest_page, (digest, config, templates)),
-    ):
-        made = cache.get(job.key)
-        if made is None:
-            made = job.run()
-            cache.put_blob(job.key, encode(job.key, made))
-        files.update(made)
-    return {path.removeprefix(digest.folder): data for path, data in files.items()}
-
-
-def render_digest_email(digest: Digest, config: Config, templates: Templates) -> Files:
-    """Render one digest's email.html, email.txt and email.eml, their paths relative to
-    out/: the same files for a build and for the digest command, which finds a build's
-    in the cache (the email is most of a digest's time, its CSS inlined)."""
-    files = render_email(digest, config, cached_environment(templates))
-    return {digest.folder + name: data for name, data in files.items()}
-
-
-def render_digest_page(
-    digest: Digest, config: Config, templates: Templates, around: Around = (None, None)
-) -> Files:
-    """Render one digest's web page, its path relative to out/; *around* are the digests
-    before and after it, which it links to (a digest written on its own, by the digest
-    command, links to none)."""
-    page = render_web_version(digest, config, cached_environment(templates), around)
-    return {digest.folder + "index.html": page}
 
 
 def _link(digest: Digest) -> DigestLink:
