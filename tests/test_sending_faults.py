@@ -2,8 +2,9 @@
 
 The installed command runs from the project folder against a real SMTP server, is
 stopped by SIGKILL, SIGINT or SIGTERM somewhere between its start and its last
-delivery, and is run again until it finishes. Every mailbox is counted: nobody gets
-two copies, and nobody is missed but a recipient the next run named as uncertain.
+delivery, and is run again (in the test process) until it finishes. Every mailbox is
+counted: nobody gets two copies, and nobody is missed but a recipient the next run
+named as uncertain.
 """
 
 from __future__ import annotations
