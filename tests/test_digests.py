@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 from click.testing import CliRunner
+from conftest import newsletter_here
 
 from newsletter.cli import cli
 from newsletter.commands.build import build
@@ -152,6 +153,25 @@ def test_a_digest_after_a_build_takes_the_email_the_build_made(
     written = write_digest(project, tmp_path / "again", "2024-W16", date(2024, 4, 30))
     for name in ("email.html", "email.txt", "email.eml"):
         assert (written / name).read_bytes() == (out / "digests/2024-W16" / name).read_bytes()
+
+
+def test_digest_in_the_project_folder_takes_the_email_of_an_earlier_build(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a person runs it: a build as of a past day, then `newsletter digest PERIOD`
+    # with no other option, as of now, with out/ where the build put it.
+    assert newsletter_here(project, "build", "--as-of", "2024-04-30").returncode == 0
+    folder = project / "out" / "digests" / "2024-W16"
+    built = {name: (folder / name).read_bytes() for name in ("email.html", "email.txt")}
+
+    def render_again(*_: object) -> None:
+        raise AssertionError("the email was rendered again")
+
+    monkeypatch.setattr(digestjobs, "render_email", render_again)
+    done = newsletter_here(project, "digest", "2024-W16")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("Wrote out/digests/2024-W16: ")
+    assert {name: (folder / name).read_bytes() for name in built} == built
 
 
 def test_a_digest_reports_an_error_in_any_item_changed_since(project: Path) -> None:
