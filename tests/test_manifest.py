@@ -133,6 +133,7 @@ def test_no_job_is_kept_whose_files_a_manifest_places_outside_out(project: Path)
     with cache_of(project) as cache:
         data = orjson.loads(cache.read("state", BUILD) or b"")
         outputs = {**data["outputs"], "out": ["../x"], "root": ["/x"], "odd": "feed.atom"}
+        outputs |= {"listed": [["feed.atom"]], "number": [1]}
         cache.write("state", {BUILD: orjson.dumps({**data, "outputs": outputs})})
         last = last_build(cache, project / "out")
     assert last is not None

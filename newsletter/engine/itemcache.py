@@ -15,13 +15,14 @@ from collections.abc import Callable, Container, Mapping
 from dataclasses import fields
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
 from newsletter.core.errors import NewsletterError, Problem
 from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import CONFIG_FILE
+from newsletter.core.records import made
 from newsletter.engine.cache import CACHE_FILE, Cache
 from newsletter.engine.manifest import item_prints
 from newsletter.engine.output import is_inside
@@ -43,7 +44,6 @@ DATES = "dates"  # in its state table: when each item is published, and its even
 When = tuple[datetime, datetime | None]  # an item's publication, and its event's start
 Concerns = Callable[[datetime, datetime | None], bool]  # which items a reader wants
 _TIMES = ("published", "updated", "start", "end")
-_FIELDS_OF: dict[type, set[str]] = {k: {f.name for f in fields(k)} for k in (Item, Image)}
 
 
 def load_catalog(
@@ -267,25 +267,11 @@ def _decode(entry: dict[str, Any], tz: tzinfo) -> tuple[Item | None, tuple[Probl
         raise ValueError("the stored item's file is not under items/")
     _times(data, tz)
     if data["image"]:
-        data["image"] = _made(Image, data["image"])
+        data["image"] = made(Image, data["image"])
     if data["event"]:
         data["event"] = Event(**_times(data["event"], tz))
     data["authors"], data["tags"] = tuple(data["authors"]), tuple(data["tags"])
-    return _made(Item, data), problems
-
-
-_Record = TypeVar("_Record")
-
-
-def _made(kind: type[_Record], fields: dict[str, Any]) -> _Record:
-    """A frozen dataclass *kind* with exactly *fields* (checked here), made without its
-    __init__, which only sets them one by one: for 10,000 items, 0.15 s through
-    __init__, 0.02 s so (a build after an edit decodes every item)."""
-    if fields.keys() != _FIELDS_OF[kind]:
-        raise KeyError(f"a stored {kind.__name__} has other fields")
-    record = object.__new__(kind)
-    record.__dict__.update(fields)
-    return record
+    return made(Item, data), problems
 
 
 def _times(data: dict[str, Any], tz: tzinfo) -> dict[str, Any]:

@@ -33,7 +33,6 @@ from newsletter.core.layout import CONFIG_FILE
 from newsletter.core.stamps import settled, stamp
 from newsletter.domain.periods import latest_complete
 from newsletter.engine.cache import Cache
-from newsletter.engine.output import is_inside
 from newsletter.engine.versions import environment_key
 from newsletter.sources.config import Config
 from newsletter.sources.itemfiles import ItemFiles
@@ -142,19 +141,27 @@ class Manifest:
         return inputs.signature() == self.signature
 
     def kept(self, present: FileStats) -> dict[str, list[str]]:
-        """The files of each job whose files are all in out/ as this build left them, and
-        all inside it: a manifest may have come back from a CI cache, and a build links
-        and removes the files it lists."""
+        """The files of each job whose files are all in out/ as this build left them. A
+        manifest may have come back from a CI cache, and a build links and removes the
+        files it lists: only those found in out/ (*present*, inside it by being found
+        there) count. As sets: the benchmark's 17,000 files, checked one by one with
+        is_inside(), took 58 ms of a build after an edit; so, 18 ms."""
         files, outputs = self.files, self.outputs
-        if not isinstance(outputs, dict):
+        if not isinstance(outputs, dict) or not isinstance(files, dict):
             return {}
+        same = {path for path, stats in present.items() if files.get(path) == stats}
         return {
             key: paths
             for key, paths in outputs.items()
-            if isinstance(paths, list)
-            and all(isinstance(path, str) and is_inside(path) for path in paths)
-            and all(path in present and present[path] == files.get(path) for path in paths)
+            if isinstance(paths, list) and _all_in(paths, same)
         }
+
+
+def _all_in(paths: list[Any], found: set[str]) -> bool:
+    try:
+        return found.issuperset(paths)
+    except TypeError:  # a path that is not text, in a damaged manifest
+        return False
 
 
 def item_prints(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from newsletter.core.errors import NewsletterError, Problem, shown
 from newsletter.core.fingerprints import fields_key, fingerprint
 from newsletter.core.layout import EVENTS_DIR
+from newsletter.core.records import replaced
 from newsletter.sources.config import Config, config_warnings
 from newsletter.sources.itemchecks import (
     Report,
@@ -216,7 +217,7 @@ def _with_picture(
     # Its card covered every field, the picture as written: now the picture file found
     # too, which is all the placed image adds (its URL and size are the file's).
     card = fingerprint(item.card, placed.picture.value_key if placed.picture else "")
-    return dataclasses.replace(item, image=placed, card=card)
+    return replaced(item, image=placed, card=card)
 
 
 def _parse_item(
@@ -289,7 +290,7 @@ def _resolve(
 
 def with_card(item: Item) -> Item:
     """*item* with its card: the key of its other fields (see Item.value_key)."""
-    return dataclasses.replace(item, card=fields_key(item, leave_out=("card",)))
+    return replaced(item, card=fields_key(item, leave_out=("card",)))
 
 
 def _image(fields: ImageFields, line: int, problem: Report, secure: bool) -> Image:

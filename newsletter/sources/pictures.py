@@ -10,7 +10,6 @@ GIF or WebP that decodes whole, and is read with Pillow for its size: nobody typ
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import io
 import os
@@ -25,6 +24,7 @@ from urllib.parse import quote
 
 from newsletter.core.errors import shown
 from newsletter.core.fingerprints import fields_key, fingerprint
+from newsletter.core.records import replaced
 from newsletter.core.stamps import settled, stamp
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def place_picture(
         raise picture
     width, height = picture.page_size
     src = base_url + _quoted(picture.page)  # a file may be named "Blåbær i lab.jpg"
-    return dataclasses.replace(image, src=src, width=width, height=height, picture=picture)
+    return replaced(image, src=src, width=width, height=height, picture=picture)
 
 
 @functools.lru_cache(maxsize=1024)  # one picture is shown by many items
