@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -99,6 +100,28 @@ def test_closed_archives_do_not_change_when_a_newer_item_arrives(archive_project
     assert {name: (out / "archive" / name).read_bytes() for name in closed} == before
     assert "Item 151" in (out / "archive" / "2024-05.atom").read_text("utf-8")
     assert feedparser.parse(str(out / "feed.atom")).entries[0].title == "Item 151"
+
+
+def test_an_edited_item_makes_its_archives_again_beside_the_others_entries(
+    archive_project: Path, tmp_path: Path
+) -> None:
+    """The other items of an archive an edit makes again keep their pages: their entries
+    come from the cache, as the build that made them left them, and join the edited one."""
+    out = archive_project / "out"
+    build(archive_project, out, date(2024, 12, 31))
+    page = out / "news" / "item-042.html"
+    before = page.stat().st_mtime_ns
+    edited = archive_project / "items" / "item-036.yaml"  # 2024-02-06, beside item-042
+    edited.write_text(edited.read_text("utf-8").replace("Story 36.", "Story 36, told again."))
+    build(archive_project, out, date(2024, 12, 31))
+    assert page.stat().st_mtime_ns == before  # kept from the last build
+    clean = tmp_path / "clean"
+    shutil.copytree(archive_project, clean, ignore=shutil.ignore_patterns(".newsletter", "out"))
+    build(clean, clean / "out", date(2024, 12, 31))
+    for archive in ("archive/2024-02.atom", "archive/tags/science/2024.atom"):
+        text = (out / archive).read_text("utf-8")
+        assert "Story 36, told again." in text and "Story 42." in text
+        assert text == (clean / "out" / archive).read_text("utf-8")
 
 
 def test_a_month_too_big_for_the_subscription_document_is_all_archived(

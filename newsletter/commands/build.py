@@ -210,10 +210,9 @@ class _Run:
         tick = progress.advance if progress else (lambda: None)
         if progress:
             progress.start(len(plan.item_jobs) + len(plan.jobs))
-        content = _renderers().CONTENT
         for job, outcome in run_jobs(plan.item_jobs, self.sink, self.workers, self.kept):
             for path, data in outcome.handed.items():
-                plan.content.html[path.removeprefix(content)] = data
+                plan.handed.take(path, data)
             self._note(job, outcome)
             tick()
         errors: list[Problem] = []

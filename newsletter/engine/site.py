@@ -1,9 +1,9 @@
 """The site as render jobs: every output, what it depends on, and how to render it.
 
-Items come first: each item's job renders its page and the HTML that feeds embed
-(kept under a CONTENT path, never written). The other jobs (feeds and their
-archives, the landing page, the calendar, the digests) run after them and read
-that HTML from the plan's ``content``. Every task is a module-level function of
+Items come first: each item's job renders its page, and what the feeds show of it
+(see feedjobs), handed back, never written. The other jobs (feeds and their
+archives, the landing page, the calendar, the digests) run after them; the feeds
+read what the items' jobs handed back. Every task is a module-level function of
 picklable arguments, so that it can run in a worker process; its arguments are
 made in the build's own thread, before it is handed to one.
 """
@@ -17,20 +17,19 @@ from datetime import datetime
 from pathlib import Path
 
 from newsletter.core.fingerprints import fingerprint
-from newsletter.domain.channels import FeedDocument, Topics, feed_documents, topics_of
+from newsletter.domain.channels import Topics, topics_of
 from newsletter.domain.digests import Digest, group_into_digests
 from newsletter.domain.periods import latest_complete
 from newsletter.engine.cache import Cache
 from newsletter.engine.digestjobs import render_digest_email, render_digest_page, site_templates
-from newsletter.engine.entries import squeeze, unsqueeze
+from newsletter.engine.feedjobs import Handed, feed_jobs, feed_parts
 from newsletter.engine.itemcache import Bodies
-from newsletter.engine.jobs import HANDED_BACK, Files, Job, Later
+from newsletter.engine.jobs import Files, Job, Later
 from newsletter.engine.listings import listing_jobs
 from newsletter.engine.pictures import picture_jobs
 from newsletter.render.admin import render_published_editor
 from newsletter.render.calendar import CALENDAR_FILE, render_calendar, render_event_calendar
 from newsletter.render.digest_pages import Around, DigestLink, render_archive
-from newsletter.render.feeds import render_feed_document
 from newsletter.render.icons import ICON_FILE, LOGO_FILE, render_icons
 from newsletter.render.inline import load_inliner
 from newsletter.render.pages import (
@@ -50,47 +49,7 @@ from newsletter.sources.items import Item
 from newsletter.sources.markup import render_markdown
 from newsletter.sources.notes import read_notes
 
-CONTENT = HANDED_BACK + "content/"
 UPCOMING_FILE = "upcoming.ics"
-
-
-class Content:
-    """The HTML of each item's content, compressed (see squeeze), by item id, as the
-    items' round hands it over; html_of() finds what it did not (an item whose page was
-    kept from the last build) in the cache, or renders it.
-
-    Compressed bytes, not text: a build holds the content of every item until the feeds
-    are rendered, and sends a worker only what it decompresses itself."""
-
-    def __init__(self, cache: Cache) -> None:
-        self.cache = cache
-        self.html: dict[str, bytes] = {}
-        self.jobs: dict[str, Job] = {}
-
-    def html_of(self, items: Sequence[Item]) -> dict[str, bytes]:
-        """The HTML of each of *items*, by id; what is missing is read or rendered now."""
-        for item in items:
-            if item.id not in self.html:
-                job = self.jobs[item.id]
-                files = self.cache.get(job.key) or job.run()
-                self.html[item.id] = files[CONTENT + item.id]
-        return {item.id: self.html[item.id] for item in items}
-
-
-class ContentOf(Later):
-    """The HTML of the content of *items*, as the first round rendered it: keyed by the
-    keys of the jobs that render it."""
-
-    def __init__(self, items: Sequence[Item], content: Content) -> None:
-        self.items, self.content = items, content
-
-    @property
-    def value_key(self) -> str:
-        jobs = self.content.jobs  # their keys are hex digests: joined by commas at once
-        return fingerprint("content", ",".join([jobs[item.id].key for item in self.items]))
-
-    def value(self) -> dict[str, bytes]:
-        return self.content.html_of(self.items)
 
 
 class BodyOf(Later):
@@ -109,12 +68,12 @@ class BodyOf(Later):
 
 @dataclass(frozen=True)
 class SitePlan:
-    """The jobs of a build, in two rounds, and the item HTML the second round reads."""
+    """The jobs of a build, in two rounds, and what the second round reads of the first's."""
 
     item_jobs: list[Job]
     jobs: list[Job]
     digests: int
-    content: Content
+    handed: Handed
 
 
 def plan_site(
@@ -129,16 +88,14 @@ def plan_site(
     items' bodies."""
     digests = group_into_digests(published, config, as_of, read_notes(root))
     templates = site_templates(root, config)
-    plan = SitePlan([], [], len(digests), Content(cache))
+    plan = SitePlan([], [], len(digests), Handed(cache))
     for item in published:
         job = Job(render_item, (item, BodyOf(item, bodies), config, templates))
-        plan.content.jobs[item.id] = job
+        plan.handed.jobs[item.id] = job
         plan.item_jobs.append(job)
     plan.jobs.extend(picture_jobs(published))
     topics = topics_of(published)
-    for document in feed_documents(published, config, topics):
-        content = ContentOf(document.channel.items, plan.content)
-        plan.jobs.append(Job(render_feed, (document, config, content)))
+    plan.jobs.extend(feed_jobs(published, config, topics, plan.handed))
     plan.jobs.append(_index_job(published, topics, digests, config, templates))
     events = tuple(item for item in published if item.event)
     plan.jobs.append(Job(render_calendar, (events, config)))
@@ -190,20 +147,13 @@ def warm_up(templates: Templates, *, emails: bool) -> None:
 
 
 def render_item(item: Item, body: str, config: Config, templates: Templates) -> Files:
-    """Render an item's page, its event's calendar, and the HTML of its content for the
-    feeds, from the item and its Markdown *body*."""
+    """Render an item's page, its event's calendar, and what the feeds show of it (see
+    feedjobs.feed_parts), from the item and its Markdown *body*."""
     env = cached_environment(templates)
     content = render_entry_content(item, render_markdown(body, item.base_url), config, env)
     page = render_item_page(item, config, env, content)
-    files = {f"news/{item.id}.html": page, CONTENT + item.id: squeeze(content.encode())}
+    files = {f"news/{item.id}.html": page, **feed_parts(item, config, content)}
     return files | render_event_calendar(item, config)
-
-
-def render_feed(document: FeedDocument, config: Config, html: dict[str, bytes]) -> Files:
-    """Render a feed document from the HTML of its items, as Content holds it."""
-    return render_feed_document(
-        document, config, {k: unsqueeze(v).decode() for k, v in html.items()}
-    )
 
 
 def _index_job(

@@ -35,13 +35,20 @@ Link = tuple[str, str, str]  # (href, rel, type)
 
 def render_atom(document: FeedDocument, config: Config, content: Mapping[str, str]) -> bytes:
     """Render one feed document as Atom; *content* maps item id to its HTML."""
+    entries = (item_entry(item, config, content[item.id]) for item in document.channel.items)
+    return atom_document(atom_head(document, config), entries)
+
+
+def atom_head(document: FeedDocument, config: Config) -> str:
+    """A feed document's head: the XML declaration and the feed's own elements, up to
+    its first entry (see item_entry)."""
     channel = document.channel
     links = [
         (f"{config.base_url}{channel.path}.atom", "self", ATOM_TYPE),
         (config.base_url, "alternate", HTML_TYPE),
         *((href, rel, ATOM_TYPE) for rel, href in document.links),
     ]
-    head = _head(
+    return _head(
         config.tag_prefix + channel.key,
         channel.title,
         channel.subtitle,
@@ -50,8 +57,6 @@ def render_atom(document: FeedDocument, config: Config, content: Mapping[str, st
         links,
         archived=document.archived,
     )
-    entries = (item_entry(item, config, content[item.id]) for item in channel.items)
-    return _document(head, entries)
 
 
 def render_digest_atom(digests: Sequence[Digest], config: Config) -> bytes:
@@ -71,10 +76,11 @@ def render_digest_atom(digests: Sequence[Digest], config: Config) -> bytes:
         links,
         email=False,
     )
-    return _document(head, (_digest_entry(digest, config.language) for digest in digests))
+    return atom_document(head, (_digest_entry(digest, config.language) for digest in digests))
 
 
-def _document(head: str, entries: Iterable[str]) -> bytes:
+def atom_document(head: str, entries: Iterable[str]) -> bytes:
+    """A whole Atom document: its head (see atom_head), its entries, its end."""
     return (head + "".join(entries) + "</feed>\n").encode()
 
 
@@ -112,15 +118,21 @@ def _head(
 
 def item_entry(item: Item, config: Config, html: str) -> str:
     """One item's entry, indented as in its document."""
+    return entry_with(entry_parts(item, config), html)
+
+
+def entry_parts(item: Item, config: Config) -> tuple[str, str]:
+    """One item's entry but for its content: what comes before it, and after it."""
     lang = f' xml:lang="{_attribute(item.lang)}"' if item.lang else ""
     scheme = _attribute(f"{config.base_url}tags/")
-    parts = [
+    before = [
         f"  <entry{lang}>\n",
         _element("id", item.entry_id, 4),
         _element("title", item.title, 4),
         _element("updated", item.updated.isoformat(), 4),
         *(f"    <author>\n{_element('name', n, 6)}    </author>\n" for n in item.authors if n),
-        _text_construct("content", "html", html),
+    ]
+    after = [
         _text_construct("summary", "text", item.summary),
         *(
             f'    <category term="{label}" scheme="{scheme}" label="{label}"/>\n'
@@ -131,7 +143,13 @@ def item_entry(item: Item, config: Config, html: str) -> str:
         _link(item.link, "related") if item.link else "",
         "  </entry>\n",
     ]
-    return "".join(parts)
+    return "".join(before), "".join(after)
+
+
+def entry_with(parts: tuple[str, str], html: str) -> str:
+    """An item's entry from its parts (see entry_parts) and the HTML of its content."""
+    before, after = parts
+    return before + _text_construct("content", "html", html) + after
 
 
 def _digest_entry(digest: Digest, language: str) -> str:
