@@ -9,11 +9,11 @@ joined: its job receives no item at all.
 
 Measured in one process on the 10,000 items of bench/synthetic.py (741 documents,
 684 of them archives, 44,837 entries), each job's arguments pickled and read back as
-a worker's are, CPU seconds in three runs: each archive rendered from its items,
-7.6 to 8.8; joined from the parts the items' jobs made (those included), 3.5 to 4.1.
-The HTML and the rest of the entry in one piece, not whole entries: the build holds
-them all until the feeds are rendered, and whole entries held the HTML twice (the cold
-build's peak memory rose by 10 MiB; the rest apart, compressed on its own, by 12).
+a worker's are, CPU seconds in three runs: each archive rendered from its items, 10.1
+to 11.0; joined from what the items' jobs made (its making included), 4.9 to 5.2.
+Each item's HTML and the rest of its entry are one piece, compressed together: the
+build holds them until the last document that shows the item is sent, and whole
+entries beside the HTML raised the cold build's peak memory by 10 MiB, one piece by 4.
 """
 
 from __future__ import annotations
