@@ -204,17 +204,20 @@ class _Run:
     def run(self, plan: SitePlan, progress: Progress | None, meanwhile: Callable[[], None]) -> None:
         """Run the items' jobs, then the others; fail at the end if an email is too big.
 
-        *meanwhile* is called once the workers are at work (the first job they render
-        is back), or at the end when they render nothing. A first build remembers the
-        items then, and lets go of the bodies it read (the items' jobs read the rest of
-        them from the cache): the cold build of the benchmark's 10,000 items peaked at
-        296 and 298 MiB with them held through the items' round, 257 and 259 so.
+        *meanwhile* is called once the workers are at work (a job they render is back,
+        and more are to come), or at the end when they render nothing. A first build
+        remembers the items then, and lets go of the bodies it read (the items' jobs
+        read the rest of them from the cache): the cold build of the benchmark's 10,000
+        items peaked at 296 and 298 MiB with them held through the items' round, 257 and
+        259 so. After an edit, the one item rendered is the round's last: the workers
+        start on the second round before this process remembers anything.
         """
         tick = progress.advance if progress else (lambda: None)
         if progress:
             progress.start(len(plan.item_jobs) + len(plan.jobs))
-        for job, outcome in run_jobs(plan.item_jobs, self.sink, self.workers, self.kept):
-            if outcome.rendered:
+        items = run_jobs(plan.item_jobs, self.sink, self.workers, self.kept)
+        for done, (job, outcome) in enumerate(items, start=1):
+            if outcome.rendered and done < len(plan.item_jobs):
                 meanwhile()
                 meanwhile = _nothing
             for path, data in outcome.handed.items():
