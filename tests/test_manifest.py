@@ -80,6 +80,21 @@ def test_out_files_lists_every_file_with_its_size_and_times(tmp_path: Path) -> N
     assert out_files(tmp_path / "missing") == {}
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_manifest_stamps_every_file_of_out_as_it_stays(project: Path, workers: int) -> None:
+    """Each file is stamped as it is put in place, not by walking out/ once more: the
+    stamps still hold after the build before the last, which shares files with it, is
+    removed, and once links are replaced by files written anew."""
+    item = project / "items" / "older.yaml"
+    for edit in range(3):  # the third build removes the first, whose files it links
+        build(project, project / "out", AS_OF, workers=workers)
+        with cache_of(project) as cache:
+            stored = orjson.loads(cache.read("state", BUILD) or b"")
+        assert stored["files"] == out_files(project / "out"), f"build {edit + 1}"
+        item.write_text(item.read_text("utf-8") + f"\n  Paragraph {edit}.\n", "utf-8")
+    assert len(list((project / ".out.builds").iterdir())) <= 3  # the lock, two builds
+
+
 def test_a_file_touched_by_hand_is_not_kept(project: Path) -> None:
     build(project, project / "out", AS_OF)
     with cache_of(project) as cache:

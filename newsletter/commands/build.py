@@ -145,7 +145,7 @@ class _Build:
             )
             # The workers link the files kept from the last out/ while this plans.
             kept_paths = sorted({path for paths in (kept or {}).values() for path in paths})
-            staging.writer.link_kept(kept_paths, pool.submitter())
+            staging.link_kept(kept_paths, pool.submitter())
             published = select_published(catalog.items, inputs.as_of)
             bodies = Bodies(root, cache, catalog)
             plan = _renderers().plan_site(root, config, published, inputs.as_of, cache, bodies)
@@ -160,8 +160,10 @@ class _Build:
         warnings = (*catalog.warnings, *run.warnings)
         items = catalog.items
         held = held_back([(i.source, i.published, i.draft) for i in items], inputs.as_of)
-        # Once the builds before are removed: out/'s files as they stay.
-        remember(cache, self.out_dir, inputs, catalog, counts, warnings, held, run.made)
+        # out/'s files as they stay: as stamped when put in place, unless a folder out/
+        # was taken over, whose files the build linked from it, then removed.
+        files = out_files(self.out_dir) if staging.took_over else run.stamps
+        remember(cache, self.out_dir, inputs, catalog, counts, warnings, held, run.made, files)
         written = run.sink.written
         total, shown, digests, files = counts
         took_over = staging.target if staging.took_over else ""
@@ -198,6 +200,7 @@ class _Run:
         self.staging, self.sink = staging, Sink(cache, staging.writer)
         self.config, self.kept, self.workers = config, kept, workers
         self.made: dict[str, list[str]] = {}
+        self.stamps: dict[str, str] = {}  # every file of the new out/, as put in place
         self.warnings: list[Problem] = []
         self.files = self.rendered = 0
 
@@ -243,6 +246,7 @@ class _Run:
     def _note(self, job: Job, outcome: Outcome) -> None:
         self.staging.claim(outcome.sizes)
         self.made[job.key] = list(outcome.sizes)
+        self.stamps.update(outcome.stamps)
         self.files += len(outcome.sizes)
         self.rendered += outcome.rendered
 

@@ -19,6 +19,11 @@ def stamp(stat: os.stat_result) -> list[int]:
     return [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
 
 
+def out_stamp(stat: os.stat_result) -> str:
+    """The stamp of a file of out/, as a build's manifest keeps it (see stamp)."""
+    return f"{stat.st_size} {stat.st_ino} {stat.st_mtime_ns} {stat.st_ctime_ns}"
+
+
 def settled(seen: Sequence[int], read_at: int) -> bool:
     """Tell whether a file stamped *seen* can be known by its stamp from now on: whether
     its last change lies SETTLED_NS before *read_at* (time.time_ns() before it was read)."""

@@ -92,6 +92,7 @@ class Outcome:
     sizes: dict[str, int]  # each file in out/: its size, or -1 when linked unread
     handed: dict[str, bytes]  # its outputs named HANDED_BACK
     rendered: bool  # rendered now, not read from the cache or the last out/
+    stamps: dict[str, str]  # each file in out/: its stamp (see core.stamps.out_stamp)
 
 
 class Sink:
@@ -103,11 +104,11 @@ class Sink:
 
     def took(self, key: str, done: Done) -> Outcome:
         """Store the entry of a job under *key* whose files were written (see _render)."""
-        blob, sizes, handed, written = done
+        blob, (sizes, handed, written, stamps) = done
         self.cache.put_blob(key, blob)
         self.writer.written.update(written)
         self.written += len(written)
-        return Outcome(sizes, handed, rendered=True)
+        return Outcome(sizes, handed, True, stamps)
 
     def fetch(self, key: str) -> Outcome | None:
         """Write the files the cache holds under *key*; None when it has none intact."""
@@ -117,12 +118,13 @@ class Sink:
     def relink(self, paths: Sequence[str]) -> Outcome:
         """Keep the files a job made in the last out/, linked already (see
         Writer.link_kept)."""
-        return Outcome(dict.fromkeys(paths, -1), {}, rendered=False)
+        stamps = {path: self.writer.kept[path] for path in paths}
+        return Outcome(dict.fromkeys(paths, -1), {}, False, stamps)
 
     def _write(self, files: Mapping[str, bytes], *, rendered: bool) -> Outcome:
-        sizes, handed, written = _put(self.writer, files)
+        sizes, handed, written, stamps = _put(self.writer, files)
         self.written += len(written)
-        return Outcome(sizes, handed, rendered)
+        return Outcome(sizes, handed, rendered, stamps)
 
 
 def run_jobs(
@@ -158,25 +160,24 @@ def run_jobs(
         yield pending[index], sink.took(pending[index].key, done)
 
 
-Done = tuple[bytes, dict[str, int], dict[str, bytes], list[str]]  # entry, sizes, handed, written
+# What a job put in place: its files' sizes, what it hands back, the files written (the
+# others were kept unchanged), and the stamps of its files.
+Put = tuple[dict[str, int], dict[str, bytes], list[str], dict[str, str]]
+Done = tuple[bytes, Put]  # the entry for the cache, and what was put
 
 
 def _render(
     key: str, place: Place, function: Callable[..., Files], arguments: tuple[Any, ...]
 ) -> Done:
     """Render a job and write its files, in a worker or here. Return its entry for the
-    cache, its files' sizes, what it hands back, and the files it wrote (the others
-    were kept unchanged)."""
+    cache, and what it put in place (see Put)."""
     files = function(*arguments)
-    return (encode(key, files), *_put(_writer(place), files))
+    return encode(key, files), _put(_writer(place), files)
 
 
-def _put(
-    writer: Writer, files: Mapping[str, bytes]
-) -> tuple[dict[str, int], dict[str, bytes], list[str]]:
-    """Write a job's files for out/; return their sizes, what the job hands back, and
-    the files written (the others were kept unchanged)."""
-    sizes, handed, written = {}, {}, []
+def _put(writer: Writer, files: Mapping[str, bytes]) -> Put:
+    """Write a job's files for out/ (see Put)."""
+    sizes, handed, written, stamps = {}, {}, [], {}
     for path, data in files.items():
         if path.startswith(HANDED_BACK):
             handed[path] = data
@@ -184,7 +185,8 @@ def _put(
             if writer.write(path, data):
                 written.append(path)
             sizes[path] = len(data)
-    return sizes, handed, written
+            stamps[path] = writer.stamps.pop(path)
+    return sizes, handed, written, stamps
 
 
 @functools.lru_cache(maxsize=4)

@@ -30,7 +30,7 @@ import orjson
 from newsletter.core.errors import Problem
 from newsletter.core.fingerprints import fingerprint
 from newsletter.core.layout import CONFIG_FILE
-from newsletter.core.stamps import settled, stamp
+from newsletter.core.stamps import out_stamp, settled, stamp
 from newsletter.domain.periods import latest_complete
 from newsletter.engine.cache import Cache
 from newsletter.engine.versions import environment_key
@@ -232,14 +232,10 @@ def out_files(out_dir: Path) -> FileStats:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append((f"{prefix}{entry.name}/", entry.path))
                     else:
-                        found[prefix + entry.name] = _stats(entry.stat(follow_symlinks=False))
+                        found[prefix + entry.name] = out_stamp(entry.stat(follow_symlinks=False))
         except OSError:  # gone, or not a folder: nothing of it is kept
             continue
     return found
-
-
-def _stats(stat: os.stat_result) -> str:
-    return " ".join(map(str, stamp(stat)))
 
 
 def last_build(cache: Cache, out_dir: Path) -> Manifest | None:
@@ -276,9 +272,10 @@ def remember(
     warnings: Sequence[Problem],
     held: Sequence[str],
     outputs: Mapping[str, list[str]],
+    files: FileStats,
 ) -> None:
     """Keep the manifest of the build that just put out/ in place, which held back the
-    items *held* says.
+    items *held* says, and made *outputs*: the files of out/, stamped as *files*.
 
     *inputs* hold the item files as they were when the build began: a file changed
     since then makes the next build's signature differ, and that build starts afresh.
@@ -293,7 +290,7 @@ def remember(
         "published": Span.around(dates, inputs.as_of).stored(),
         "held": list(held),
         "outputs": outputs,
-        "files": out_files(out_dir),
+        "files": files,
     }
     cache.write("state", {BUILD: orjson.dumps(manifest)})
 

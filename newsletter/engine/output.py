@@ -21,7 +21,7 @@ import shutil
 import stat
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import CancelledError, Future
 from pathlib import Path
 
@@ -72,6 +72,13 @@ class Staging:
         self._removing = _remove_later([*stale, *_old_leftovers(self.out)], submit)
         self.writer: Writer = writer_for(folder, previous, self.shown)
         self.target = f"{self.builds.name}/{number}"  # what out/ links to once switched
+
+    def link_kept(self, paths: Sequence[str], submit: Submit | None = None) -> None:
+        """Start linking *paths* from the last build (see Writer.link_kept), once the
+        builds before it are removed: removing one changes the files it shares with
+        the last, which the new build is about to link and stamp."""
+        self._removing()
+        self.writer.link_kept(paths, submit)
 
     def claim(self, paths: Iterable[str]) -> None:
         """Note that *paths* are written; a path written twice is an error."""
