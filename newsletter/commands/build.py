@@ -73,7 +73,7 @@ def build(
         # A first build reads every item file for its prints: its workers are forked
         # before that, so as to hold none of them (a worker keeps its copy of all that
         # this process frees after the fork). A later build reads the changed ones only.
-        early = _workers(root, config, workers, emails=False) if last is None else None
+        early = _workers(root, config, workers) if last is None else None
         collector = _Collector()
         if last is not None:
             collector.pause()
@@ -85,7 +85,7 @@ def build(
             if last is not None and last.unchanged(inputs, present):
                 return _report_unchanged(last)
             _refuse_unsafe_out(root, out_dir, config)
-            pool = early or _workers(root, config, workers, emails=True)
+            pool = early or _workers(root, config, workers)
             run = _Build(
                 root, out_dir, config, cache, inputs, found, contents, pool, progress, collector
             )
@@ -93,11 +93,10 @@ def build(
             return run.render(last.kept(present) if last else None)
 
 
-def _workers(root: Path, config: Config, count: int, *, emails: bool) -> Workers:
+def _workers(root: Path, config: Config, count: int) -> Workers:
     """Fork the workers of a build, each warmed up for its jobs (see warm_up)."""
     site = _renderers()
-    templates = site.site_templates(root, config)
-    return Workers(count, functools.partial(site.warm_up, templates, emails=emails))
+    return Workers(count, functools.partial(site.warm_up, site.site_templates(root, config)))
 
 
 def _renderers() -> types.ModuleType:

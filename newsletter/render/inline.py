@@ -52,11 +52,6 @@ def inline_css(html: str) -> str:
     return "<!DOCTYPE html>\n" + _DOCTYPE.sub("", inlined, count=1)
 
 
-def load_inliner() -> None:
-    """Import premailer ahead of the first email, as a worker process does on starting."""
-    _inliner_class()
-
-
 def _premailer(html: str | None) -> Any:
     return _inliner_class()(
         html,
