@@ -9,10 +9,13 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import orjson
 import pytest
 from conftest import newsletter_here
 
 from newsletter.core.errors import NewsletterError
+from newsletter.engine.cache import CACHE_FILE, Cache
+from newsletter.engine.manifest import BUILD, out_files
 from newsletter.engine.output import Staging, write_outputs
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
@@ -266,6 +269,10 @@ def test_an_out_folder_an_earlier_version_built_is_replaced_by_a_link(project: P
     )
     assert os.readlink(project / "out") == ".out.builds/1"
     assert snapshot(project / "out") == files
+    with Cache(project / ".newsletter" / CACHE_FILE) as cache:  # its files as they stay
+        assert orjson.loads(cache.read("state", BUILD) or b"")["files"] == out_files(
+            project / "out"
+        )
     again = run(project, "build")
     assert "Replaced" not in again.stdout
 

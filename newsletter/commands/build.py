@@ -159,10 +159,8 @@ class _Build:
         warnings = (*catalog.warnings, *run.warnings)
         items = catalog.items
         held = held_back([(i.source, i.published, i.draft) for i in items], inputs.as_of)
-        # out/'s files as they stay: as stamped when put in place, unless a folder out/
-        # was taken over, whose files the build linked from it, then removed.
-        files = out_files(self.out_dir) if staging.took_over else run.stamps
-        remember(cache, self.out_dir, inputs, catalog, counts, warnings, held, run.made, files)
+        # out/'s files as they stay: as stamped when put in place (see writer).
+        remember(cache, self.out_dir, inputs, catalog, counts, warnings, held, run.made, run.stamps)
         written = run.sink.written
         total, shown, digests, files = counts
         took_over = staging.target if staging.took_over else ""
