@@ -115,7 +115,7 @@ class Writer:
         except OSError:
             return False
         try:
-            self.stamps[relative] = out_stamp(os.stat(target))
+            self.stamps[relative] = out_stamp(os.lstat(target))
         except OSError:
             return False
         return True
@@ -209,7 +209,7 @@ def _link_all(source: str, target: str, paths: list[str]) -> dict[str, str]:
         except OSError:
             continue
         with contextlib.suppress(OSError):
-            linked[relative] = out_stamp(os.stat(path))
+            linked[relative] = out_stamp(os.lstat(path))
     return linked
 
 
