@@ -32,11 +32,11 @@ PARALLEL_MIN = 2  # a single call is made in this process: sending it would only
 STOP_SECONDS = 2.0  # how long a worker is given to end when told to, before it is killed
 _WATCH_SECONDS = 0.5  # how often a worker looks whether its build is still there
 _AHEAD = 4  # chunks of calls sent per worker ahead of the results read back
-# Items from which a build forks workers unless told how many: each worker's start
-# (its fork, templates and the inliner made ready) is some 0.5 s of CPU. Cold builds
-# of bench/synthetic.py projects on 2 cores, best of two, seconds of wall and of CPU,
-# one process against two: 40 items 2.5 and 2.5 against 2.5 and 3.8; 120 items 4.7
-# and 4.7 against 4.8 and 7.8; 300 items 7.3 and 7.2 against 5.5 and 9.5.
+# Items from which a build forks workers unless told how many: each worker costs some
+# 0.5 s of CPU (its fork, its templates compiled, the inliner its first email imports).
+# Cold builds of bench/synthetic.py projects on 2 cores, best of two, seconds of wall
+# and of CPU, one process against two: 40 items 2.5 and 2.5 against 2.5 and 3.8; 120
+# items 4.7 and 4.7 against 4.8 and 7.8; 300 items 7.3 and 7.2 against 5.5 and 9.5.
 MANY_ITEMS = 200
 
 Call = tuple[Callable[..., Any], tuple[Any, ...]]
