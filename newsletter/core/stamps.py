@@ -20,8 +20,8 @@ def stamp(stat: os.stat_result) -> list[int]:
 
 
 def out_stamp(stat: os.stat_result) -> str:
-    """The stamp of a file of out/, as a build's manifest keeps it (see stamp)."""
-    return f"{stat.st_size} {stat.st_ino} {stat.st_mtime_ns} {stat.st_ctime_ns}"
+    """The stamp of a file of out/, as text, as a build's manifest keeps it."""
+    return " ".join(map(str, stamp(stat)))
 
 
 def settled(seen: Sequence[int], read_at: int) -> bool:
